@@ -1,0 +1,56 @@
+// The Checker role: a pure function from a History to a verdict with explained anomalies.
+
+import type { History, WorkloadKind } from '../history/types.js';
+
+export interface Anomaly {
+  /** The checker's anomaly type (e.g. "read-your-writes", "fork", "duplicate"). */
+  type: string;
+  /** History indices of the operations behind it (completion index of each op, or invoke if none). */
+  ops: number[];
+  key?: string;
+  /** One sentence a person understands, with times, nodes and values. */
+  explanation: string;
+  /** Checker-specific details (e.g. the linearizable prefix), JSON-serialisable. */
+  [detail: string]: unknown;
+}
+
+export interface CheckResult {
+  valid: boolean | 'unknown';
+  /** True number of anomalies found (the list may be capped). */
+  count: number;
+  anomalies: Anomaly[];
+  /** Extra facts: which rule was used, search statistics, why the result is unknown. */
+  [detail: string]: unknown;
+}
+
+export interface CheckOptions {
+  /** Wall-clock budget per checker (per key where it searches), ms. */
+  timeLimitMs?: number;
+  /** Memory budget for searching checkers, in memo entries. */
+  memoLimit?: number;
+  /** Cap on the anomalies listed in a result (count stays true). */
+  maxAnomalies?: number;
+}
+
+export interface Checker {
+  name: string;
+  description: string;
+  appliesTo(w: WorkloadKind): boolean;
+  check(h: History, opts?: CheckOptions): CheckResult | Promise<CheckResult>;
+}
+
+export const DEFAULT_MAX_ANOMALIES = 100;
+
+/** Helper for checkers: records anomalies, counting all and keeping the first `max`. */
+export class AnomalyList {
+  readonly anomalies: Anomaly[] = [];
+  count = 0;
+  constructor(private readonly max = DEFAULT_MAX_ANOMALIES) {}
+  add(a: Anomaly | (() => Anomaly)): void {
+    this.count++;
+    if (this.anomalies.length < this.max) this.anomalies.push(typeof a === 'function' ? a() : a);
+  }
+  result(extra: Record<string, unknown> = {}): CheckResult {
+    return { valid: this.count === 0, count: this.count, anomalies: this.anomalies, ...extra };
+  }
+}

@@ -1,0 +1,129 @@
+// `replcheck check HISTORY...`: check existing histories, one run directory each.
+
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { selectCheckers } from '../checkers/registry.js';
+import { runCheckers } from '../checkers/run.js';
+import { isUserError, UserError } from '../errors.js';
+import { historyEvents } from '../history/events.js';
+import { eventToJson } from '../history/jsonl.js';
+import { formatOf, loadHistory } from '../history/load.js';
+import { junitXmlSuites } from '../report/junit.js';
+import { exitCodeFor, worstExitCode, type Results } from '../report/results.js';
+import { defaultRunDir, ensureDir, writeRunOutputs } from '../report/rundir.js';
+import { formatSummary, makeChalk, verdictWord } from '../report/terminal.js';
+import type { CommandContext } from './main.js';
+
+export interface CheckFlags {
+  checkers?: string;
+  out?: string;
+  junit?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  html?: boolean;
+  format?: string;
+  timeLimit?: string;
+}
+
+export interface CheckedFile {
+  file: string;
+  dir?: string;
+  code: number;
+  results?: Results;
+  error?: string;
+}
+
+function stem(path: string): string {
+  return basename(path, extname(path));
+}
+
+/** Checks one history file into `dir`. Bad input becomes code 2 with its message. */
+export async function checkOne(file: string, dir: string, flags: CheckFlags): Promise<CheckedFile> {
+  try {
+    const format = formatOf(file, flags.format);
+    const history = loadHistory(file, flags.format);
+    const checkers = selectCheckers(flags.checkers, history.workload);
+    const timeLimitMs = flags.timeLimit !== undefined ? parseSeconds(flags.timeLimit) * 1000 : undefined;
+    const results = await runCheckers(history, checkers, { timeLimitMs }, { workload: history.workload, history: resolve(file) });
+    ensureDir(dir);
+    const historyOut = join(dir, 'history.jsonl');
+    if (format === 'jsonl') {
+      if (resolve(file) !== resolve(historyOut)) copyFileSync(file, historyOut);
+    } else {
+      writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));
+    }
+    writeRunOutputs({ dir, results, history, html: flags.html });
+    return { file, dir, code: exitCodeFor(results.valid), results };
+  } catch (e) {
+    if (isUserError(e)) return { file, dir, code: 2, error: e.describe() };
+    throw e;
+  }
+}
+
+function parseSeconds(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`expected a positive number of seconds, got ${JSON.stringify(s)}`, { field: '--time-limit' });
+  return n;
+}
+
+export async function checkCommand(files: string[], flags: CheckFlags, ctx: CommandContext): Promise<void> {
+  const c = makeChalk();
+  const single = files.length === 1;
+  const out = flags.out ?? defaultRunDir(single ? stem(files[0]) : 'check');
+  const checked: CheckedFile[] = [];
+  const used = new Map<string, number>();
+  for (const file of files) {
+    let name = stem(file);
+    const n = used.get(name) ?? 0;
+    used.set(name, n + 1);
+    if (n > 0) name = `${name}-${n + 1}`;
+    const dir = single ? out : join(out, name);
+    const r = await checkOne(file, dir, flags);
+    checked.push(r);
+    if (r.error) {
+      process.stderr.write(`replcheck: ${r.error}\n`);
+      if (!single && !flags.quiet) process.stdout.write(`${c.red('error  ')} ${file}\n`);
+      continue;
+    }
+    const res = r.results!;
+    if (single) {
+      process.stdout.write(formatSummary(res, r.dir, { quiet: flags.quiet, verbose: flags.verbose }) + '\n');
+    } else if (!flags.quiet || res.valid !== true) {
+      const bad = Object.entries(res.checkers)
+        .filter(([, v]) => v.valid !== true)
+        .map(([k, v]) => `${k}${v.valid === false ? `(${v.count})` : '(?)'}`);
+      const word = verdictWord(res.valid).padEnd(7);
+      const painted = res.valid === true ? c.green(word) : res.valid === false ? c.red(word) : c.yellow(word);
+      process.stdout.write(`${painted} ${file}  ${res.stats.ops} ops${bad.length ? `  ${bad.join(' ')}` : ''}\n`);
+    }
+  }
+  if (!single && !flags.quiet) process.stdout.write(`run directories: ${out}\n`);
+  if (flags.junit) {
+    const suites = checked.filter((r) => r.results).map((r) => ({ name: r.file, results: r.results! }));
+    try {
+      writeFileSync(flags.junit, junitXmlSuites(suites));
+    } catch (e) {
+      throw new UserError(`cannot write JUnit XML: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: flags.junit });
+    }
+  }
+  ctx.exitCode = worstExitCode(checked.map((r) => r.code));
+}
+
+export function registerCheckCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('check')
+    .description('check existing history files')
+    .argument('<history...>', 'history files (JSONL, Jepsen EDN or Jepsen log)')
+    .option('--checkers <list>', 'comma-separated checker names (default: all that fit the workload)')
+    .option('--out <dir>', 'the run directory (with several files, one subdirectory each)')
+    .option('--junit <file>', 'also write JUnit XML there')
+    .option('--format <format>', 'jsonl | edn | jepsen-log (default: by extension)')
+    .option('--time-limit <seconds>', 'time budget per checker')
+    .option('--quiet', 'less terminal output')
+    .option('--verbose', 'more terminal output, stacks on errors')
+    .option('--no-html', 'skip index.html')
+    .action(async (files: string[], flags: CheckFlags) => {
+      await checkCommand(files, flags, ctx);
+    });
+}

@@ -1,0 +1,205 @@
+// Validates history events one at a time (SPEC section 4) and pairs invokes with completions into Ops.
+
+import { UserError } from '../errors.js';
+import {
+  APPEND_FS,
+  REGISTER_FS,
+  type CompletionType,
+  type EventType,
+  type History,
+  type HistoryEvent,
+  type NemesisEvent,
+  type Op,
+  type WorkloadKind,
+} from './types.js';
+
+const EVENT_TYPES = new Set<EventType>(['invoke', 'ok', 'fail', 'info']);
+const CLIENT_FS = new Set([...APPEND_FS, ...REGISTER_FS]);
+
+interface Where {
+  file?: string;
+  line?: number;
+}
+
+/**
+ * Accepts events in history order, checks every rule of SPEC section 4 and builds the History.
+ * `strictIndex` requires `index` to equal the event's position (true for JSONL files).
+ */
+export class HistoryBuilder {
+  private readonly ops: Op[] = [];
+  private readonly nemesis: NemesisEvent[] = [];
+  /** process -> id of its pending op */
+  private readonly pending = new Map<number, number>();
+  /** processes that completed an op with info */
+  private readonly crashed = new Set<number>();
+  private count = 0;
+  private lastTime = 0;
+  private hasFinal = false;
+  private sawRegister = false;
+
+  constructor(
+    private readonly file?: string,
+    private readonly strictIndex = true,
+  ) {}
+
+  private fail(message: string, line: number | undefined, field?: string): never {
+    throw new UserError(message, { file: this.file, line, field });
+  }
+
+  /** Validates the shape of a parsed JSON value and adds it. `line` is 1-based, for messages. */
+  add(raw: unknown, line?: number): void {
+    const where: Where = { file: this.file, line };
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      this.fail('expected a JSON object (one event per line)', line);
+    }
+    const e = raw as Record<string, unknown>;
+    const index = e.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      this.fail(`expected a non-negative integer, got ${show(index)}`, line, 'index');
+    }
+    if (this.strictIndex && index !== this.count) {
+      this.fail(`expected ${this.count} (the event's position from 0), got ${index}`, line, 'index');
+    }
+    const time = e.time;
+    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) {
+      this.fail(`expected a non-negative number of nanoseconds, got ${show(time)}`, line, 'time');
+    }
+    if (time < this.lastTime) {
+      this.fail(`time goes backwards (${time} after ${this.lastTime}); events must be in the order they happened`, line, 'time');
+    }
+    const type = e.type;
+    if (typeof type !== 'string' || !EVENT_TYPES.has(type as EventType)) {
+      this.fail(`expected "invoke", "ok", "fail" or "info", got ${show(type)}`, line, 'type');
+    }
+    const f = e.f;
+    if (typeof f !== 'string' || f === '') this.fail(`expected a non-empty string, got ${show(f)}`, line, 'f');
+    const process = e.process;
+    this.count++;
+    this.lastTime = time;
+    if (process === 'nemesis') {
+      this.nemesis.push(e as unknown as NemesisEvent);
+      return;
+    }
+    if (typeof process !== 'number' || !Number.isInteger(process) || process < 0) {
+      this.fail(`expected a non-negative integer or "nemesis", got ${show(process)}`, line, 'process');
+    }
+    if (!('value' in e)) this.fail('missing (use null for none)', line, 'value');
+    optionalString(e, 'session', where);
+    optionalString(e, 'user', where);
+    optionalString(e, 'node', where);
+    optionalString(e, 'error', where);
+    if (e.final !== undefined && typeof e.final !== 'boolean') {
+      this.fail(`expected true or false, got ${show(e.final)}`, line, 'final');
+    }
+    if (!CLIENT_FS.has(f)) {
+      this.fail(`expected one of append, read, write, cas, got ${show(f)}`, line, 'f');
+    }
+    const key = e.key;
+    if (typeof key !== 'string') this.fail(`expected a string, got ${show(key)}`, line, 'key');
+    this.addClient(e as unknown as HistoryEvent, process, type as EventType, f, key, line);
+  }
+
+  private addClient(e: HistoryEvent, process: number, type: EventType, f: string, key: string, line?: number): void {
+    if (type === 'invoke') {
+      if (this.crashed.has(process)) {
+        this.fail(`process ${process} already completed an op with info; after info a client continues as a new process`, line, 'process');
+      }
+      if (this.pending.has(process)) {
+        const prev = this.ops[this.pending.get(process)!];
+        this.fail(`process ${process} invokes again while its op from index ${prev.invokeIndex} is pending`, line, 'process');
+      }
+      if (f === 'write' || f === 'cas') this.sawRegister = true;
+      if (f === 'append' && e.value === null) this.fail('an append needs an element', line, 'value');
+      if (f === 'cas' && !(Array.isArray(e.value) && e.value.length === 2)) {
+        this.fail(`a cas needs [expected, new], got ${show(e.value)}`, line, 'value');
+      }
+      const op: Op = {
+        id: this.ops.length,
+        process,
+        session: e.session ?? String(process),
+        user: e.user,
+        f,
+        key,
+        type: 'info',
+        invokeIndex: e.index,
+        completeIndex: -1,
+        invokeTime: e.time,
+        completeTime: Number.POSITIVE_INFINITY,
+        invokeValue: e.value,
+        value: e.value,
+        node: e.node,
+        final: e.final === true,
+      };
+      if (op.final) this.hasFinal = true;
+      this.pending.set(process, op.id);
+      this.ops.push(op);
+      return;
+    }
+    const id = this.pending.get(process);
+    if (id === undefined) {
+      this.fail(`a completion (${type}) of process ${process} with no pending invoke`, line, 'type');
+    }
+    const op = this.ops[id];
+    if (op.f !== f) this.fail(`completion f ${show(f)} does not match its invoke's ${show(op.f)} (index ${op.invokeIndex})`, line, 'f');
+    if (op.key !== key) this.fail(`completion key ${show(key)} does not match its invoke's ${show(op.key)} (index ${op.invokeIndex})`, line, 'key');
+    this.pending.delete(process);
+    op.type = type as CompletionType;
+    op.completeIndex = e.index;
+    op.completeTime = e.time;
+    op.value = e.value;
+    if (e.node !== undefined) op.node = e.node;
+    if (e.error !== undefined) op.error = e.error;
+    if (e.final === true) {
+      op.final = true;
+      this.hasFinal = true;
+    }
+    if (type === 'info') this.crashed.add(process);
+  }
+
+  /** Adds an already-typed event (importers, the runner). */
+  addEvent(e: HistoryEvent, line?: number): void {
+    this.add(e, line);
+  }
+
+  finish(): History {
+    const workload: WorkloadKind = this.sawRegister ? 'register' : 'append';
+    for (const op of this.ops) {
+      if (workload === 'append' && op.f === 'read' && op.type === 'ok' && !Array.isArray(op.value)) {
+        throw new UserError(`an ok read of the append workload must return a list, got ${show(op.value)}`, {
+          file: this.file,
+          field: `value (index ${op.completeIndex})`,
+        });
+      }
+    }
+    return {
+      source: this.file,
+      ops: this.ops,
+      nemesis: this.nemesis,
+      eventCount: this.count,
+      endTime: this.lastTime,
+      workload,
+      hasFinalReads: this.hasFinal,
+    };
+  }
+}
+
+function optionalString(e: Record<string, unknown>, field: string, where: Where): void {
+  const v = e[field];
+  if (v !== undefined && typeof v !== 'string') {
+    throw new UserError(`expected a string, got ${show(v)}`, { ...where, field });
+  }
+}
+
+export function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Builds a History from in-memory events (tests, the runner). */
+export function historyFromEvents(events: Iterable<HistoryEvent>, source?: string): History {
+  const b = new HistoryBuilder(source, true);
+  let line = 1;
+  for (const e of events) b.add(e, line++);
+  return b.finish();
+}

@@ -1,0 +1,77 @@
+// The history model of SPEC section 4: raw events as written in JSONL, and paired operations.
+
+export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+export type CompletionType = 'ok' | 'fail' | 'info';
+export type ProcessId = number | 'nemesis';
+export type WorkloadKind = 'append' | 'register';
+
+/** One line of history.jsonl, exactly as SPEC section 4 defines it. */
+export interface HistoryEvent {
+  index: number;
+  time: number;
+  process: ProcessId;
+  session?: string;
+  user?: string;
+  type: EventType;
+  f: string;
+  key?: string;
+  value: unknown;
+  node?: string;
+  final?: boolean;
+  error?: string;
+}
+
+/**
+ * A client operation: an invoke paired with its completion. An invoke with no completion by the
+ * end of the history is treated as `info` (indeterminate), with `completeIndex` = -1 and
+ * `completeTime` = +Infinity.
+ */
+export interface Op {
+  /** Position of this op in History.ops. */
+  id: number;
+  process: number;
+  session: string;
+  user?: string;
+  f: string;
+  key: string;
+  type: CompletionType;
+  invokeIndex: number;
+  completeIndex: number;
+  invokeTime: number;
+  completeTime: number;
+  /** The value on the invoke event (append element, write value, cas [from,to], null for reads). */
+  invokeValue: unknown;
+  /** The value on the completion (read result for ok reads); the invoke value when not completed. */
+  value: unknown;
+  node?: string;
+  final: boolean;
+  error?: string;
+}
+
+/** A nemesis event (process "nemesis"), kept for reports and timelines. */
+export type NemesisEvent = HistoryEvent & { process: 'nemesis' };
+
+export interface History {
+  /** Where it came from (file path), for messages. */
+  source?: string;
+  /** Client operations in invoke order. */
+  ops: Op[];
+  /** Nemesis events in history order. */
+  nemesis: NemesisEvent[];
+  /** Number of events (lines) in the history. */
+  eventCount: number;
+  /** Time of the last event, ns. */
+  endTime: number;
+  /** Which workload the ops belong to (inferred from their `f`s). */
+  workload: WorkloadKind;
+  /** Whether any op is marked `final`. */
+  hasFinalReads: boolean;
+}
+
+/** The history index by which an op is named in anomalies: its completion, or its invoke if none. */
+export function opIndex(op: Op): number {
+  return op.completeIndex >= 0 ? op.completeIndex : op.invokeIndex;
+}
+
+export const APPEND_FS = new Set(['append', 'read']);
+export const REGISTER_FS = new Set(['write', 'read', 'cas']);

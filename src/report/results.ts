@@ -1,0 +1,60 @@
+// results.json (SPEC section 6): the verdicts of every checker plus run facts.
+
+import type { CheckResult } from '../checkers/types.js';
+import type { History } from '../history/types.js';
+
+export type Verdict = boolean | 'unknown';
+
+export interface RunStats {
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  durationNs: number;
+}
+
+export interface Results {
+  valid: Verdict;
+  seed?: number;
+  target?: string;
+  workload?: string;
+  nemesis?: string;
+  stats: RunStats;
+  checkers: Record<string, CheckResult>;
+  /** How to reproduce the run (a shell command), when known. */
+  command?: string;
+  /** The history file the results came from. */
+  history?: string;
+}
+
+export function historyStats(h: History): RunStats {
+  let ok = 0;
+  let fail = 0;
+  let info = 0;
+  for (const op of h.ops) {
+    if (op.type === 'ok') ok++;
+    else if (op.type === 'fail') fail++;
+    else info++;
+  }
+  // Times are nanoseconds since the run started, so the last event's time is the duration.
+  return { ops: h.ops.length, ok, fail, info, durationNs: h.endTime };
+}
+
+/** Overall verdict: false if any checker failed, else unknown if any is unknown, else true. */
+export function overallVerdict(checkers: Record<string, CheckResult>): Verdict {
+  const vs = Object.values(checkers).map((c) => c.valid);
+  if (vs.includes(false)) return false;
+  if (vs.includes('unknown')) return 'unknown';
+  return true;
+}
+
+/** Exit code of SPEC section 2 for a verdict. */
+export function exitCodeFor(v: Verdict): number {
+  return v === true ? 0 : v === false ? 1 : 3;
+}
+
+export function worstExitCode(codes: number[]): number {
+  // 2 (bad input) > 1 (anomaly) > 3 (unknown) > 0
+  const rank = (c: number) => (c === 2 ? 3 : c === 1 ? 2 : c === 3 ? 1 : 0);
+  return codes.reduce((w, c) => (rank(c) > rank(w) ? c : w), 0);
+}
