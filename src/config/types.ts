@@ -1,0 +1,121 @@
+// The run configuration (Jepsen's test map): one plain object, validated once, passed down typed.
+// Durations are milliseconds here; YAML may write them as "5s", "200ms" or plain numbers (ms).
+
+export type Topology = 'single-leader' | 'multi-leader' | 'leaderless';
+export type ReplicationMode = 'sync' | 'async' | 'semi-sync';
+export type ReadFrom = 'leader' | 'any' | 'sticky' | 'read-your-writes' | 'bounded-lag';
+export type LogMode = 'row' | 'statement';
+export type Range = [number, number];
+
+export interface FailoverConfig {
+  /** Elect a new leader automatically after `timeoutMs` without hearing from the leader. */
+  enabled: boolean;
+  timeoutMs: number;
+  promote: 'most-up-to-date' | 'any';
+  /** With fencing a deposed leader (older term) can no longer commit; without it, split brain. */
+  fencing: boolean;
+}
+
+export interface QuorumConfig {
+  n: number;
+  w: number;
+  r: number;
+  readRepair: boolean;
+}
+
+export interface TargetConfig {
+  /** Built-in kind. */
+  type: 'memory' | 'http' | 'external';
+  /** Short name for reports (preset name or file stem). */
+  name: string;
+  nodes: number;
+  topology: Topology;
+  replication: ReplicationMode;
+  readFrom: ReadFrom;
+  /** Scope of read-your-writes routing: a session's own writes, or all writes of the session's user. */
+  readYourWritesScope: 'session' | 'user';
+  /** bounded-lag: no reads from a replica lagging more than this. */
+  maxLagMs: number;
+  failover: FailoverConfig;
+  quorum: QuorumConfig;
+  conflicts: 'lww';
+  log: LogMode;
+  /** Replication delay range per follower, ms. */
+  lagMs: Range;
+  /** One-way network latency range, ms. */
+  latencyMs: Range;
+  /** A client gives up after this long: the op completes `info` (or `fail` for reads). */
+  clientTimeoutMs: number;
+  /** After healing, wait this long before the final reads. */
+  settleMs: number;
+  /** Target-specific extras (http ports, external commands); validated by the target itself. */
+  options?: Record<string, unknown>;
+}
+
+export interface WorkloadConfig {
+  name: string;
+  kind: 'append' | 'register';
+  keys: number;
+  /** Stop after this many client operations... */
+  ops: number;
+  /** ...or after this much (virtual, for memory) time, whichever comes first; 0 = no limit. */
+  timeLimitMs: number;
+  /** Concurrent client processes. */
+  concurrency: number;
+  /** Sessions (devices) per user; 1 = every session is its own user. */
+  sessionsPerUser: number;
+  /** Pause between a process's ops, ms range. */
+  thinkMs: Range;
+  /** Relative weights of the op kinds: append/read for append; read/write/cas for register. */
+  mix: Partial<Record<'append' | 'read' | 'write' | 'cas', number>>;
+  /**
+   * Fraction of appends that are nondeterministic statements (the element is derived from the
+   * executing node's clock/random generator), for `log: statement`; 0 = none.
+   */
+  nondeterministic: number;
+}
+
+export type FaultKind = 'kill' | 'kill-leader' | 'pause' | 'pause-leader' | 'partition' | 'clock-skew' | 'heal';
+export type PartitionShape = 'isolate-leader' | 'majority-minority' | 'halves' | 'bridge' | 'random';
+
+export interface FaultSpec {
+  fault: FaultKind;
+  /** Repeat with this period, ms (first at `every` unless `at` is given too). */
+  everyMs?: number;
+  /** Start at this time, ms since the run started. */
+  atMs?: number;
+  /** How long the fault lasts before it is undone (partition, pause, clock-skew). */
+  durationMs?: number;
+  /** kill / kill-leader: restart the node after this long. */
+  restartAfterMs?: number;
+  /** kill, pause, clock-skew: a node id, "random" or "leader". */
+  node?: string;
+  shape?: PartitionShape;
+  offsetMs?: number;
+  /** clock-skew strobe: flip the node's clock between +offsetMs and 0 every periodMs. */
+  strobe?: { periodMs: number };
+}
+
+export interface NemesisConfig {
+  name: string;
+  description: string;
+  schedule: FaultSpec[];
+}
+
+export interface RunConfig {
+  seed: number;
+  target: TargetConfig;
+  workload: WorkloadConfig;
+  nemesis: NemesisConfig;
+  /** Checker names; empty = all that fit the workload. */
+  checkers: string[];
+}
+
+/** Output options of a run (flags, not part of the test map written to config.yaml). */
+export interface OutputOptions {
+  out?: string;
+  junit?: string;
+  quiet: boolean;
+  verbose: boolean;
+  html: boolean;
+}
