@@ -1,0 +1,709 @@
+// Single-leader replication: a leader ships its log to followers (sync / semi-sync / async),
+// followers apply after a lag, failover elects a new leader by (pre)vote with terms, fencing is
+// a leader lease; a rejoining node's divergent log suffix is truncated to the leader's log.
+
+import type {
+  AppendMsg,
+  AppendResp,
+  ClientReq,
+  ClientResp,
+  Entry,
+  Msg,
+  NodeEnv,
+  ReplicaConfig,
+  ReplicaNode,
+  VoteMsg,
+  VoteResp,
+} from './types.js';
+import {
+  C_FAIL,
+  C_OK,
+  C_REDIRECT,
+  F_APPEND,
+  F_CAS,
+  F_READ,
+  M_APPEND,
+  M_APPEND_RESP,
+  M_REQ,
+  M_RESP,
+  M_VOTE,
+  M_VOTE_RESP,
+  ND_NONE,
+  R_LEADER,
+  R_MAX_LAG,
+  R_MIN_INDEX,
+  T_APPLY,
+  T_ELECTION,
+  T_HACHECK,
+  T_HEARTBEAT,
+} from './types.js';
+import { applyWrite, makeElement, ndKind, readValue, type ElementGen, type Store } from './store.js';
+
+const FOLLOWER = 0;
+const CANDIDATE = 1;
+const LEADER = 2;
+
+/** Most entries sent in one catch-up message. */
+const MAX_BATCH = 512;
+
+/** What survives a crash: the log, the current term and the vote (a durable, fsynced log). */
+export interface SingleLeaderDurable {
+  log: Entry[];
+  term: number;
+  votedFor: number;
+}
+
+interface Waiter {
+  client: number;
+  id: number;
+}
+
+/** Heartbeat period derived from the failover timeout: a fifth of it, between 1 and 50 ms. */
+export function heartbeatMs(cfg: ReplicaConfig): number {
+  return Math.max(1, Math.min(50, cfg.failover.timeoutMs / 5));
+}
+
+export class SingleLeaderNode implements ReplicaNode {
+  private readonly env: NodeEnv;
+  private readonly cfg: ReplicaConfig;
+  private readonly n: number;
+  private readonly id: number;
+  private readonly majority: number;
+  private readonly timeoutNs: number;
+  private readonly hbNs: number;
+  private readonly lagLoNs: number;
+  private readonly lagHiNs: number;
+  private readonly statement: boolean;
+  private readonly fencing: boolean;
+  private readonly anyPromote: boolean;
+  private readonly mode: number; // 0 async, 1 semi-sync, 2 sync
+
+  // durable
+  private log: Entry[];
+  private curTerm: number;
+  private votedFor: number;
+
+  // volatile
+  private role = FOLLOWER;
+  private leaderId = -1;
+  private store: Store = new Map();
+  private applied = 0;
+  private closed = false;
+  private readonly gen: ElementGen = { lastNs: 0 };
+
+  // follower
+  private lastContactNs = 0;
+  private electionNs = 0;
+  private readonly queue: AppendMsg[] = [];
+  private readonly queueAt: number[] = [];
+  private queueHead = 0;
+  private lastApplyAtNs = 0;
+  private freshWallNs = 0;
+
+  // candidate (pre-vote and vote)
+  private preTerm = 0;
+  private preVotes = 0;
+  private votes = 0;
+  private electionStartNs = 0;
+
+  // leader
+  private readonly nextIndex: number[];
+  private readonly matchIndex: number[];
+  private readonly matchAtHb: number[];
+  private readonly rewound: number[];
+  private readonly ackSentNs: number[];
+  private commitIndex = 0;
+  private leaseUntilNs = 0;
+  private sawHigherTerm = 0;
+  private readonly waiting = new Map<number, Waiter>();
+
+  constructor(cfg: ReplicaConfig, env: NodeEnv, durable?: SingleLeaderDurable) {
+    this.cfg = cfg;
+    this.env = env;
+    this.n = env.n;
+    this.id = env.id;
+    this.majority = Math.floor(this.n / 2) + 1;
+    this.timeoutNs = cfg.failover.timeoutMs * 1e6;
+    this.hbNs = heartbeatMs(cfg) * 1e6;
+    this.lagLoNs = Math.max(0, cfg.lagMs[0]) * 1e6;
+    this.lagHiNs = Math.max(cfg.lagMs[0], cfg.lagMs[1]) * 1e6;
+    this.statement = cfg.log === 'statement';
+    this.fencing = cfg.failover.fencing;
+    this.anyPromote = cfg.failover.promote === 'any';
+    this.mode = cfg.replication === 'sync' ? 2 : cfg.replication === 'semi-sync' ? 1 : 0;
+    this.log = durable ? durable.log : [];
+    this.curTerm = durable ? durable.term : 1;
+    this.votedFor = durable ? durable.votedFor : -1;
+    this.nextIndex = new Array<number>(this.n).fill(1);
+    this.matchIndex = new Array<number>(this.n).fill(0);
+    this.matchAtHb = new Array<number>(this.n).fill(-1);
+    this.rewound = new Array<number>(this.n).fill(-1);
+    this.ackSentNs = new Array<number>(this.n).fill(-Infinity);
+  }
+
+  // ---- lifecycle ----
+
+  start(): void {
+    // A (re)started node replays its durable log into its state and rejoins as a follower.
+    for (let i = 0; i < this.log.length; i++) this.applyEntry(this.log[i]);
+    this.applied = this.log.length;
+    const now = this.env.monoNs();
+    this.lastContactNs = now;
+    this.freshWallNs = this.env.wallNs();
+    this.armElection();
+  }
+
+  /** Makes this node the leader of term 1 at set-up (no election needed for the first leader). */
+  initialLeader(): void {
+    this.becomeLeader(this.env.monoNs() - this.timeoutNs);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (let s = 0; s < 5; s++) this.env.clearTimer(s);
+  }
+
+  durable(): SingleLeaderDurable {
+    return { log: this.log, term: this.curTerm, votedFor: this.votedFor };
+  }
+
+  isLeader(): boolean {
+    return this.role === LEADER;
+  }
+
+  term(): number {
+    return this.curTerm;
+  }
+
+  lagMs(): number {
+    if (this.role === LEADER) return 0;
+    return Math.max(0, (this.env.wallNs() - this.freshWallNs) / 1e6);
+  }
+
+  readLocal(key: string): unknown {
+    return readValue(this.store, key);
+  }
+
+  /** The log (for tests and lag sampling). */
+  logEntries(): readonly Entry[] {
+    return this.log;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  // ---- dispatch ----
+
+  onMessage(from: number, msg: Msg): void {
+    if (this.closed) return;
+    switch (msg.t) {
+      case M_REQ:
+        this.onClient(from, msg);
+        break;
+      case M_APPEND:
+        this.onAppend(from, msg);
+        break;
+      case M_APPEND_RESP:
+        this.onAppendResp(from, msg);
+        break;
+      case M_VOTE:
+        this.onVote(from, msg);
+        break;
+      case M_VOTE_RESP:
+        this.onVoteResp(from, msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onTimer(slot: number): void {
+    if (this.closed) return;
+    if (slot === T_APPLY) this.drainQueue();
+    else if (slot === T_HEARTBEAT) this.heartbeat();
+    else if (slot === T_ELECTION) this.electionTick();
+    else if (slot === T_HACHECK) this.haCheck();
+  }
+
+  // ---- clients ----
+
+  private reply(to: number, id: number, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
+    const r: ClientResp = { t: M_RESP, id, c, value, node: this.id, pos, redirect, error };
+    this.env.send(to, r);
+  }
+
+  private leaseValid(): boolean {
+    return !this.fencing || this.env.monoNs() < this.leaseUntilNs;
+  }
+
+  private onClient(from: number, req: ClientReq): void {
+    if (this.role === LEADER) {
+      if (!this.leaseValid()) {
+        this.reply(from, req.id, C_FAIL, null, 0, -1, 'not leader: lease expired (fenced)');
+        return;
+      }
+      if (req.f === F_READ) {
+        this.reply(from, req.id, C_OK, readValue(this.store, req.key), this.applied, -1);
+        return;
+      }
+      this.leaderWrite(from, req);
+      return;
+    }
+    if (req.f === F_READ && req.route !== R_LEADER) {
+      const ok =
+        req.route === R_MIN_INDEX ? this.applied >= req.minIndex : req.route === R_MAX_LAG ? this.lagMs() <= req.maxLagMs : true;
+      if (ok) {
+        this.reply(from, req.id, C_OK, readValue(this.store, req.key), this.applied, -1);
+        return;
+      }
+    }
+    if (this.leaderId >= 0) this.reply(from, req.id, C_REDIRECT, null, 0, this.leaderId);
+    else this.reply(from, req.id, C_FAIL, null, 0, -1, 'no leader known');
+  }
+
+  private leaderWrite(from: number, req: ClientReq): void {
+    const index = this.log.length + 1;
+    let value = req.value;
+    let nd = ND_NONE;
+    if (req.f === F_APPEND) {
+      nd = ndKind(value);
+      if (nd !== ND_NONE) value = makeElement(nd, this.env, this.gen);
+    }
+    const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd };
+    this.log.push(e);
+    this.waiting.set(index, { client: from, id: req.id });
+    if (this.n > 1) {
+      const prevTerm = index > 1 ? this.log[index - 2].term : 0;
+      const m: AppendMsg = {
+        t: M_APPEND,
+        term: this.curTerm,
+        leader: this.id,
+        prevIndex: index - 1,
+        prevTerm,
+        entries: [e],
+        leaderLast: index,
+        sentWallNs: this.env.wallNs(),
+        sentMonoNs: this.env.monoNs(),
+      };
+      for (let f = 0; f < this.n; f++) {
+        if (f !== this.id && this.nextIndex[f] === index) {
+          this.nextIndex[f] = index + 1;
+          this.env.send(f, m);
+        }
+      }
+    }
+    this.advanceCommit();
+  }
+
+  // ---- leader side of replication ----
+
+  private advanceCommit(): void {
+    const last = this.log.length;
+    let c: number;
+    if (this.mode === 0 || this.n === 1) c = last;
+    else if (this.mode === 1) {
+      c = 0;
+      for (let f = 0; f < this.n; f++) if (f !== this.id && this.matchIndex[f] > c) c = this.matchIndex[f];
+    } else {
+      c = last;
+      for (let f = 0; f < this.n; f++) if (f !== this.id && this.matchIndex[f] < c) c = this.matchIndex[f];
+    }
+    if (c > last) c = last;
+    if (c <= this.commitIndex) return;
+    this.commitIndex = c;
+    while (this.applied < c) {
+      const e = this.log[this.applied];
+      this.applied++;
+      const ok = this.applyEntry(e);
+      const w = this.waiting.get(e.index);
+      if (w !== undefined) {
+        this.waiting.delete(e.index);
+        if (ok) this.reply(w.client, w.id, C_OK, e.value, e.index, -1);
+        else this.reply(w.client, w.id, C_FAIL, e.value, 0, -1, 'cas: expected value did not match');
+      }
+    }
+  }
+
+  private applyEntry(e: Entry): boolean {
+    return applyWrite(this.store, e.f, e.key, e.value);
+  }
+
+  private sendFrom(f: number, from: number): void {
+    const last = this.log.length;
+    const to = Math.min(last, from + MAX_BATCH - 1);
+    const prevIndex = from - 1;
+    const m: AppendMsg = {
+      t: M_APPEND,
+      term: this.curTerm,
+      leader: this.id,
+      prevIndex,
+      prevTerm: prevIndex > 0 ? this.log[prevIndex - 1].term : 0,
+      entries: from <= to ? this.log.slice(from - 1, to) : [],
+      leaderLast: last,
+      sentWallNs: this.env.wallNs(),
+      sentMonoNs: this.env.monoNs(),
+    };
+    this.nextIndex[f] = to + 1;
+    this.env.send(f, m);
+  }
+
+  private heartbeat(): void {
+    if (this.role !== LEADER) return;
+    const last = this.log.length;
+    for (let f = 0; f < this.n; f++) {
+      if (f === this.id) continue;
+      const match = this.matchIndex[f];
+      if (match < last && match === this.matchAtHb[f]) {
+        // No progress for a whole period: resend from the last acknowledged position.
+        this.rewound[f] = -1;
+        this.sendFrom(f, match + 1);
+      } else {
+        const next = this.nextIndex[f];
+        const m: AppendMsg = {
+          t: M_APPEND,
+          term: this.curTerm,
+          leader: this.id,
+          prevIndex: next - 1,
+          prevTerm: next > 1 ? this.log[next - 2].term : 0,
+          entries: [],
+          leaderLast: last,
+          sentWallNs: this.env.wallNs(),
+          sentMonoNs: this.env.monoNs(),
+        };
+        this.env.send(f, m);
+      }
+      this.matchAtHb[f] = match;
+    }
+    this.env.setTimer(T_HEARTBEAT, this.hbNs);
+  }
+
+  private onAppendResp(from: number, r: AppendResp): void {
+    if (r.term > this.curTerm) {
+      this.higherTerm(r.term);
+      return;
+    }
+    if (this.role !== LEADER || r.term < this.curTerm) return;
+    if (r.ok) {
+      if (r.sentMonoNs > this.ackSentNs[from]) {
+        this.ackSentNs[from] = r.sentMonoNs;
+        this.updateLease();
+      }
+      if (r.index > this.matchIndex[from]) {
+        this.matchIndex[from] = r.index;
+        if (this.nextIndex[from] <= r.index) this.nextIndex[from] = r.index + 1;
+        if (this.rewound[from] < r.index) this.rewound[from] = -1;
+        if (this.mode !== 0) this.advanceCommit();
+      }
+      // Catching up in batches: everything sent so far is acknowledged, send the next batch.
+      const next = this.nextIndex[from];
+      if (next <= this.log.length && r.index + 1 === next) this.sendFrom(from, next);
+      return;
+    }
+    // Rejected: the follower's log does not contain our prevIndex; resend from its hint.
+    if (r.index < 0 || r.index === this.rewound[from]) return;
+    this.rewound[from] = r.index;
+    let from1 = r.index + 1;
+    if (from1 < 1) from1 = 1;
+    if (from1 > this.log.length + 1) from1 = this.log.length + 1;
+    this.sendFrom(from, from1);
+  }
+
+  /** Lease: a majority acknowledged messages sent since leaseUntil - timeout (monotonic clock). */
+  private updateLease(): void {
+    const need = this.majority - 1; // acknowledgements besides our own
+    if (need <= 0) {
+      this.leaseUntilNs = Infinity;
+      return;
+    }
+    // need-th largest ackSentNs among followers
+    let best = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      if (i === this.id) continue;
+      const v = this.ackSentNs[i];
+      if (v <= best) continue;
+      let ge = 0;
+      for (let j = 0; j < this.n; j++) if (j !== this.id && this.ackSentNs[j] >= v) ge++;
+      if (ge >= need) best = v;
+    }
+    const until = best + this.timeoutNs;
+    if (until > this.leaseUntilNs) this.leaseUntilNs = until;
+  }
+
+  /** Periodic leader check (every failover timeout): step down when deposed or cut off. */
+  private haCheck(): void {
+    if (this.role !== LEADER) return;
+    if (!this.fencing) {
+      // Without fencing the leader learns it was deposed only here (an HA loop in the style of
+      // Patroni's), so a resumed or partitioned old leader keeps acknowledging writes until then.
+      if (this.sawHigherTerm > this.curTerm) {
+        this.stepDown(this.sawHigherTerm);
+        return;
+      }
+    } else if (this.env.monoNs() >= this.leaseUntilNs) {
+      this.stepDown(this.curTerm);
+      return;
+    }
+    this.env.setTimer(T_HACHECK, this.timeoutNs);
+  }
+
+  // ---- follower side of replication ----
+
+  /** Reacts to a message carrying a newer term. Returns false when the message must be ignored. */
+  private higherTerm(term: number): boolean {
+    if (this.role === LEADER && !this.fencing) {
+      if (term > this.sawHigherTerm) this.sawHigherTerm = term;
+      return false;
+    }
+    this.stepDown(term);
+    return true;
+  }
+
+  private stepDown(term: number): void {
+    if (term > this.curTerm) {
+      this.curTerm = term;
+      this.votedFor = -1;
+    }
+    const wasLeader = this.role === LEADER;
+    this.role = FOLLOWER;
+    this.leaderId = -1;
+    if (wasLeader) {
+      this.waiting.clear();
+      this.env.clearTimer(T_HEARTBEAT);
+      this.env.clearTimer(T_HACHECK);
+      this.lastContactNs = this.env.monoNs();
+      this.armElection();
+    }
+  }
+
+  private onAppend(from: number, m: AppendMsg): void {
+    if (m.term < this.curTerm) {
+      const r: AppendResp = { t: M_APPEND_RESP, term: this.curTerm, ok: false, index: -1, sentMonoNs: m.sentMonoNs };
+      this.env.send(from, r);
+      return;
+    }
+    if (m.term > this.curTerm) {
+      if (!this.higherTerm(m.term)) return;
+    } else if (this.role !== FOLLOWER) {
+      if (this.role === LEADER) return; // cannot happen: one leader per term
+      this.role = FOLLOWER;
+    }
+    this.leaderId = m.leader;
+    this.lastContactNs = this.env.monoNs();
+    // Apply after the replication lag, in order.
+    if (this.lagHiNs <= 0 && this.queueHead === this.queue.length) {
+      this.processAppend(from, m);
+      return;
+    }
+    const now = this.env.monoNs();
+    let at = now + (this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
+    if (at < this.lastApplyAtNs) at = this.lastApplyAtNs;
+    this.lastApplyAtNs = at;
+    const empty = this.queueHead === this.queue.length;
+    this.queue.push(m);
+    this.queueAt.push(at);
+    if (empty) this.env.setTimer(T_APPLY, at - now);
+  }
+
+  private drainQueue(): void {
+    const now = this.env.monoNs();
+    while (this.queueHead < this.queue.length && this.queueAt[this.queueHead] <= now) {
+      const m = this.queue[this.queueHead];
+      this.queue[this.queueHead] = undefined as unknown as AppendMsg;
+      this.queueHead++;
+      if (m.term === this.curTerm && this.role === FOLLOWER) this.processAppend(m.leader, m);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueAt.length = 0;
+      this.queueHead = 0;
+    } else {
+      if (this.queueHead > 1024) {
+        this.queue.splice(0, this.queueHead);
+        this.queueAt.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      this.env.setTimer(T_APPLY, this.queueAt[this.queueHead] - now);
+    }
+  }
+
+  private clearQueue(): void {
+    this.queue.length = 0;
+    this.queueAt.length = 0;
+    this.queueHead = 0;
+    this.env.clearTimer(T_APPLY);
+  }
+
+  private processAppend(from: number, m: AppendMsg): void {
+    const last = this.log.length;
+    if (m.prevIndex > last) {
+      this.env.send(from, { t: M_APPEND_RESP, term: this.curTerm, ok: false, index: last, sentMonoNs: m.sentMonoNs });
+      return;
+    }
+    if (m.prevIndex > 0 && this.log[m.prevIndex - 1].term !== m.prevTerm) {
+      // Conflict: skip back over the whole conflicting term.
+      const badTerm = this.log[m.prevIndex - 1].term;
+      let i = m.prevIndex - 1;
+      while (i > 0 && this.log[i - 1].term === badTerm) i--;
+      this.env.send(from, { t: M_APPEND_RESP, term: this.curTerm, ok: false, index: i, sentMonoNs: m.sentMonoNs });
+      return;
+    }
+    const entries = m.entries;
+    for (let k = 0; k < entries.length; k++) {
+      let e = entries[k];
+      const idx = m.prevIndex + 1 + k;
+      if (idx <= this.log.length) {
+        if (this.log[idx - 1].term === e.term) continue;
+        this.truncate(idx);
+      }
+      if (this.statement && e.nd !== ND_NONE) e = { ...e, value: makeElement(e.nd, this.env, this.gen) };
+      this.log.push(e);
+    }
+    const verified = m.prevIndex + entries.length;
+    while (this.applied < verified && this.applied < this.log.length) {
+      this.applyEntry(this.log[this.applied]);
+      this.applied++;
+    }
+    if (this.applied >= m.leaderLast && m.sentWallNs > this.freshWallNs) this.freshWallNs = m.sentWallNs;
+    this.env.send(from, { t: M_APPEND_RESP, term: this.curTerm, ok: true, index: verified, sentMonoNs: m.sentMonoNs });
+  }
+
+  /** Drops log entries from index on; rebuilds the keys they touched if they were applied. */
+  private truncate(index: number): void {
+    const removed = this.log.splice(index - 1);
+    if (this.applied < index) return;
+    const keys = new Set<string>();
+    for (const e of removed) if (e.index <= this.applied) keys.add(e.key);
+    for (const k of keys) this.store.delete(k);
+    for (let i = 0; i < this.log.length; i++) {
+      const e = this.log[i];
+      if (keys.has(e.key)) this.applyEntry(e);
+    }
+    this.applied = index - 1;
+    if (this.commitIndex > this.applied) this.commitIndex = this.applied;
+  }
+
+  // ---- elections ----
+
+  private armElection(): void {
+    if (!this.cfg.failover.enabled || this.closed) return;
+    this.electionNs = this.timeoutNs * (1 + 0.5 * this.env.rng.float());
+    this.env.setTimer(T_ELECTION, this.electionNs);
+  }
+
+  private electionTick(): void {
+    if (this.role === LEADER || !this.cfg.failover.enabled) return;
+    const now = this.env.monoNs();
+    const elapsed = now - this.lastContactNs;
+    if (elapsed < this.electionNs) {
+      this.env.setTimer(T_ELECTION, this.electionNs - elapsed);
+      return;
+    }
+    // Pre-vote: ask whether we could win before disturbing anyone's term.
+    this.role = FOLLOWER;
+    this.preTerm = this.curTerm + 1;
+    this.preVotes = 1;
+    this.lastContactNs = now;
+    this.armElection();
+    if (this.preVotes >= this.majority) {
+      this.startElection();
+      return;
+    }
+    const v: VoteMsg = { t: M_VOTE, pre: true, term: this.preTerm, lastTerm: this.lastTerm(), lastIndex: this.log.length };
+    for (let f = 0; f < this.n; f++) if (f !== this.id) this.env.send(f, v);
+  }
+
+  private lastTerm(): number {
+    return this.log.length > 0 ? this.log[this.log.length - 1].term : 0;
+  }
+
+  private logOk(v: VoteMsg): boolean {
+    if (this.anyPromote) return true;
+    const lt = this.lastTerm();
+    return v.lastTerm > lt || (v.lastTerm === lt && v.lastIndex >= this.log.length);
+  }
+
+  private startElection(): void {
+    this.curTerm++;
+    this.votedFor = this.id;
+    this.role = CANDIDATE;
+    this.leaderId = -1;
+    this.votes = 1;
+    this.electionStartNs = this.env.monoNs();
+    this.clearQueue();
+    if (this.votes >= this.majority) {
+      this.becomeLeader(this.electionStartNs);
+      return;
+    }
+    const v: VoteMsg = { t: M_VOTE, pre: false, term: this.curTerm, lastTerm: this.lastTerm(), lastIndex: this.log.length };
+    for (let f = 0; f < this.n; f++) if (f !== this.id) this.env.send(f, v);
+  }
+
+  private onVote(from: number, v: VoteMsg): void {
+    const now = this.env.monoNs();
+    // Leader stickiness: while we hear from a leader, we vote for nobody.
+    const heardLeader = this.role === LEADER || (this.leaderId >= 0 && now - this.lastContactNs < this.timeoutNs);
+    if (v.pre) {
+      const granted = !heardLeader && v.term > this.curTerm && this.logOk(v);
+      const r: VoteResp = { t: M_VOTE_RESP, pre: true, term: v.term, granted };
+      this.env.send(from, r);
+      return;
+    }
+    if (v.term < this.curTerm || (heardLeader && this.role !== LEADER)) {
+      this.env.send(from, { t: M_VOTE_RESP, pre: false, term: this.curTerm, granted: false });
+      return;
+    }
+    if (v.term > this.curTerm && !this.higherTerm(v.term)) {
+      this.env.send(from, { t: M_VOTE_RESP, pre: false, term: this.curTerm, granted: false });
+      return;
+    }
+    const granted = (this.votedFor === -1 || this.votedFor === from) && this.logOk(v);
+    if (granted) {
+      this.votedFor = from;
+      this.lastContactNs = now;
+    }
+    this.env.send(from, { t: M_VOTE_RESP, pre: false, term: this.curTerm, granted });
+  }
+
+  private onVoteResp(_from: number, r: VoteResp): void {
+    if (r.pre) {
+      if (this.role !== FOLLOWER || r.term !== this.preTerm || r.term !== this.curTerm + 1 || !r.granted) return;
+      this.preVotes++;
+      if (this.preVotes === this.majority) this.startElection();
+      return;
+    }
+    if (r.term > this.curTerm) {
+      this.higherTerm(r.term);
+      return;
+    }
+    if (this.role !== CANDIDATE || r.term !== this.curTerm || !r.granted) return;
+    this.votes++;
+    if (this.votes === this.majority) this.becomeLeader(this.electionStartNs);
+  }
+
+  private becomeLeader(electionStartNs: number): void {
+    this.role = LEADER;
+    this.leaderId = this.id;
+    this.sawHigherTerm = 0;
+    this.clearQueue();
+    this.env.clearTimer(T_ELECTION);
+    const last = this.log.length;
+    for (let f = 0; f < this.n; f++) {
+      this.nextIndex[f] = last + 1;
+      this.matchIndex[f] = 0;
+      this.matchAtHb[f] = -1;
+      this.rewound[f] = -1;
+      this.ackSentNs[f] = -Infinity;
+    }
+    this.leaseUntilNs = this.n === 1 ? Infinity : electionStartNs + this.timeoutNs;
+    // Everything in the new leader's log counts as committed (failover, not consensus).
+    this.commitIndex = last;
+    while (this.applied < last) {
+      this.applyEntry(this.log[this.applied]);
+      this.applied++;
+    }
+    this.waiting.clear();
+    this.heartbeat();
+    this.env.setTimer(T_HACHECK, this.timeoutNs);
+  }
+}

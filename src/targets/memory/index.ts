@@ -1,0 +1,557 @@
+// The memory target: a deterministic discrete-event simulation of a replicated cluster on virtual
+// time. Nodes run src/replication's state machines; the network has latency, FIFO links, drops
+// across partitions; faults (kill/restart/pause/resume/partition/skew) are synchronous calls.
+
+import type { TargetConfig } from '../../config/types.js';
+import type { Rng } from '../../rng.js';
+import type {
+  CbClient,
+  CbFaults,
+  CbTarget,
+  Completion,
+  FinalRead,
+  Invocation,
+  LagSample,
+  NodeId,
+  SessionInfo,
+} from '../types.js';
+import {
+  C_FAIL,
+  C_OK,
+  C_REDIRECT,
+  F_READ,
+  M_REQ,
+  M_RESP,
+  R_LEADER,
+  TIMER_SLOTS,
+  createNode,
+  ndKind,
+  Router,
+  SingleLeaderNode,
+  type ClientReq,
+  type ClientResp,
+  type Msg,
+  type NodeEnv,
+  type ReplicaNode,
+  type Route,
+} from '../../replication/index.js';
+import { Ev, K_CLIENT_TIMEOUT, K_MSG, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
+
+export { SimScheduler } from './scheduler.js';
+
+export interface MemoryTargetOptions {
+  /** Which workload's values the cluster holds: an absent key reads [] (append) or null (register). */
+  workload?: 'append' | 'register';
+  /** Lag sampling period of virtual time, ms (default 100). */
+  sampleEveryMs?: number;
+  /** Most lag samples kept (default 20000; older ones are thinned out). */
+  maxSamples?: number;
+}
+
+export interface SimStats {
+  nowNs: number;
+  eventsByKind: Record<string, number>;
+  messagesSent: number;
+  messagesDropped: number;
+  messagesByType: Record<string, number>;
+}
+
+/** The memory target, with a few extra views for tests and benchmarks. */
+export interface MemoryTarget extends CbTarget {
+  scheduler: SimScheduler;
+  stats(): SimStats;
+  /** The state machine currently running as node i (0-based), undefined while it is down. */
+  replica(i: number): ReplicaNode | undefined;
+}
+
+const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 };
+const MSG_NAMES = ['?', 'req', 'resp', 'append', 'append-resp', 'vote', 'vote-resp', 'lww-put', 'lww-put-resp', 'lww-get', 'lww-get-resp', 'ml-ship', 'ml-ack'];
+const MAX_REDIRECTS = 3;
+
+interface PendingOp {
+  id: number;
+  f: number;
+  fName: string;
+  key: string;
+  value: unknown;
+  session: string;
+  user: string | undefined;
+  done: (c: Completion) => void;
+  route: Route;
+  hops: number;
+  timeout: Ev | undefined;
+}
+
+class NodeEnvImpl implements NodeEnv {
+  constructor(
+    private readonly sim: Cluster,
+    readonly id: number,
+    readonly n: number,
+    readonly rng: Rng,
+  ) {}
+  monoNs(): number {
+    return this.sim.sched.nowNs();
+  }
+  wallNs(): number {
+    return this.sim.sched.nowNs() + this.sim.offsetNs[this.id];
+  }
+  send(to: number, msg: Msg): void {
+    this.sim.send(this.id, to, msg);
+  }
+  setTimer(slot: number, delayNs: number): void {
+    this.sim.setTimer(this.id, slot, delayNs);
+  }
+  clearTimer(slot: number): void {
+    this.sim.clearTimer(this.id, slot);
+  }
+}
+
+class Cluster implements MemoryTarget {
+  readonly name: string;
+  readonly sched = new SimScheduler();
+  readonly scheduler = this.sched;
+  readonly offsetNs: number[];
+  private readonly n: number;
+  private readonly names: string[];
+  private readonly envs: NodeEnvImpl[];
+  private readonly nodes: (ReplicaNode | undefined)[];
+  private readonly durables: unknown[];
+  private readonly alive: boolean[];
+  private readonly paused: boolean[];
+  private readonly pausedQueue: { from: number; msg: Msg }[][];
+  private readonly incarnation: number[];
+  private readonly group: number[];
+  private readonly linkLastNs: number[];
+  private readonly timerEv: (Ev | undefined)[];
+  private readonly frozenNs: number[];
+  private readonly netRng: Rng;
+  private readonly router: Router;
+  private readonly latLoNs: number;
+  private readonly latHiNs: number;
+  private readonly clientTimeoutNs: number;
+  private readonly pending = new Map<number, PendingOp>();
+  private nextReq = 1;
+  private readonly emptyRead: () => unknown;
+  private closed = false;
+  private samples: LagSample[] = [];
+  private sampleEveryNs: number;
+  private readonly maxSamples: number;
+  private messagesSent = 0;
+  private messagesDropped = 0;
+  private readonly msgCounts = new Array<number>(MSG_NAMES.length).fill(0);
+  readonly faults: CbFaults;
+
+  constructor(
+    private readonly cfg: TargetConfig,
+    rng: Rng,
+    opts: MemoryTargetOptions,
+  ) {
+    const n = cfg.nodes;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`memory target: nodes must be a positive integer, got ${n}`);
+    this.n = n;
+    this.name = cfg.name;
+    this.names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+    this.offsetNs = new Array<number>(n).fill(0);
+    this.netRng = rng.fork();
+    this.router = new Router(cfg, n, rng.fork());
+    this.envs = this.names.map((_, i) => new NodeEnvImpl(this, i, n, rng.fork()));
+    this.nodes = new Array<ReplicaNode | undefined>(n).fill(undefined);
+    this.durables = new Array<unknown>(n).fill(undefined);
+    this.alive = new Array<boolean>(n).fill(true);
+    this.paused = new Array<boolean>(n).fill(false);
+    this.pausedQueue = this.names.map(() => []);
+    this.incarnation = new Array<number>(n).fill(0);
+    this.group = new Array<number>(n).fill(0);
+    this.linkLastNs = new Array<number>(n * n).fill(0);
+    this.timerEv = new Array<Ev | undefined>(n * TIMER_SLOTS).fill(undefined);
+    this.frozenNs = new Array<number>(n * TIMER_SLOTS).fill(-1);
+    this.latLoNs = Math.max(0, cfg.latencyMs[0]) * 1e6;
+    this.latHiNs = Math.max(cfg.latencyMs[0], cfg.latencyMs[1]) * 1e6;
+    this.clientTimeoutNs = cfg.clientTimeoutMs * 1e6;
+    const kind = opts.workload ?? (cfg.options?.workload === 'register' ? 'register' : 'append');
+    this.emptyRead = kind === 'register' ? () => null : () => [];
+    this.sampleEveryNs = (opts.sampleEveryMs ?? 100) * 1e6;
+    this.maxSamples = opts.maxSamples ?? 20000;
+    this.sched.dispatch = (ev) => this.dispatch(ev);
+    for (let i = 0; i < n; i++) this.nodes[i] = createNode(cfg, this.envs[i]);
+    this.faults = this.makeFaults();
+  }
+
+  // ---- CbTarget ----
+
+  setup(done: () => void): void {
+    for (let i = 0; i < this.n; i++) this.nodes[i]!.start();
+    const first = this.nodes[0];
+    if (first instanceof SingleLeaderNode) first.initialLeader();
+    this.sched.schedule(this.sampleEveryNs, K_SAMPLE, 0, 0, 0, undefined);
+    this.sched.after(0, done);
+  }
+
+  teardown(done: () => void): void {
+    this.closed = true;
+    for (let i = 0; i < this.n; i++) this.nodes[i]?.close();
+    this.sched.after(0, done);
+  }
+
+  client(session: SessionInfo): CbClient {
+    const sess = session.session ?? String(session.process);
+    const user = session.user;
+    return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done) };
+  }
+
+  finalRead(key: string, done: (reads: FinalRead[]) => void): void {
+    this.sched.after(0, () => {
+      const reads: FinalRead[] = [];
+      for (let i = 0; i < this.n; i++) {
+        const node = this.nodes[i];
+        if (!this.alive[i] || node === undefined) continue;
+        reads.push({ node: this.names[i], completion: { type: 'ok', value: this.visible(node.readLocal(key)), node: this.names[i] } });
+      }
+      done(reads);
+    });
+  }
+
+  lagSamples(): LagSample[] {
+    return this.samples;
+  }
+
+  replica(i: number): ReplicaNode | undefined {
+    return this.alive[i] ? this.nodes[i] : undefined;
+  }
+
+  stats(): SimStats {
+    const eventsByKind: Record<string, number> = {};
+    KIND_NAMES.forEach((k, i) => (eventsByKind[k] = this.sched.counts[i]));
+    const messagesByType: Record<string, number> = {};
+    MSG_NAMES.forEach((k, i) => {
+      if (this.msgCounts[i] > 0) messagesByType[k] = this.msgCounts[i];
+    });
+    return { nowNs: this.sched.nowNs(), eventsByKind, messagesSent: this.messagesSent, messagesDropped: this.messagesDropped, messagesByType };
+  }
+
+  // ---- network ----
+
+  send(from: number, to: number, msg: Msg): void {
+    this.messagesSent++;
+    this.msgCounts[msg.t]++;
+    const lat = this.latHiNs > this.latLoNs ? this.netRng.between(this.latLoNs, this.latHiNs) : this.latLoNs;
+    if (to >= this.n) {
+      // to a client (clients are never partitioned)
+      this.sched.schedule(lat, K_MSG, to, from, 0, msg);
+      return;
+    }
+    if (from >= this.n) {
+      this.sched.schedule(lat, K_MSG, to, from, this.incarnation[to], msg);
+      return;
+    }
+    // node to node: FIFO per link (TCP)
+    const link = from * this.n + to;
+    let at = this.sched.nowNs() + lat;
+    if (at < this.linkLastNs[link]) at = this.linkLastNs[link];
+    this.linkLastNs[link] = at;
+    this.sched.scheduleAt(at, K_MSG, to, from, this.incarnation[to], msg);
+  }
+
+  private dispatch(ev: Ev): void {
+    switch (ev.k) {
+      case K_MSG:
+        this.deliver(ev.a, ev.b, ev.c, ev.x as Msg);
+        break;
+      case K_TIMER: {
+        const node = ev.a;
+        const slot = ev.b;
+        const idx = node * TIMER_SLOTS + slot;
+        if (this.timerEv[idx] !== ev) return;
+        this.timerEv[idx] = undefined;
+        this.nodes[node]?.onTimer(slot);
+        break;
+      }
+      case K_CLIENT_TIMEOUT:
+        this.clientTimeout(ev.x as PendingOp);
+        break;
+      case K_SAMPLE:
+        this.sample();
+        break;
+    }
+  }
+
+  private deliver(to: number, from: number, inc: number, msg: Msg): void {
+    if (to >= this.n) {
+      this.onClientResp(msg as ClientResp);
+      return;
+    }
+    if (!this.alive[to] || this.incarnation[to] !== inc) {
+      this.messagesDropped++;
+      return;
+    }
+    if (from < this.n && this.group[from] !== this.group[to]) {
+      this.messagesDropped++;
+      return;
+    }
+    if (this.paused[to]) {
+      this.pausedQueue[to].push({ from, msg });
+      return;
+    }
+    this.nodes[to]!.onMessage(from, msg);
+  }
+
+  // ---- node timers (frozen while the node is paused) ----
+
+  setTimer(node: number, slot: number, delayNs: number): void {
+    const idx = node * TIMER_SLOTS + slot;
+    const old = this.timerEv[idx];
+    if (old !== undefined) old.cancel();
+    if (this.closed) {
+      this.timerEv[idx] = undefined;
+      return;
+    }
+    this.timerEv[idx] = this.sched.schedule(Math.max(0, delayNs), K_TIMER, node, slot, 0, undefined);
+  }
+
+  clearTimer(node: number, slot: number): void {
+    const idx = node * TIMER_SLOTS + slot;
+    const old = this.timerEv[idx];
+    if (old !== undefined) old.cancel();
+    this.timerEv[idx] = undefined;
+  }
+
+  private clearAllTimers(node: number): void {
+    for (let s = 0; s < TIMER_SLOTS; s++) {
+      this.clearTimer(node, s);
+      this.frozenNs[node * TIMER_SLOTS + s] = -1;
+    }
+  }
+
+  // ---- clients ----
+
+  private visible(v: unknown): unknown {
+    return v === undefined ? this.emptyRead() : v;
+  }
+
+  private invoke(op: Invocation, session: string, user: string | undefined, done: (c: Completion) => void): void {
+    const f = F_CODES[op.f];
+    if (f === undefined) {
+      this.sched.after(0, () => done({ type: 'fail', value: op.value, error: `unknown operation ${op.f}` }));
+      return;
+    }
+    const route: Route = { node: 0, route: 0, minIndex: 0, maxLagMs: 0 };
+    this.router.route(f, session, user, route);
+    const p: PendingOp = {
+      id: this.nextReq++,
+      f,
+      fName: op.f,
+      key: op.key,
+      value: op.value,
+      session,
+      user,
+      done,
+      route,
+      hops: 0,
+      timeout: undefined,
+    };
+    this.pending.set(p.id, p);
+    p.timeout = this.sched.schedule(this.clientTimeoutNs, K_CLIENT_TIMEOUT, 0, 0, 0, p);
+    this.sendReq(p);
+  }
+
+  private sendReq(p: PendingOp): void {
+    const r = p.route;
+    const req: ClientReq = {
+      t: M_REQ,
+      id: p.id,
+      f: p.f,
+      key: p.key,
+      value: p.value,
+      nd: p.f === 1 ? ndKind(p.value) : 0,
+      route: r.route,
+      minIndex: r.minIndex,
+      maxLagMs: r.maxLagMs,
+    };
+    this.send(this.n, r.node, req);
+  }
+
+  private finish(p: PendingOp, c: Completion): void {
+    this.pending.delete(p.id);
+    if (p.timeout !== undefined) p.timeout.cancel();
+    p.done(c);
+  }
+
+  private onClientResp(r: ClientResp): void {
+    if (r.t !== M_RESP) return;
+    const p = this.pending.get(r.id);
+    if (p === undefined) return; // timed out already
+    const node = this.names[r.node];
+    if (r.c === C_OK) {
+      if (p.f === F_READ) this.finish(p, { type: 'ok', value: this.visible(r.value), node });
+      else {
+        this.router.wrote(p.session, p.user, r.pos);
+        this.finish(p, { type: 'ok', value: p.f === 1 ? r.value : p.value, node });
+      }
+      return;
+    }
+    if (r.c === C_FAIL) {
+      this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'failed' });
+      return;
+    }
+    if (r.c === C_REDIRECT) {
+      if (p.hops >= MAX_REDIRECTS) {
+        this.finish(p, { type: 'fail', value: p.value, node, error: 'too many redirects' });
+        return;
+      }
+      p.hops++;
+      const cfgTopo = this.cfg.topology;
+      if (cfgTopo === 'single-leader') {
+        p.route.node = this.router.redirected(r.redirect);
+        p.route.route = R_LEADER;
+      } else {
+        p.route.node = this.router.home(p.session, p.user);
+        p.route.route = 1;
+      }
+      this.sendReq(p);
+    }
+  }
+
+  private clientTimeout(p: PendingOp): void {
+    if (!this.pending.has(p.id)) return;
+    p.timeout = undefined;
+    this.router.timedOut(p.route.node);
+    const node = this.names[p.route.node];
+    if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
+    else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
+  }
+
+  // ---- lag sampling ----
+
+  private sample(): void {
+    if (this.closed) return;
+    const t = this.sched.nowNs();
+    for (let i = 0; i < this.n; i++) {
+      const node = this.nodes[i];
+      if (!this.alive[i] || node === undefined) continue;
+      this.samples.push({ timeNs: t, node: this.names[i], lagMs: node.lagMs() });
+    }
+    if (this.samples.length > this.maxSamples) {
+      // keep every other sampling round, sample half as often from now on
+      const rounds: number[] = [];
+      for (const s of this.samples) if (rounds.length === 0 || rounds[rounds.length - 1] !== s.timeNs) rounds.push(s.timeNs);
+      const keep = new Set(rounds.filter((_, i) => i % 2 === 0));
+      this.samples = this.samples.filter((s) => keep.has(s.timeNs));
+      this.sampleEveryNs *= 2;
+    }
+    this.sched.schedule(this.sampleEveryNs, K_SAMPLE, 0, 0, 0, undefined);
+  }
+
+  // ---- faults ----
+
+  private index(id: NodeId): number {
+    const i = this.names.indexOf(id);
+    if (i < 0) throw new Error(`memory target: no node ${JSON.stringify(id)} (nodes are ${this.names.join(', ')})`);
+    return i;
+  }
+
+  private makeFaults(): CbFaults {
+    return {
+      nodes: () => this.names.slice(),
+      leader: () => {
+        let best = -1;
+        let bestTerm = -1;
+        for (let i = 0; i < this.n; i++) {
+          const node = this.nodes[i];
+          if (!this.alive[i] || node === undefined || !node.isLeader()) continue;
+          if (node.term() > bestTerm) {
+            best = i;
+            bestTerm = node.term();
+          }
+        }
+        return best >= 0 ? this.names[best] : undefined;
+      },
+      kill: (id) => {
+        const i = this.index(id);
+        if (!this.alive[i]) return;
+        const node = this.nodes[i]!;
+        this.durables[i] = node.durable();
+        node.close();
+        this.clearAllTimers(i);
+        this.alive[i] = false;
+        this.paused[i] = false;
+        this.pausedQueue[i] = [];
+        this.incarnation[i]++;
+        this.nodes[i] = undefined;
+      },
+      restart: (id) => {
+        const i = this.index(id);
+        if (this.alive[i]) return;
+        this.alive[i] = true;
+        this.incarnation[i]++;
+        const node = createNode(this.cfg, this.envs[i], this.durables[i]);
+        this.nodes[i] = node;
+        if (!this.closed) node.start();
+        else node.close();
+      },
+      partition: (groups) => {
+        // Nodes not listed form one more group of their own each.
+        let g = 1;
+        const next = new Array<number>(this.n).fill(-1);
+        for (const grp of groups) {
+          for (const id of grp) next[this.index(id)] = g;
+          g++;
+        }
+        for (let i = 0; i < this.n; i++) if (next[i] < 0) next[i] = g++;
+        for (let i = 0; i < this.n; i++) this.group[i] = next[i];
+      },
+      heal: () => {
+        this.group.fill(0);
+      },
+      skewClock: (id, offsetMs) => {
+        this.offsetNs[this.index(id)] = offsetMs * 1e6;
+      },
+      pause: (id) => {
+        const i = this.index(id);
+        if (!this.alive[i] || this.paused[i]) return;
+        this.paused[i] = true;
+        const now = this.sched.nowNs();
+        for (let s = 0; s < TIMER_SLOTS; s++) {
+          const idx = i * TIMER_SLOTS + s;
+          const ev = this.timerEv[idx];
+          if (ev !== undefined) {
+            this.frozenNs[idx] = ev.t - now;
+            ev.cancel();
+            this.timerEv[idx] = undefined;
+          }
+        }
+      },
+      resume: (id) => {
+        const i = this.index(id);
+        if (!this.alive[i] || !this.paused[i]) return;
+        this.paused[i] = false;
+        for (let s = 0; s < TIMER_SLOTS; s++) {
+          const idx = i * TIMER_SLOTS + s;
+          if (this.frozenNs[idx] >= 0) {
+            this.setTimer(i, s, this.frozenNs[idx]);
+            this.frozenNs[idx] = -1;
+          }
+        }
+        const queued = this.pausedQueue[i];
+        this.pausedQueue[i] = [];
+        if (queued.length === 0) return;
+        const inc = this.incarnation[i];
+        this.sched.after(0, () => {
+          for (const q of queued) {
+            const node = this.nodes[i];
+            if (!this.alive[i] || this.incarnation[i] !== inc || node === undefined) return;
+            if (this.paused[i]) {
+              this.pausedQueue[i].push(q);
+              continue;
+            }
+            node.onMessage(q.from, q.msg);
+          }
+        });
+      },
+    };
+  }
+}
+
+/** A deterministic simulated cluster: same cfg and seed, same sequence of events. */
+export function createMemoryTarget(cfg: TargetConfig, rng: Rng, opts: MemoryTargetOptions = {}): MemoryTarget {
+  return new Cluster(cfg, rng, opts);
+}
