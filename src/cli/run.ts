@@ -1,15 +1,137 @@
-// `replcheck run`: drive a workload against a target under a nemesis, then check and report.
+// `replcheck run`: load the configuration, drive the workload against the target under the
+// nemesis, then check and report (SPEC sections 1-3). Ctrl-C keeps the history so far, exits 130.
 
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { loadRunConfig, type ConfigFlags } from '../config/load.js';
+import { listPresets, presetNames } from '../config/presets.js';
+import type { RunConfig } from '../config/types.js';
+import { defaultRunDir } from '../report/rundir.js';
+import { formatSummary } from '../report/terminal.js';
+import { progressTotal } from '../runner/execute.js';
+import { EXIT_INTERRUPTED, reproduceCommand, runTest } from '../runner/run.js';
+import { registerLister, type Listing } from './list.js';
 import type { CommandContext } from './main.js';
 
-export function registerRunCommand(program: Command, _ctx: CommandContext): void {
+export interface RunFlags extends ConfigFlags {
+  out?: string;
+  junit?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  html?: boolean;
+}
+
+interface Progress {
+  update(done: number): void;
+  stop(): void;
+}
+
+/**
+ * PROGRESS CALL SITE: src/report/progress.ts (the report engineer's) exports
+ * createProgress({ total, enabled }); loaded by a computed specifier so this file compiles and runs
+ * before that module exists. Without it, no progress bar.
+ */
+async function startProgress(total: number, enabled: boolean): Promise<Progress | undefined> {
+  if (!enabled || total <= 0) return undefined;
+  try {
+    const spec = '../report/progress.js';
+    const m = (await import(spec)) as { createProgress?: (o: { total: number; enabled: boolean }) => Progress };
+    return m.createProgress?.({ total, enabled });
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line describing the replication design under test. */
+export function describeDesign(c: RunConfig): string {
+  const t = c.target;
+  if (t.topology === 'leaderless') {
+    return `leaderless, n=${t.quorum.n} w=${t.quorum.w} r=${t.quorum.r}${t.quorum.readRepair ? ' with read repair' : ''}, ${t.conflicts} conflicts, ${t.nodes} nodes`;
+  }
+  if (t.topology === 'multi-leader') return `multi-leader, ${t.replication} replication, reads from ${t.readFrom}, ${t.conflicts} conflicts, ${t.log} log, ${t.nodes} nodes`;
+  const fo = t.failover.enabled ? `failover promote ${t.failover.promote} ${t.failover.fencing ? 'with' : 'without'} fencing` : 'no failover';
+  return `single-leader, ${t.replication} replication, reads from ${t.readFrom}${t.readFrom === 'read-your-writes' ? ` (${t.readYourWritesScope} scope)` : ''}, ${fo}, ${t.log} log, ${t.nodes} nodes`;
+}
+
+export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<void> {
+  const { config, shortName } = loadRunConfig(flags);
+  const dir = flags.out ?? defaultRunDir(shortName);
+  const quiet = flags.quiet === true;
+  if (!quiet) {
+    process.stdout.write(`replcheck run: seed ${config.seed}; ${describeDesign(config)}; ${config.workload.name} workload; nemesis ${config.nemesis.name}\n`);
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const { total } = progressTotal(config);
+  const progress = await startProgress(total, Boolean(process.stdout.isTTY) && !quiet);
+  let outcome;
+  try {
+    outcome = await runTest(config, {
+      dir,
+      command: reproduceCommand(dir),
+      junit: flags.junit,
+      html: flags.html,
+      signal: controller.signal,
+      onProgress: progress ? (n) => progress.update(n) : undefined,
+    });
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSigint);
+  }
+  if (outcome.interrupted) {
+    process.stderr.write(
+      `replcheck: interrupted; the history so far is in ${outcome.execution.historyPath} (check it with \`replcheck check ${outcome.execution.historyPath}\`)\n`,
+    );
+    ctx.exitCode = EXIT_INTERRUPTED;
+    return;
+  }
+  process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');
+  ctx.exitCode = outcome.code;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function presetListing(): Listing[] {
+  const out: Listing[] = [];
+  for (const p of listPresets('workload')) out.push({ kind: 'workload', name: p.name, description: p.description });
+  for (const p of listPresets('nemesis')) out.push({ kind: 'nemesis', name: p.name, description: p.description });
+  if (!presetNames('nemesis').includes('none')) out.push({ kind: 'nemesis', name: 'none', description: 'no faults' });
+  const targets = listPresets('target');
+  if (!targets.some((t) => t.name === 'memory')) targets.unshift({ name: 'memory', description: 'simulated cluster on virtual time (built-in defaults)' });
+  for (const p of targets) out.push({ kind: 'target', name: p.name, description: p.description });
+  out.push({ kind: 'target', name: 'http', description: 'a real cluster of node processes over HTTP (not built yet)' });
+  return out;
+}
+
+registerLister(presetListing);
+
+export function registerRunCommand(program: Command, ctx: CommandContext): void {
   program
     .command('run')
     .description('run a test: drive the workload against the target under the nemesis, then check and report')
-    .allowUnknownOption(false)
-    .action(() => {
-      throw new UserError('`replcheck run` is being built (issue 3)');
+    .option('--config <file>', 'one YAML file with target:, workload:, nemesis:, checkers:, seed: sections')
+    .option('--target <name|file>', 'a built-in target or a target YAML file (default: memory)')
+    .option('--workload <name|file>', 'a workload in workloads/ by name, or a path (default: append)')
+    .option('--nemesis <name|file|none>', 'a schedule in nemesis/ by name, or a path (default: none)')
+    .option('--checkers <list>', 'comma-separated checker names (default: all that fit the workload)')
+    .option('--set <path=value>', 'override a config value, VALUE read as YAML (repeatable)', collect)
+    .option('--seed <n>', 'the seed (default: random, printed)')
+    .option('--ops <n>', 'stop after N client operations (default: the workload\'s)')
+    .option('--time-limit <seconds>', 'stop after this much (virtual, for memory) time')
+    .option('--concurrency <n>', 'number of concurrent client processes (default: the workload\'s)')
+    .option('--out <dir>', 'the run directory (default: reports/<UTC timestamp>-<short name>)')
+    .option('--junit <file>', 'also write JUnit XML there')
+    .option('--quiet', 'less terminal output')
+    .option('--verbose', 'more terminal output, stacks on errors')
+    .option('--no-html', 'skip index.html')
+    .action(async (flags: RunFlags) => {
+      await runCommand(flags, ctx);
     });
 }

@@ -28,6 +28,8 @@ export interface TargetConfig {
   type: 'memory' | 'http' | 'external';
   /** Short name for reports (preset name or file stem). */
   name: string;
+  /** One line for `replcheck list` (optional). */
+  description?: string;
   nodes: number;
   topology: Topology;
   replication: ReplicationMode;
@@ -54,6 +56,8 @@ export interface TargetConfig {
 
 export interface WorkloadConfig {
   name: string;
+  /** One line for `replcheck list` (optional). */
+  description?: string;
   kind: 'append' | 'register';
   keys: number;
   /** Stop after this many client operations... */
@@ -73,6 +77,11 @@ export interface WorkloadConfig {
    * executing node's clock/random generator), for `log: statement`; 0 = none.
    */
   nondeterministic: number;
+  /**
+   * append: retire a key after this many appends and use a fresh key instead, so lists (and
+   * reads of whole lists) stay bounded in long runs; 0 or absent = never.
+   */
+  maxAppendsPerKey?: number;
 }
 
 export type FaultKind = 'kill' | 'kill-leader' | 'pause' | 'pause-leader' | 'partition' | 'clock-skew' | 'heal';

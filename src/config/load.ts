@@ -1,0 +1,282 @@
+// Builds the effective RunConfig from --config, presets, --set overrides and flags (flags win),
+// validates it once, and maps every problem to a one-line UserError naming file, line and field.
+
+import { parse as parseYamlValue } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { randomSeed } from '../rng.js';
+import { defaultTarget, defaultWorkload, noNemesis } from './defaults.js';
+import { presetFile, stemOf, unknownPreset, type PresetKind } from './presets.js';
+import { runSchema, toRunConfig } from './schema.js';
+import type { RunConfig } from './types.js';
+import { formatPath, lineOf, readYamlFile, type Path, type YamlFile } from './yamlfile.js';
+
+/** The options of `replcheck run` that shape the test (output options are separate). */
+export interface ConfigFlags {
+  config?: string;
+  target?: string;
+  workload?: string;
+  nemesis?: string;
+  checkers?: string;
+  set?: string[];
+  seed?: string | number;
+  ops?: string | number;
+  timeLimit?: string | number;
+  concurrency?: string | number;
+}
+
+type Section = 'seed' | 'target' | 'workload' | 'nemesis' | 'checkers';
+const SECTIONS: Section[] = ['seed', 'target', 'workload', 'nemesis', 'checkers'];
+
+/** Where a section's raw value came from: a YAML file (with the path of the section in it) or nowhere. */
+interface Origin {
+  yaml?: YamlFile;
+  prefix: Path;
+}
+
+/** A value set from the command line (a --set or a flag), named in errors. */
+interface Override {
+  path: Path;
+  label: string;
+}
+
+type Raw = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** b over a: objects merge recursively, anything else replaces. */
+export function deepMerge(a: unknown, b: unknown): unknown {
+  if (!isPlainObject(a) || !isPlainObject(b)) return structuredClone(b);
+  const out: Raw = structuredClone(a);
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
+  return out;
+}
+
+function baseFor(kind: PresetKind, v: Raw): Raw {
+  if (kind === 'target') {
+    const type = v.type === 'http' || v.type === 'external' ? v.type : 'memory';
+    return defaultTarget(type) as unknown as Raw;
+  }
+  if (kind === 'workload') return defaultWorkload(v.kind === 'register' ? 'register' : 'append') as unknown as Raw;
+  return { ...noNemesis(), description: '' } as unknown as Raw;
+}
+
+/** A preset or file reference for one section: its raw value over the built-in base, and its origin. */
+function loadSection(kind: PresetKind, ref: string, field: string): { raw: Raw; origin: Origin } {
+  const file = presetFile(kind, ref, field);
+  if (file === undefined) {
+    if (kind === 'target' && ref === 'memory') return { raw: defaultTarget('memory') as unknown as Raw, origin: { prefix: [] } };
+    if (kind === 'target' && (ref === 'http' || ref === 'external')) return { raw: defaultTarget(ref) as unknown as Raw, origin: { prefix: [] } };
+    if (kind === 'nemesis' && ref === 'none') return { raw: noNemesis() as unknown as Raw, origin: { prefix: [] } };
+    throw unknownPreset(kind, ref, field, kind === 'target' ? ['memory', 'http'] : kind === 'nemesis' ? ['none'] : []);
+  }
+  const yaml = readYamlFile(file);
+  if (!isPlainObject(yaml.value)) throw new UserError(`expected a mapping of ${kind} settings`, { file, line: 1 });
+  const value = { ...yaml.value };
+  if (value.name === undefined) value.name = stemOf(file);
+  return { raw: deepMerge(baseFor(kind, value), value) as Raw, origin: { yaml, prefix: [] } };
+}
+
+/** `a.b[0].c` or `a.b.0.c` -> ['a','b',0,'c'] */
+export function parseSetPath(s: string): Path {
+  const out: Path = [];
+  for (const part of s.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m || (m[1] === '' && m[2] === '')) throw new UserError(`bad path ${JSON.stringify(s)}`, { field: '--set' });
+    if (m[1] !== '') out.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
+    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+function setIn(root: Raw, path: Path, value: unknown, label: string): void {
+  let cur: unknown = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const step = path[i];
+    const c = cur as Record<string | number, unknown>;
+    if (c[step] === undefined || c[step] === null || typeof c[step] !== 'object') {
+      if (Array.isArray(cur) && typeof step === 'number' && step > cur.length) {
+        throw new UserError(`index ${step} is past the end of ${formatPath(path.slice(0, i))} (length ${cur.length})`, { field: label });
+      }
+      c[step] = typeof path[i + 1] === 'number' ? [] : {};
+    }
+    cur = c[step];
+  }
+  const last = path[path.length - 1];
+  if (Array.isArray(cur) && typeof last === 'number' && last > cur.length) {
+    throw new UserError(`index ${last} is past the end of ${formatPath(path.slice(0, -1))} (length ${cur.length})`, { field: label });
+  }
+  (cur as Record<string | number, unknown>)[last] = value;
+}
+
+function getIn(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const step of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[step];
+  }
+  return cur;
+}
+
+function intFlag(v: string | number, field: string, min: number): number {
+  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`expected an integer >= ${min}, got ${JSON.stringify(v)}`, { field });
+  return n;
+}
+
+export interface LoadedConfig {
+  config: RunConfig;
+  /** `<target>-<workload>-<nemesis>`, for the default run directory name. */
+  shortName: string;
+}
+
+/** The effective configuration of a run. `seedSource` supplies the seed when none is given. */
+export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = randomSeed): LoadedConfig {
+  const raw: Raw = {};
+  const origins = new Map<Section, Origin>();
+  const overrides: Override[] = [];
+
+  if (flags.config !== undefined) {
+    const yaml = readYamlFile(flags.config);
+    const top = yaml.value ?? {};
+    if (!isPlainObject(top)) throw new UserError('expected a mapping with target:, workload:, nemesis:, checkers:, seed:', { file: flags.config, line: 1 });
+    for (const [k, v] of Object.entries(top)) {
+      if (!SECTIONS.includes(k as Section)) {
+        throw new UserError(`unknown section ${JSON.stringify(k)}; expected ${SECTIONS.join(', ')}`, { file: flags.config, line: lineOf(yaml, [k]), field: k });
+      }
+      const s = k as Section;
+      if ((s === 'target' || s === 'workload' || s === 'nemesis') && typeof v === 'string') {
+        const r = loadSection(s, v, s);
+        raw[s] = r.raw;
+        origins.set(s, r.origin);
+      } else if ((s === 'target' || s === 'workload' || s === 'nemesis') && isPlainObject(v)) {
+        raw[s] = deepMerge(baseFor(s, v), v);
+        origins.set(s, { yaml, prefix: [s] });
+      } else {
+        raw[s] = v;
+        origins.set(s, { yaml, prefix: [s] });
+      }
+    }
+  }
+  for (const [s, ref, def] of [
+    ['target', flags.target, 'memory'],
+    ['workload', flags.workload, 'append'],
+    ['nemesis', flags.nemesis, 'none'],
+  ] as const) {
+    if (ref !== undefined || raw[s] === undefined) {
+      const r = loadSection(s, ref ?? def, `--${s}`);
+      raw[s] = r.raw;
+      origins.set(s, r.origin);
+    }
+  }
+  if (flags.checkers !== undefined) {
+    raw.checkers = flags.checkers;
+    overrides.push({ path: ['checkers'], label: '--checkers' });
+  }
+  if (raw.checkers === undefined) raw.checkers = [];
+
+  for (const item of flags.set ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UserError(`expected PATH=VALUE, got ${JSON.stringify(item)}`, { field: '--set' });
+    const pathText = item.slice(0, eq).trim();
+    const path = parseSetPath(pathText);
+    const label = `--set ${pathText}`;
+    if (!SECTIONS.includes(path[0] as Section)) {
+      throw new UserError(`unknown section ${JSON.stringify(path[0])}; expected ${SECTIONS.join(', ')}`, { field: label });
+    }
+    let value: unknown;
+    try {
+      value = parseYamlValue(item.slice(eq + 1));
+    } catch (e) {
+      throw new UserError(`the value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { field: label });
+    }
+    if (path.length === 1) raw[path[0]] = value;
+    else setIn(raw, path, value, label);
+    overrides.push({ path, label });
+  }
+
+  const workload = raw.workload as Raw;
+  if (flags.ops !== undefined) {
+    workload.ops = intFlag(flags.ops, '--ops', 0);
+    overrides.push({ path: ['workload', 'ops'], label: '--ops' });
+  }
+  if (flags.timeLimit !== undefined) {
+    const s = typeof flags.timeLimit === 'number' ? flags.timeLimit : Number(flags.timeLimit);
+    if (!Number.isFinite(s) || s <= 0 || String(flags.timeLimit).trim() === '') {
+      throw new UserError(`expected a positive number of seconds, got ${JSON.stringify(flags.timeLimit)}`, { field: '--time-limit' });
+    }
+    workload.timeLimitMs = Math.round(s * 1000);
+    // A time limit alone means "run for this long": the op limit is lifted.
+    if (flags.ops === undefined) workload.ops = 0;
+    overrides.push({ path: ['workload', 'timeLimitMs'], label: '--time-limit' });
+  }
+  if (flags.concurrency !== undefined) {
+    workload.concurrency = intFlag(flags.concurrency, '--concurrency', 1);
+    overrides.push({ path: ['workload', 'concurrency'], label: '--concurrency' });
+  }
+  if (flags.seed !== undefined) {
+    raw.seed = intFlag(flags.seed, '--seed', 0);
+    overrides.push({ path: ['seed'], label: '--seed' });
+  }
+  if (raw.seed === undefined) raw.seed = seedSource();
+
+  const parsed = runSchema.safeParse(raw);
+  if (!parsed.success) throw issueToError(parsed.error.issues[0], raw, origins, overrides);
+  const config = toRunConfig(parsed.data);
+  return { config, shortName: `${config.target.name}-${config.workload.name}-${config.nemesis.name}` };
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, actual: unknown): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `expected ${issue.values.length === 1 ? show(issue.values[0]) : `one of ${issue.values.map((v) => String(v)).join(', ')}`}, got ${show(actual)}`;
+    case 'invalid_type':
+      return actual === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(actual)}`;
+    case 'unrecognized_keys':
+      return `unknown knob ${show(issue.keys[0])}`;
+    case 'too_small':
+      return `expected ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}, got ${show(actual)}`;
+    case 'too_big':
+      return `expected ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}, got ${show(actual)}`;
+    case 'invalid_union': {
+      for (const branch of issue.errors) {
+        const custom = branch.find((i) => i.code === 'custom');
+        if (custom) return custom.message;
+      }
+      return `not a valid value: ${show(actual)}`;
+    }
+    default:
+      return issue.code === 'custom' ? issue.message : `${issue.message}, got ${show(actual)}`;
+  }
+}
+
+function isPrefix(a: Path, b: Path): boolean {
+  return a.length <= b.length && a.every((p, i) => p === b[i]);
+}
+
+function issueToError(issue: z.core.$ZodIssue, raw: Raw, origins: Map<Section, Origin>, overrides: Override[]): UserError {
+  const path: Path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]);
+  const message = issueMessage(issue, getIn(raw, path));
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const o = overrides[i];
+    if (isPrefix(o.path, path) || isPrefix(path, o.path)) {
+      const field = o.label.startsWith('--set') && path.length > o.path.length ? `${o.label} (${formatPath(path)})` : o.label;
+      return new UserError(message, { field });
+    }
+  }
+  const origin = origins.get(path[0] as Section);
+  if (origin?.yaml) {
+    const filePath = [...origin.prefix, ...path.slice(1)];
+    return new UserError(message, { file: origin.yaml.file, line: lineOf(origin.yaml, filePath), field: formatPath(filePath) });
+  }
+  return new UserError(message, { field: formatPath(path) });
+}

@@ -1,0 +1,193 @@
+// The zod schema of a run configuration as written in YAML (SPEC sections 7-9): validates the
+// merged raw object once and turns it into a typed RunConfig (durations -> ms, schedule names).
+
+import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
+import type { FaultSpec, NemesisConfig, RunConfig, TargetConfig, WorkloadConfig } from './types.js';
+
+export const FAULTS = ['kill', 'kill-leader', 'pause', 'pause-leader', 'partition', 'clock-skew', 'heal'] as const;
+export const SHAPES = ['isolate-leader', 'majority-minority', 'halves', 'bridge', 'random'] as const;
+
+/** A duration: "5s", "200ms", "1m" or a number of milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) {
+    ctx.issues.push({ code: 'custom', message: `expected a duration like 5s, 200ms, 1m or a number of ms, got ${JSON.stringify(v)}`, input: v });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A [lo, hi] range of durations; a single value means [v, v]. */
+const range = z
+  .union([duration, z.tuple([duration, duration])])
+  .transform((v, ctx): [number, number] => {
+    const r: [number, number] = Array.isArray(v) ? [v[0], v[1]] : [v, v];
+    if (r[0] > r[1]) ctx.issues.push({ code: 'custom', message: `expected [low, high] with low <= high, got [${r[0]}, ${r[1]}]`, input: v });
+    return r;
+  });
+
+const posInt = z.number().int().min(1);
+const nonNegInt = z.number().int().min(0);
+const desc = z.string().optional();
+
+const failover = z.strictObject({
+  enabled: z.boolean(),
+  timeoutMs: duration,
+  promote: z.enum(['most-up-to-date', 'any']),
+  fencing: z.boolean(),
+});
+
+const quorum = z.strictObject({ n: posInt, w: posInt, r: posInt, readRepair: z.boolean() });
+
+export const targetSchema = z
+  .strictObject({
+    type: z.enum(['memory', 'http', 'external']),
+    name: z.string().min(1),
+    description: desc,
+    nodes: z.number().int().min(1).max(64),
+    topology: z.enum(['single-leader', 'multi-leader', 'leaderless']),
+    replication: z.enum(['sync', 'async', 'semi-sync']),
+    readFrom: z.enum(['leader', 'any', 'sticky', 'read-your-writes', 'bounded-lag']),
+    readYourWritesScope: z.enum(['session', 'user']),
+    maxLagMs: duration,
+    failover,
+    quorum,
+    conflicts: z.enum(['lww']),
+    log: z.enum(['row', 'statement']),
+    lagMs: range,
+    latencyMs: range,
+    clientTimeoutMs: duration,
+    settleMs: duration,
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.quorum.w > t.quorum.n) ctx.addIssue({ code: 'custom', path: ['quorum', 'w'], message: `w (${t.quorum.w}) cannot exceed n (${t.quorum.n})` });
+    if (t.quorum.r > t.quorum.n) ctx.addIssue({ code: 'custom', path: ['quorum', 'r'], message: `r (${t.quorum.r}) cannot exceed n (${t.quorum.n})` });
+    if (t.topology === 'leaderless' && t.quorum.n > t.nodes) {
+      ctx.addIssue({ code: 'custom', path: ['quorum', 'n'], message: `n (${t.quorum.n}) cannot exceed the number of nodes (${t.nodes})` });
+    }
+  });
+
+const mix = z
+  .strictObject({ append: z.number().min(0), read: z.number().min(0), write: z.number().min(0), cas: z.number().min(0) })
+  .partial();
+
+export const workloadSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: desc,
+    kind: z.enum(['append', 'register']),
+    keys: posInt,
+    ops: nonNegInt,
+    timeLimitMs: duration,
+    concurrency: z.number().int().min(1).max(10_000),
+    sessionsPerUser: posInt,
+    thinkMs: range,
+    mix,
+    nondeterministic: z.number().min(0).max(1),
+    maxAppendsPerKey: nonNegInt.optional(),
+  })
+  .superRefine((w, ctx) => {
+    const allowed = w.kind === 'append' ? ['append', 'read'] : ['read', 'write', 'cas'];
+    let total = 0;
+    for (const [k, v] of Object.entries(w.mix)) {
+      if (!allowed.includes(k)) {
+        ctx.addIssue({ code: 'custom', path: ['mix', k], message: `the ${w.kind} workload has no ${k} ops (expected ${allowed.join(', ')})` });
+      }
+      total += v ?? 0;
+    }
+    if (total <= 0) ctx.addIssue({ code: 'custom', path: ['mix'], message: `expected a positive weight for at least one of ${allowed.join(', ')}` });
+    if (w.ops === 0 && w.timeLimitMs === 0) {
+      ctx.addIssue({ code: 'custom', path: ['ops'], message: 'with ops 0 (no limit) a timeLimitMs is needed, or the run would never end' });
+    }
+  });
+
+const faultSchema = z
+  .strictObject({
+    fault: z.enum(FAULTS),
+    every: duration.optional(),
+    at: duration.optional(),
+    duration: duration.optional(),
+    restartAfter: duration.optional(),
+    node: z.string().min(1).optional(),
+    shape: z.enum(SHAPES).optional(),
+    offsetMs: z.number().optional(),
+    strobe: z.strictObject({ period: duration }).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.every === undefined && f.at === undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'a schedule entry needs `every` or `at`' });
+    if (f.every !== undefined && f.every <= 0) ctx.addIssue({ code: 'custom', path: ['every'], message: 'expected a positive period' });
+    if (f.fault === 'partition' && f.shape === undefined) ctx.addIssue({ code: 'custom', path: ['shape'], message: `a partition needs a shape: one of ${SHAPES.join(', ')}` });
+    if (f.fault !== 'partition' && f.shape !== undefined) ctx.addIssue({ code: 'custom', path: ['shape'], message: `only a partition has a shape, not ${f.fault}` });
+    if (f.fault === 'clock-skew' && f.offsetMs === undefined) ctx.addIssue({ code: 'custom', path: ['offsetMs'], message: 'a clock-skew needs offsetMs (with strobe: the amplitude)' });
+    if (f.fault !== 'clock-skew' && (f.offsetMs !== undefined || f.strobe !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [f.offsetMs !== undefined ? 'offsetMs' : 'strobe'], message: `only a clock-skew has offsetMs / strobe, not ${f.fault}` });
+    }
+    if (f.strobe !== undefined && f.strobe.period <= 0) ctx.addIssue({ code: 'custom', path: ['strobe', 'period'], message: 'expected a positive period' });
+    if (f.restartAfter !== undefined && f.fault !== 'kill' && f.fault !== 'kill-leader') {
+      ctx.addIssue({ code: 'custom', path: ['restartAfter'], message: `only kill and kill-leader restart, not ${f.fault}` });
+    }
+    if (f.node !== undefined && !['kill', 'pause', 'clock-skew'].includes(f.fault)) {
+      ctx.addIssue({ code: 'custom', path: ['node'], message: `only kill, pause and clock-skew take a node, not ${f.fault}` });
+    }
+  });
+
+export const nemesisSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string(),
+  schedule: z.array(faultSchema),
+});
+
+export const runSchema = z.strictObject({
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  target: targetSchema,
+  workload: workloadSchema,
+  nemesis: nemesisSchema,
+  checkers: z.union([z.array(z.string().min(1)), z.string()]).transform((v) =>
+    Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
+  ),
+});
+
+type ParsedFault = z.output<typeof faultSchema>;
+
+function toFault(f: ParsedFault): FaultSpec {
+  const out: FaultSpec = { fault: f.fault };
+  if (f.every !== undefined) out.everyMs = f.every;
+  if (f.at !== undefined) out.atMs = f.at;
+  if (f.duration !== undefined) out.durationMs = f.duration;
+  if (f.restartAfter !== undefined) out.restartAfterMs = f.restartAfter;
+  if (f.node !== undefined) out.node = f.node;
+  if (f.shape !== undefined) out.shape = f.shape;
+  if (f.offsetMs !== undefined) out.offsetMs = f.offsetMs;
+  if (f.strobe !== undefined) out.strobe = { periodMs: f.strobe.period };
+  return out;
+}
+
+/** The typed RunConfig of a validated raw object. */
+export function toRunConfig(p: z.output<typeof runSchema>): RunConfig {
+  const t = p.target;
+  const target: TargetConfig = { ...t, failover: { ...t.failover }, quorum: { ...t.quorum } };
+  if (t.description === undefined) delete target.description;
+  if (t.options === undefined) delete target.options;
+  const w = p.workload;
+  const workload: WorkloadConfig = { ...w, mix: { ...w.mix } };
+  if (w.description === undefined) delete workload.description;
+  if (w.maxAppendsPerKey === undefined) delete workload.maxAppendsPerKey;
+  const nemesis: NemesisConfig = { name: p.nemesis.name, description: p.nemesis.description, schedule: p.nemesis.schedule.map(toFault) };
+  return { seed: p.seed, target, workload, nemesis, checkers: p.checkers };
+}
+
+/** The YAML form of a fault (inverse of toFault): SPEC's names, durations in ms. */
+export function faultToYaml(f: FaultSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { fault: f.fault };
+  if (f.everyMs !== undefined) out.every = f.everyMs;
+  if (f.atMs !== undefined) out.at = f.atMs;
+  if (f.durationMs !== undefined) out.duration = f.durationMs;
+  if (f.restartAfterMs !== undefined) out.restartAfter = f.restartAfterMs;
+  if (f.node !== undefined) out.node = f.node;
+  if (f.shape !== undefined) out.shape = f.shape;
+  if (f.offsetMs !== undefined) out.offsetMs = f.offsetMs;
+  if (f.strobe !== undefined) out.strobe = { period: f.strobe.periodMs };
+  return out;
+}

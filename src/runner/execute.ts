@@ -1,0 +1,236 @@
+// One run from setup to teardown: clients driven by the generator, the nemesis on its schedule,
+// every invoke/completion recorded as it happens; then heal, settle, final reads on every node.
+
+import type { RunConfig } from '../config/types.js';
+import { HistoryBuilder } from '../history/builder.js';
+import { HistoryWriter } from '../history/jsonl.js';
+import type { History, HistoryEvent } from '../history/types.js';
+import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
+import { Rng } from '../rng.js';
+import type { CbClient, CbTarget, Completion, Invocation, LagSample } from '../targets/types.js';
+import { clientSlots, createGenerator, type ClientSlot } from '../workload/index.js';
+import { createDriver } from './drive.js';
+import { createTarget, type TargetFactory } from './targets.js';
+
+const NS_PER_MS = 1_000_000;
+
+export interface ExecuteOptions {
+  /** Where history.jsonl goes. */
+  historyPath: string;
+  /** Builds the target (default: by config.target.type). */
+  makeTarget?: TargetFactory;
+  /** Called now and then with the number of client ops completed (or virtual ms for time-only runs). */
+  onProgress?: (done: number) => void;
+  /** Aborting stops the run where it is: the history so far is flushed, the target torn down. */
+  signal?: AbortSignal;
+}
+
+export interface Execution {
+  /** The validated history, or undefined when the run was interrupted. */
+  history?: History;
+  interrupted: boolean;
+  /** Client operations issued by the workload (final reads excluded). */
+  opsIssued: number;
+  lag: LagSample[];
+  historyPath: string;
+}
+
+interface ClientState {
+  slot: ClientSlot;
+  process: number;
+  client: CbClient;
+}
+
+/** What progress counts: ops for op-limited runs, virtual ms for time-only runs. */
+export function progressTotal(config: RunConfig): { total: number; unit: 'ops' | 'ms' } {
+  const w = config.workload;
+  return w.ops > 0 ? { total: w.ops, unit: 'ops' } : { total: w.timeLimitMs, unit: 'ms' };
+}
+
+export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promise<Execution> {
+  const rng = new Rng(config.seed);
+  const targetRng = rng.fork();
+  const workloadRng = rng.fork();
+  const nemesisRng = rng.fork();
+  const thinkRng = rng.fork();
+  const target: CbTarget = (opts.makeTarget ?? createTarget)(config, targetRng);
+  const sched = target.scheduler;
+  validateSchedule(config.nemesis, target.faults.nodes());
+
+  const writer = new HistoryWriter(opts.historyPath);
+  const builder = new HistoryBuilder(opts.historyPath, true);
+  let index = 0;
+  const emit = (e: Omit<HistoryEvent, 'index' | 'time'>): void => {
+    const ev = { index: index++, time: Math.round(sched.nowNs()), ...e } as HistoryEvent;
+    writer.write(ev);
+    builder.add(ev, ev.index + 1);
+  };
+
+  const w = config.workload;
+  const gen = createGenerator(w, workloadRng);
+  const nemesis = createNemesis(config.nemesis, {
+    faults: target.faults,
+    scheduler: sched,
+    rng: nemesisRng,
+    record: (f, value) => emit({ process: 'nemesis', type: 'info', f, value }),
+  });
+  const driver = createDriver(sched);
+  const progress = progressTotal(config);
+
+  let nextProcess = 0;
+  let opsIssued = 0;
+  let opsDone = 0;
+  let inFlight = 0;
+  let generating = false;
+  let startNs = 0;
+  let limitTimer: { cancel(): void } | undefined;
+  let interrupted = false;
+  let tornDown = false;
+
+  const think = (): number => Math.round(thinkRng.between(w.thinkMs[0], w.thinkMs[1]) * NS_PER_MS);
+
+  const newClient = (slot: ClientSlot): ClientState => {
+    const process = nextProcess++;
+    const session = { process, session: slot.session, ...(slot.user !== undefined ? { user: slot.user } : {}) };
+    return { slot, process, client: target.client(session) };
+  };
+
+  const teardown = (): void => {
+    if (tornDown) return;
+    tornDown = true;
+    target.teardown(() => driver.finish());
+  };
+
+  const finalReads = (): void => {
+    const keys = gen.keys();
+    let k = 0;
+    const nextKey = (): void => {
+      if (interrupted) return;
+      if (k >= keys.length) {
+        teardown();
+        return;
+      }
+      const key = keys[k++];
+      const byNode = new Map<string, number>();
+      for (const node of target.faults.nodes()) {
+        const process = nextProcess++;
+        byNode.set(node, process);
+        emit({ process, type: 'invoke', f: 'read', key, value: null, node, final: true });
+      }
+      target.finalRead(key, (reads) => {
+        if (interrupted) return;
+        for (const r of reads) {
+          let process = byNode.get(r.node);
+          if (process === undefined) {
+            process = nextProcess++;
+            emit({ process, type: 'invoke', f: 'read', key, value: null, node: r.node, final: true });
+          }
+          byNode.delete(r.node);
+          completion(process, undefined, { f: 'read', key, value: null }, { ...r.completion, node: r.node }, true);
+        }
+        for (const [node, process] of byNode) {
+          emit({ process, type: 'fail', f: 'read', key, value: null, node, final: true, error: 'node did not answer the final read' });
+        }
+        nextKey();
+      });
+    };
+    nextKey();
+  };
+
+  const maybeWindDown = (): void => {
+    if (generating || inFlight > 0 || interrupted) return;
+    sched.after(Math.round(config.target.settleMs * NS_PER_MS), finalReads);
+  };
+
+  const stopGenerating = (): void => {
+    if (!generating) return;
+    generating = false;
+    limitTimer?.cancel();
+    nemesis.stop();
+    nemesis.healAll();
+    maybeWindDown();
+  };
+
+  const completion = (process: number, slot: ClientSlot | undefined, op: Invocation, c: Completion, final: boolean): void => {
+    const e: Omit<HistoryEvent, 'index' | 'time'> = { process, type: c.type, f: op.f, key: op.key, value: c.value === undefined ? (op.f === 'read' ? null : op.value) : c.value };
+    if (slot) {
+      e.session = slot.session;
+      if (slot.user !== undefined) e.user = slot.user;
+    }
+    if (c.node !== undefined) e.node = c.node;
+    if (final) e.final = true;
+    if (c.error !== undefined && c.type !== 'ok') e.error = c.error;
+    emit(e);
+  };
+
+  const issue = (st: ClientState): void => {
+    if (!generating || interrupted) return;
+    if (w.ops > 0 && opsIssued >= w.ops) {
+      stopGenerating();
+      return;
+    }
+    opsIssued++;
+    inFlight++;
+    const op = gen.next();
+    const ev: Omit<HistoryEvent, 'index' | 'time'> = { process: st.process, session: st.slot.session, type: 'invoke', f: op.f, key: op.key, value: op.value };
+    if (st.slot.user !== undefined) ev.user = st.slot.user;
+    emit(ev);
+    let answered = false;
+    st.client.invoke(op, (c) => {
+      if (answered || interrupted) return;
+      answered = true;
+      inFlight--;
+      opsDone++;
+      completion(st.process, st.slot, op, c, false);
+      // After an indeterminate op a process never issues another; the client goes on as a new one.
+      const next = c.type === 'info' ? newClient(st.slot) : st;
+      if (opsDone % 64 === 0 && progress.unit === 'ops') opts.onProgress?.(opsDone);
+      if (!generating) {
+        maybeWindDown();
+        return;
+      }
+      if (w.ops > 0 && opsIssued >= w.ops) {
+        stopGenerating();
+        return;
+      }
+      sched.after(think(), () => issue(next));
+    });
+  };
+
+  const start = (): void => {
+    if (interrupted) return;
+    startNs = sched.nowNs();
+    generating = true;
+    nemesis.start();
+    if (w.timeLimitMs > 0) limitTimer = sched.after(Math.round(w.timeLimitMs * NS_PER_MS), stopGenerating);
+    for (const slot of clientSlots(w)) {
+      const st = newClient(slot);
+      sched.after(think(), () => issue(st));
+    }
+  };
+
+  const onAbort = (): void => {
+    if (interrupted || tornDown) return;
+    interrupted = true;
+    generating = false;
+    nemesis.stop();
+    writer.flush();
+    teardown();
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  if (opts.signal?.aborted) onAbort();
+
+  try {
+    target.setup(start);
+    await driver.run(() => {
+      if (progress.unit === 'ms') opts.onProgress?.(Math.min(progress.total, (sched.nowNs() - startNs) / NS_PER_MS));
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    writer.close();
+  }
+  const lag = target.lagSamples?.() ?? [];
+  if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath };
+  opts.onProgress?.(progress.total);
+  return { history: builder.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
+}

@@ -1,0 +1,21 @@
+// Target construction by type: the memory simulator is built in; http and external are not yet.
+
+import type { RunConfig } from '../config/types.js';
+import { UserError } from '../errors.js';
+import type { Rng } from '../rng.js';
+import { createMemoryTarget } from '../targets/memory/index.js';
+import type { CbTarget } from '../targets/types.js';
+
+export type TargetFactory = (config: RunConfig, rng: Rng) => CbTarget;
+
+export function createTarget(config: RunConfig, rng: Rng): CbTarget {
+  const t = config.target;
+  switch (t.type) {
+    case 'memory':
+      return createMemoryTarget(t, rng, { workload: config.workload.kind });
+    case 'http':
+      throw new UserError('the http target is not built yet; use --target memory', { field: 'target.type' });
+    case 'external':
+      throw new UserError('external targets are not supported yet; use --target memory', { field: 'target.type' });
+  }
+}
