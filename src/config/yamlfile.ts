@@ -17,7 +17,7 @@ export interface YamlFile {
 /** Parses YAML text; a syntax error is a UserError naming the file and line. */
 export function parseYaml(text: string, file: string): YamlFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');

@@ -1,0 +1,136 @@
+// The nemesis interpreter against a fake target: timing of faults and undos, leader targeting,
+// partition shapes, strobe, final heal, and a nemesis event for every action.
+
+import { describe, expect, it } from 'vitest';
+import type { FaultSpec, NemesisConfig } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
+import { createNemesis, validateSchedule } from '../../src/nemesis/interpreter.js';
+import { partitionGroups } from '../../src/nemesis/shapes.js';
+import { Rng } from '../../src/rng.js';
+import { createFakeTarget } from '../runner/fake-target.js';
+
+const MS = 1_000_000;
+
+function harness(schedule: FaultSpec[], untilMs: number, nodes = 3) {
+  const t = createFakeTarget({ nodes, clientTimeoutMs: 100, name: 'fake' }, new Rng(1));
+  const events: { timeMs: number; f: string; value: Record<string, unknown> }[] = [];
+  const cfg: NemesisConfig = { name: 'test', description: '', schedule };
+  const nem = createNemesis(cfg, {
+    faults: t.faults,
+    scheduler: t.scheduler,
+    rng: new Rng(2),
+    record: (f, value) => events.push({ timeMs: t.scheduler.nowNs() / MS, f, value }),
+  });
+  nem.start();
+  t.scheduler.after(untilMs * MS, () => {
+    nem.stop();
+    nem.healAll();
+    t.scheduler.stop();
+  });
+  return { t, events, nem, run: () => t.scheduler.run() };
+}
+
+describe('nemesis interpreter', () => {
+  it('kills the leader every period and restarts it after restartAfter', async () => {
+    const h = harness([{ fault: 'kill-leader', everyMs: 1000, restartAfterMs: 300 }], 2500);
+    await h.run();
+    expect(h.events).toEqual([
+      { timeMs: 1000, f: 'kill-leader', value: { node: 'n1' } },
+      { timeMs: 1300, f: 'restart', value: { node: 'n1' } },
+      { timeMs: 2000, f: 'kill-leader', value: { node: 'n1' } },
+      { timeMs: 2300, f: 'restart', value: { node: 'n1' } },
+    ]);
+    expect(h.t.calls.map((c) => c.call)).toEqual(['kill', 'restart', 'kill', 'restart']);
+  });
+
+  it('pauses and resumes; at + every start at `at`', async () => {
+    const h = harness([{ fault: 'pause', node: 'n2', atMs: 500, everyMs: 1000, durationMs: 200 }], 1800);
+    await h.run();
+    expect(h.events.map((e) => [e.timeMs, e.f, e.value.node])).toEqual([
+      [500, 'pause', 'n2'],
+      [700, 'resume', 'n2'],
+      [1500, 'pause', 'n2'],
+      [1700, 'resume', 'n2'],
+    ]);
+  });
+
+  it('partitions with a shape and heals after the duration', async () => {
+    const h = harness([{ fault: 'partition', shape: 'isolate-leader', atMs: 100, durationMs: 50 }], 1000);
+    await h.run();
+    expect(h.events).toEqual([
+      { timeMs: 100, f: 'partition', value: { shape: 'isolate-leader', groups: [['n1'], ['n2', 'n3']] } },
+      { timeMs: 150, f: 'heal', value: { partition: 'healed' } },
+    ]);
+  });
+
+  it('skews a clock, strobes it, and resets it', async () => {
+    const h = harness([{ fault: 'clock-skew', node: 'n3', atMs: 0, offsetMs: 500, strobe: { periodMs: 10 }, durationMs: 35 }], 100);
+    await h.run();
+    expect(h.events).toEqual([
+      { timeMs: 0, f: 'clock-skew', value: { node: 'n3', offsetMs: 500, strobe: { periodMs: 10 } } },
+      { timeMs: 35, f: 'reset-clock', value: { node: 'n3' } },
+    ]);
+    const skews = h.t.calls.filter((c) => c.call === 'skewClock').map((c) => [c.timeNs / MS, c.args[1]]);
+    expect(skews).toEqual([
+      [0, 500],
+      [10, 0],
+      [20, 500],
+      [30, 0],
+      [35, 0],
+    ]);
+  });
+
+  it('heals everything at the end: partitions, paused, killed, clocks', async () => {
+    const h = harness(
+      [
+        { fault: 'kill', node: 'n1', atMs: 10 },
+        { fault: 'pause', node: 'n2', atMs: 20 },
+        { fault: 'clock-skew', node: 'n3', atMs: 30, offsetMs: -100 },
+        { fault: 'partition', shape: 'halves', atMs: 40 },
+      ],
+      100,
+    );
+    await h.run();
+    expect(h.events.map((e) => e.f)).toEqual(['kill', 'pause', 'clock-skew', 'partition', 'heal', 'resume', 'restart', 'reset-clock']);
+    expect(h.nem.active()).toEqual({ killed: [], paused: [], skewed: [], partitioned: false });
+  });
+
+  it('a heal entry undoes every active fault', async () => {
+    const h = harness([{ fault: 'kill', node: 'n2', atMs: 10 }, { fault: 'heal', atMs: 20 }], 100);
+    await h.run();
+    expect(h.events.map((e) => [e.timeMs, e.f])).toEqual([
+      [10, 'kill'],
+      [20, 'restart'],
+    ]);
+  });
+
+  it('records a skipped fault when there is nothing to do', async () => {
+    const h = harness([{ fault: 'kill', everyMs: 10 }], 45);
+    await h.run();
+    expect(h.events.map((e) => e.value)).toEqual([{ node: expect.any(String) }, { node: expect.any(String) }, { node: expect.any(String) }, { node: null, skipped: 'no live node' }, expect.anything(), expect.anything(), expect.anything()]);
+  });
+
+  it('rejects node names the target does not have', () => {
+    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'n9' }] }, ['n1', 'n2'])).toThrow(UserError);
+    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'random' }] }, ['n1'])).not.toThrow();
+  });
+});
+
+describe('partition shapes', () => {
+  const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  it('every shape covers every node; majority-minority and halves are disjoint', () => {
+    const rng = new Rng(3);
+    for (const shape of ['isolate-leader', 'majority-minority', 'halves', 'bridge', 'random'] as const) {
+      for (let i = 0; i < 20; i++) {
+        const g = partitionGroups(shape, nodes, 'n4', rng);
+        expect(new Set(g.flat())).toEqual(new Set(nodes));
+        if (shape !== 'bridge') expect(g.flat().length).toBe(nodes.length);
+        expect(g.every((x) => x.length > 0)).toBe(true);
+      }
+    }
+    expect(partitionGroups('isolate-leader', nodes, 'n4', rng)).toEqual([['n4'], ['n1', 'n2', 'n3', 'n5']]);
+    expect(partitionGroups('majority-minority', nodes, undefined, rng)[0].length).toBe(3);
+    const b = partitionGroups('bridge', nodes, undefined, rng);
+    expect(b[0].filter((n) => b[1].includes(n)).length).toBe(1);
+  });
+});
