@@ -81,6 +81,7 @@ interface CoordOp {
   id: number;
   client: number;
   reqId: number;
+  ctx: unknown;
   f: number;
   key: string;
   /** append: the element; write: the value; cas: [expected, new]. */
@@ -197,7 +198,7 @@ export class LeaderlessNode implements ReplicaNode {
 
   private reply(op: CoordOp, c: number, value: unknown, error?: string): void {
     op.done = true;
-    const r: ClientResp = { t: M_RESP, id: op.reqId, c, value, node: this.env.id, pos: 0, redirect: -1, error };
+    const r: ClientResp = { t: M_RESP, id: op.reqId, ctx: op.ctx, c, value, node: this.env.id, pos: 0, redirect: -1, error };
     this.env.send(op.client, r);
   }
 
@@ -211,6 +212,7 @@ export class LeaderlessNode implements ReplicaNode {
       id: this.nextOp++,
       client: from,
       reqId: req.id,
+      ctx: req.ctx,
       f: req.f,
       key: req.key,
       arg,
@@ -382,8 +384,8 @@ export class MultiLeaderNode implements ReplicaNode {
     }
   }
 
-  private reply(to: number, id: number, c: number, value: unknown, error?: string): void {
-    const r: ClientResp = { t: M_RESP, id, c, value, node: this.env.id, pos: 0, redirect: -1, error };
+  private reply(to: number, req: ClientReq, c: number, value: unknown, error?: string): void {
+    const r: ClientResp = { t: M_RESP, id: req.id, ctx: req.ctx, c, value, node: this.env.id, pos: 0, redirect: -1, error };
     this.env.send(to, r);
   }
 
@@ -391,10 +393,10 @@ export class MultiLeaderNode implements ReplicaNode {
     const store = this.d.store;
     if (req.f === F_READ) {
       if (req.route === R_MAX_LAG && this.lagMs() > req.maxLagMs) {
-        this.reply(from, req.id, C_REDIRECT, null);
+        this.reply(from, req, C_REDIRECT, null);
         return;
       }
-      this.reply(from, req.id, C_OK, visible(store.get(req.key)));
+      this.reply(from, req, C_OK, visible(store.get(req.key)));
       return;
     }
     let arg = req.value;
@@ -404,7 +406,7 @@ export class MultiLeaderNode implements ReplicaNode {
     }
     const next = modify(req.f, store.get(req.key), arg);
     if (next === FAILED) {
-      this.reply(from, req.id, C_FAIL, arg, 'cas: expected value did not match');
+      this.reply(from, req, C_FAIL, arg, 'cas: expected value did not match');
       return;
     }
     const v: Versioned = { value: next, tsNs: this.env.wallNs(), node: this.env.id, seq: ++this.d.seq };
@@ -421,7 +423,7 @@ export class MultiLeaderNode implements ReplicaNode {
         }
       }
     }
-    this.reply(from, req.id, C_OK, arg);
+    this.reply(from, req, C_OK, arg);
   }
 
   private shipFrom(p: number, from: number): void {

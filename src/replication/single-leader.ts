@@ -56,6 +56,7 @@ export interface SingleLeaderDurable {
 interface Waiter {
   client: number;
   id: number;
+  ctx: unknown;
 }
 
 /** Heartbeat period derived from the failover timeout: a fifth of it, between 1 and 50 ms. */
@@ -99,6 +100,8 @@ export class SingleLeaderNode implements ReplicaNode {
   private queueHead = 0;
   private lastApplyAtNs = 0;
   private freshWallNs = 0;
+  private lastAckNs = -Infinity;
+  private readonly ackEveryNs: number;
 
   // candidate (pre-vote and vote)
   private preTerm = 0;
@@ -115,7 +118,10 @@ export class SingleLeaderNode implements ReplicaNode {
   private commitIndex = 0;
   private leaseUntilNs = 0;
   private sawHigherTerm = 0;
-  private readonly waiting = new Map<number, Waiter>();
+  /** Clients waiting for the commit of a log index (sparse, by index). */
+  private waiting: (Waiter | undefined)[] = [];
+  /** waiting[i] is for log index waitBase + i. */
+  private waitBase = 1;
 
   constructor(cfg: ReplicaConfig, env: NodeEnv, durable?: SingleLeaderDurable) {
     this.cfg = cfg;
@@ -125,6 +131,7 @@ export class SingleLeaderNode implements ReplicaNode {
     this.majority = Math.floor(this.n / 2) + 1;
     this.timeoutNs = cfg.failover.timeoutMs * 1e6;
     this.hbNs = heartbeatMs(cfg) * 1e6;
+    this.ackEveryNs = this.hbNs / 5;
     this.lagLoNs = Math.max(0, cfg.lagMs[0]) * 1e6;
     this.lagHiNs = Math.max(cfg.lagMs[0], cfg.lagMs[1]) * 1e6;
     this.statement = cfg.log === 'statement';
@@ -228,8 +235,8 @@ export class SingleLeaderNode implements ReplicaNode {
 
   // ---- clients ----
 
-  private reply(to: number, id: number, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
-    const r: ClientResp = { t: M_RESP, id, c, value, node: this.id, pos, redirect, error };
+  private reply(to: number, req: ClientReq | Waiter, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
+    const r: ClientResp = { t: M_RESP, id: req.id, ctx: req.ctx, c, value, node: this.id, pos, redirect, error };
     this.env.send(to, r);
   }
 
@@ -240,11 +247,11 @@ export class SingleLeaderNode implements ReplicaNode {
   private onClient(from: number, req: ClientReq): void {
     if (this.role === LEADER) {
       if (!this.leaseValid()) {
-        this.reply(from, req.id, C_FAIL, null, 0, -1, 'not leader: lease expired (fenced)');
+        this.reply(from, req, C_FAIL, null, 0, -1, 'not leader: lease expired (fenced)');
         return;
       }
       if (req.f === F_READ) {
-        this.reply(from, req.id, C_OK, readValue(this.store, req.key), this.applied, -1);
+        this.reply(from, req, C_OK, readValue(this.store, req.key), this.applied, -1);
         return;
       }
       this.leaderWrite(from, req);
@@ -254,12 +261,12 @@ export class SingleLeaderNode implements ReplicaNode {
       const ok =
         req.route === R_MIN_INDEX ? this.applied >= req.minIndex : req.route === R_MAX_LAG ? this.lagMs() <= req.maxLagMs : true;
       if (ok) {
-        this.reply(from, req.id, C_OK, readValue(this.store, req.key), this.applied, -1);
+        this.reply(from, req, C_OK, readValue(this.store, req.key), this.applied, -1);
         return;
       }
     }
-    if (this.leaderId >= 0) this.reply(from, req.id, C_REDIRECT, null, 0, this.leaderId);
-    else this.reply(from, req.id, C_FAIL, null, 0, -1, 'no leader known');
+    if (this.leaderId >= 0) this.reply(from, req, C_REDIRECT, null, 0, this.leaderId);
+    else this.reply(from, req, C_FAIL, null, 0, -1, 'no leader known');
   }
 
   private leaderWrite(from: number, req: ClientReq): void {
@@ -272,7 +279,7 @@ export class SingleLeaderNode implements ReplicaNode {
     }
     const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd };
     this.log.push(e);
-    this.waiting.set(index, { client: from, id: req.id });
+    this.waiting[index - this.waitBase] = { client: from, id: req.id, ctx: req.ctx };
     if (this.n > 1) {
       const prevTerm = index > 1 ? this.log[index - 2].term : 0;
       const m: AppendMsg = {
@@ -316,11 +323,11 @@ export class SingleLeaderNode implements ReplicaNode {
       const e = this.log[this.applied];
       this.applied++;
       const ok = this.applyEntry(e);
-      const w = this.waiting.get(e.index);
+      const w = this.waiting[e.index - this.waitBase];
       if (w !== undefined) {
-        this.waiting.delete(e.index);
-        if (ok) this.reply(w.client, w.id, C_OK, e.value, e.index, -1);
-        else this.reply(w.client, w.id, C_FAIL, e.value, 0, -1, 'cas: expected value did not match');
+        this.waiting[e.index - this.waitBase] = undefined;
+        if (ok) this.reply(w.client, w, C_OK, e.value, e.index, -1);
+        else this.reply(w.client, w, C_FAIL, e.value, 0, -1, 'cas: expected value did not match');
       }
     }
   }
@@ -468,7 +475,8 @@ export class SingleLeaderNode implements ReplicaNode {
     this.role = FOLLOWER;
     this.leaderId = -1;
     if (wasLeader) {
-      this.waiting.clear();
+      this.waiting = [];
+    this.waitBase = this.log.length + 1;
       this.env.clearTimer(T_HEARTBEAT);
       this.env.clearTimer(T_HACHECK);
       this.lastContactNs = this.env.monoNs();
@@ -565,6 +573,13 @@ export class SingleLeaderNode implements ReplicaNode {
       this.applied++;
     }
     if (this.applied >= m.leaderLast && m.sentWallNs > this.freshWallNs) this.freshWallNs = m.sentWallNs;
+    if (this.mode === 0 && entries.length > 0) {
+      // Async: the leader does not wait for us; acknowledge at most every ackEveryNs (it only
+      // needs our position for catch-up and its lease). Heartbeats are always answered.
+      const now = this.env.monoNs();
+      if (now - this.lastAckNs < this.ackEveryNs) return;
+      this.lastAckNs = now;
+    }
     this.env.send(from, { t: M_APPEND_RESP, term: this.curTerm, ok: true, index: verified, sentMonoNs: m.sentMonoNs });
   }
 
@@ -702,7 +717,8 @@ export class SingleLeaderNode implements ReplicaNode {
       this.applyEntry(this.log[this.applied]);
       this.applied++;
     }
-    this.waiting.clear();
+    this.waiting = [];
+    this.waitBase = this.log.length + 1;
     this.heartbeat();
     this.env.setTimer(T_HACHECK, this.timeoutNs);
   }

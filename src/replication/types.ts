@@ -79,11 +79,14 @@ export interface ClientReq {
   route: number;
   minIndex: number;
   maxLagMs: number;
+  /** Opaque client-side correlation token, echoed in the response (the simulator's op object). */
+  ctx: unknown;
 }
 
 export interface ClientResp {
   t: typeof M_RESP;
   id: number;
+  ctx: unknown;
   c: number;
   value: unknown;
   node: number;

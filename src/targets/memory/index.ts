@@ -35,7 +35,7 @@ import {
   type ReplicaNode,
   type Route,
 } from '../../replication/index.js';
-import { Ev, K_CLIENT_TIMEOUT, K_MSG, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
+import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
 
 export { SimScheduler } from './scheduler.js';
 
@@ -68,7 +68,7 @@ const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 }
 const MSG_NAMES = ['?', 'req', 'resp', 'append', 'append-resp', 'vote', 'vote-resp', 'lww-put', 'lww-put-resp', 'lww-get', 'lww-get-resp', 'ml-ship', 'ml-ack'];
 const MAX_REDIRECTS = 3;
 
-interface PendingOp {
+interface PendingOp extends Route {
   id: number;
   f: number;
   fName: string;
@@ -77,9 +77,9 @@ interface PendingOp {
   session: string;
   user: string | undefined;
   done: (c: Completion) => void;
-  route: Route;
   hops: number;
-  timeout: Ev | undefined;
+  deadlineNs: number;
+  finished: boolean;
 }
 
 class NodeEnvImpl implements NodeEnv {
@@ -129,8 +129,11 @@ class Cluster implements MemoryTarget {
   private readonly latLoNs: number;
   private readonly latHiNs: number;
   private readonly clientTimeoutNs: number;
-  private readonly pending = new Map<number, PendingOp>();
   private nextReq = 1;
+  /** Pending ops in deadline order (the timeout is the same for all); one timer for the head. */
+  private deadlines: PendingOp[] = [];
+  private deadlineHead = 0;
+  private deadlineTimer: Ev | undefined;
   private readonly emptyRead: () => unknown;
   private closed = false;
   private samples: LagSample[] = [];
@@ -267,7 +270,7 @@ class Cluster implements MemoryTarget {
         break;
       }
       case K_CLIENT_TIMEOUT:
-        this.clientTimeout(ev.x as PendingOp);
+        this.clientTimeouts();
         break;
       case K_SAMPLE:
         this.sample();
@@ -334,9 +337,11 @@ class Cluster implements MemoryTarget {
       this.sched.after(0, () => done({ type: 'fail', value: op.value, error: `unknown operation ${op.f}` }));
       return;
     }
-    const route: Route = { node: 0, route: 0, minIndex: 0, maxLagMs: 0 };
-    this.router.route(f, session, user, route);
     const p: PendingOp = {
+      node: 0,
+      route: 0,
+      minIndex: 0,
+      maxLagMs: 0,
       id: this.nextReq++,
       f,
       fName: op.f,
@@ -345,17 +350,18 @@ class Cluster implements MemoryTarget {
       session,
       user,
       done,
-      route,
       hops: 0,
-      timeout: undefined,
+      deadlineNs: this.sched.nowNs() + this.clientTimeoutNs,
+      finished: false,
     };
-    this.pending.set(p.id, p);
-    p.timeout = this.sched.schedule(this.clientTimeoutNs, K_CLIENT_TIMEOUT, 0, 0, 0, p);
+    this.router.route(f, session, user, p);
+    this.deadlines.push(p);
+    if (this.deadlineTimer === undefined) this.deadlineTimer = this.sched.scheduleAt(p.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
     this.sendReq(p);
   }
 
   private sendReq(p: PendingOp): void {
-    const r = p.route;
+    const r = p;
     const req: ClientReq = {
       t: M_REQ,
       id: p.id,
@@ -366,20 +372,20 @@ class Cluster implements MemoryTarget {
       route: r.route,
       minIndex: r.minIndex,
       maxLagMs: r.maxLagMs,
+      ctx: p,
     };
     this.send(this.n, r.node, req);
   }
 
   private finish(p: PendingOp, c: Completion): void {
-    this.pending.delete(p.id);
-    if (p.timeout !== undefined) p.timeout.cancel();
+    p.finished = true;
     p.done(c);
   }
 
   private onClientResp(r: ClientResp): void {
     if (r.t !== M_RESP) return;
-    const p = this.pending.get(r.id);
-    if (p === undefined) return; // timed out already
+    const p = r.ctx as PendingOp;
+    if (p.finished) return; // timed out already
     const node = this.names[r.node];
     if (r.c === C_OK) {
       if (p.f === F_READ) this.finish(p, { type: 'ok', value: this.visible(r.value), node });
@@ -401,23 +407,42 @@ class Cluster implements MemoryTarget {
       p.hops++;
       const cfgTopo = this.cfg.topology;
       if (cfgTopo === 'single-leader') {
-        p.route.node = this.router.redirected(r.redirect);
-        p.route.route = R_LEADER;
+        p.node = this.router.redirected(r.redirect);
+        p.route = R_LEADER;
       } else {
-        p.route.node = this.router.home(p.session, p.user);
-        p.route.route = 1;
+        p.node = this.router.home(p.session, p.user);
+        p.route = 1;
       }
       this.sendReq(p);
     }
   }
 
-  private clientTimeout(p: PendingOp): void {
-    if (!this.pending.has(p.id)) return;
-    p.timeout = undefined;
-    this.router.timedOut(p.route.node);
-    const node = this.names[p.route.node];
-    if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
-    else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
+  /** The deadline timer fired: time out every pending op whose deadline has come. */
+  private clientTimeouts(): void {
+    this.deadlineTimer = undefined;
+    const now = this.sched.nowNs();
+    const q = this.deadlines;
+    while (this.deadlineHead < q.length) {
+      const p = q[this.deadlineHead];
+      if (!p.finished) {
+        if (p.deadlineNs > now) break;
+        this.router.timedOut(p.node);
+        const node = this.names[p.node];
+        if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
+        else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
+      }
+      q[this.deadlineHead++] = undefined as unknown as PendingOp;
+    }
+    if (this.deadlineHead === q.length) {
+      this.deadlines = [];
+      this.deadlineHead = 0;
+      return;
+    }
+    if (this.deadlineHead > 4096) {
+      this.deadlines = q.slice(this.deadlineHead);
+      this.deadlineHead = 0;
+    }
+    this.deadlineTimer = this.sched.scheduleAt(this.deadlines[this.deadlineHead].deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
   }
 
   // ---- lag sampling ----
