@@ -2,10 +2,23 @@
 
 import { UserError } from '../errors.js';
 import type { WorkloadKind } from '../history/types.js';
+import { consistentPrefix } from './consistent-prefix.js';
+import { convergence } from './convergence.js';
+import { lostWrites } from './lost-writes.js';
+import { monotonicReads } from './monotonic-reads.js';
+import { readYourWritesUser } from './read-your-writes-user.js';
+import { readYourWrites } from './read-your-writes.js';
 import type { Checker } from './types.js';
 
 /** Every built-in checker, in the order results list them. */
-export const CHECKERS: Checker[] = [];
+export const CHECKERS: Checker[] = [
+  readYourWrites,
+  readYourWritesUser,
+  monotonicReads,
+  lostWrites,
+  consistentPrefix,
+  convergence,
+];
 
 export function checkerNames(): string[] {
   return CHECKERS.map((c) => c.name);

@@ -1,0 +1,276 @@
+// One-pass index of a list-append history shared by every append checker: keys, sessions and
+// users interned to small ints, ops grouped per key and per (session|user, key) by counting
+// sort, and every ok read's list turned into element ids. Built once per History (WeakMap cache).
+
+import type { History, Op } from '../../history/types.js';
+
+export const T_OK = 0;
+export const T_FAIL = 1;
+export const T_INFO = 2;
+export const F_OTHER = 0;
+export const F_APPEND = 1;
+export const F_READ = 2;
+
+/** Ops grouped by (owner, key): `order` lists op ids; group g spans order[start[g]..start[g+1]). */
+export interface Grouping {
+  order: Int32Array;
+  start: Int32Array;
+  /** Owner (session or user index) of each group. */
+  owner: Int32Array;
+  count: number;
+}
+
+export interface AppendIndex {
+  history: History;
+  ops: Op[];
+  keys: string[];
+  opKey: Int32Array;
+  opType: Uint8Array;
+  opF: Uint8Array;
+  opFinal: Uint8Array;
+  invokeTimeNs: Float64Array;
+  completeTimeNs: Float64Array;
+  sessions: string[];
+  opSession: Int32Array;
+  /** Owners for read-your-writes-user: users, then one per session that has no user. */
+  users: string[];
+  opUser: Int32Array;
+  /** Distinct named users, and ops that carry no user. */
+  namedUsers: number;
+  opsWithoutUser: number;
+  /** Op ids by key, then invoke order: key k spans byKey[keyStart[k]..keyStart[k+1]). */
+  byKey: Int32Array;
+  keyStart: Int32Array;
+  bySession: Grouping;
+  byUser: Grouping;
+  /** Element ids: the op id of the append that wrote each element (-1: no append did). */
+  elemAppend: Int32Array;
+  /** op id -> the element id it appended (-1: not an append, or a repeated element). */
+  appendElem: Int32Array;
+  /** The element's value, for messages. */
+  elemValue: unknown[];
+  elemCount: number;
+  /** Element ids of every ok read's list, flat; op i's list is readElems[readStart[i]..+readLen[i]) (readStart -1: not an ok read). */
+  readElems: Int32Array;
+  readStart: Int32Array;
+  readLen: Int32Array;
+  /** Elements appended twice to one key (the first append keeps the element). */
+  duplicateAppends: number;
+}
+
+const cache = new WeakMap<History, AppendIndex>();
+
+export function appendIndex(h: History): AppendIndex {
+  let ix = cache.get(h);
+  if (ix === undefined) {
+    ix = buildAppendIndex(h);
+    cache.set(h, ix);
+  }
+  return ix;
+}
+
+/** A Map key for an element: numbers and strings as themselves, anything else as JSON text. */
+function elemKey(v: unknown): unknown {
+  const t = typeof v;
+  if (t === 'number' || t === 'string' || t === 'boolean' || v === null) return v;
+  return '\u0001' + JSON.stringify(v);
+}
+
+function intern(map: Map<string, number>, names: string[], s: string): number {
+  let i = map.get(s);
+  if (i === undefined) {
+    i = names.length;
+    names.push(s);
+    map.set(s, i);
+  }
+  return i;
+}
+
+/** Stable counting sort of `ids` by `by[id]` (values in 0..n-1). */
+function countingSort(ids: Int32Array, by: Int32Array, n: number): Int32Array {
+  const counts = new Int32Array(n + 1);
+  for (let i = 0; i < ids.length; i++) counts[by[ids[i]] + 1]++;
+  for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
+  const out = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[counts[by[ids[i]]]++] = ids[i];
+  return out;
+}
+
+function groupByOwner(byKey: Int32Array, owner: Int32Array, nOwners: number, opKey: Int32Array): Grouping {
+  const order = countingSort(byKey, owner, nOwners);
+  const starts: number[] = [];
+  const owners: number[] = [];
+  let prevOwner = -1;
+  let prevKey = -1;
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i];
+    if (owner[id] !== prevOwner || opKey[id] !== prevKey) {
+      prevOwner = owner[id];
+      prevKey = opKey[id];
+      starts.push(i);
+      owners.push(prevOwner);
+    }
+  }
+  starts.push(order.length);
+  return { order, start: Int32Array.from(starts), owner: Int32Array.from(owners), count: owners.length };
+}
+
+export function buildAppendIndex(h: History): AppendIndex {
+  const ops = h.ops;
+  const n = ops.length;
+  const keyMap = new Map<string, number>();
+  const keys: string[] = [];
+  const sessionMap = new Map<string, number>();
+  const sessions: string[] = [];
+  const userMap = new Map<string, number>();
+  const users: string[] = [];
+  const opKey = new Int32Array(n);
+  const opType = new Uint8Array(n);
+  const opF = new Uint8Array(n);
+  const opFinal = new Uint8Array(n);
+  const invokeTimeNs = new Float64Array(n);
+  const completeTimeNs = new Float64Array(n);
+  const opSession = new Int32Array(n);
+  const opUser = new Int32Array(n);
+  // Per-session user owner, so sessions without a user are interned once.
+  const sessionOwner: number[] = [];
+  let opsWithoutUser = 0;
+  let lastSession = '';
+  let lastSessionIdx = -1;
+  let lastKey = '';
+  let lastKeyIdx = -1;
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    const k = op.key;
+    if (k !== lastKey || lastKeyIdx < 0) {
+      lastKey = k;
+      lastKeyIdx = intern(keyMap, keys, k);
+    }
+    opKey[i] = lastKeyIdx;
+    const s = op.session;
+    if (s !== lastSession || lastSessionIdx < 0) {
+      lastSession = s;
+      lastSessionIdx = intern(sessionMap, sessions, s);
+    }
+    opSession[i] = lastSessionIdx;
+    const u = op.user;
+    if (u !== undefined) {
+      opUser[i] = intern(userMap, users, u);
+    } else {
+      opsWithoutUser++;
+      // A session without a user is its own user: read-your-writes-user reduces to read-your-writes.
+      while (sessionOwner.length <= lastSessionIdx) sessionOwner.push(-1);
+      let o = sessionOwner[lastSessionIdx];
+      if (o < 0) {
+        o = users.length;
+        users.push(`session ${s}`);
+        sessionOwner[lastSessionIdx] = o;
+      }
+      opUser[i] = o;
+    }
+    opType[i] = op.type === 'ok' ? T_OK : op.type === 'fail' ? T_FAIL : T_INFO;
+    opF[i] = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
+    opFinal[i] = op.final ? 1 : 0;
+    invokeTimeNs[i] = op.invokeTime;
+    completeTimeNs[i] = op.completeTime;
+  }
+
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  const byKey = countingSort(all, opKey, keys.length);
+  const keyStart = new Int32Array(keys.length + 1);
+  for (let i = 0; i < n; i++) keyStart[opKey[i] + 1]++;
+  for (let k = 0; k < keys.length; k++) keyStart[k + 1] += keyStart[k];
+
+  // Elements: appends first (so each element knows its append), then every ok read's list.
+  const elemMaps: Map<unknown, number>[] = new Array(keys.length);
+  for (let k = 0; k < keys.length; k++) elemMaps[k] = new Map();
+  let elemAppend = new Int32Array(Math.max(16, n));
+  const appendElem = new Int32Array(n).fill(-1);
+  const elemValue: unknown[] = [];
+  let elemCount = 0;
+  let duplicateAppends = 0;
+  let totalReadLen = 0;
+  for (let i = 0; i < n; i++) {
+    const f = opF[i];
+    if (f === F_APPEND) {
+      const m = elemMaps[opKey[i]];
+      const ek = elemKey(ops[i].invokeValue);
+      if (m.has(ek)) {
+        duplicateAppends++;
+        continue;
+      }
+      m.set(ek, elemCount);
+      appendElem[i] = elemCount;
+      elemAppend[elemCount] = i;
+      elemValue.push(ops[i].invokeValue);
+      elemCount++;
+    } else if (f === F_READ && opType[i] === T_OK) {
+      totalReadLen += (ops[i].value as unknown[]).length;
+    }
+  }
+  const readElems = new Int32Array(totalReadLen);
+  const readStart = new Int32Array(n).fill(-1);
+  const readLen = new Int32Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    if (opF[i] !== F_READ || opType[i] !== T_OK) continue;
+    const list = ops[i].value as unknown[];
+    const m = elemMaps[opKey[i]];
+    readStart[i] = pos;
+    readLen[i] = list.length;
+    for (let j = 0; j < list.length; j++) {
+      const v = list[j];
+      const ek = elemKey(v);
+      let e = m.get(ek);
+      if (e === undefined) {
+        e = elemCount++;
+        if (e >= elemAppend.length) {
+          const grown = new Int32Array(elemAppend.length * 2);
+          grown.set(elemAppend);
+          elemAppend = grown;
+        }
+        elemAppend[e] = -1;
+        elemValue.push(v);
+        m.set(ek, e);
+      }
+      readElems[pos++] = e;
+    }
+  }
+
+  return {
+    history: h,
+    ops,
+    keys,
+    opKey,
+    opType,
+    opF,
+    opFinal,
+    invokeTimeNs,
+    completeTimeNs,
+    sessions,
+    opSession,
+    users,
+    opUser,
+    namedUsers: userMap.size,
+    opsWithoutUser,
+    byKey,
+    keyStart,
+    bySession: groupByOwner(byKey, opSession, sessions.length, opKey),
+    byUser: groupByOwner(byKey, opUser, users.length, opKey),
+    elemAppend,
+    appendElem,
+    elemValue,
+    elemCount,
+    readElems,
+    readStart,
+    readLen,
+    duplicateAppends,
+  };
+}
+
+/** The list an ok read returned, as element ids (a copy). */
+export function readIds(ix: AppendIndex, opId: number): Int32Array {
+  const s = ix.readStart[opId];
+  return s < 0 ? new Int32Array(0) : ix.readElems.subarray(s, s + ix.readLen[opId]);
+}

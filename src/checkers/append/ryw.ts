@@ -1,0 +1,102 @@
+// Read-your-writes over a grouping of ops by (owner, key): per session (read-your-writes) or per
+// user (read-your-writes-user). Linear: each read costs its length, plus its missing elements.
+
+import { opIndex } from '../../history/types.js';
+import { AnomalyList, type CheckOptions } from '../types.js';
+import { fromNode, readList, secs, showList, showValues } from './explain.js';
+import { F_APPEND, F_READ, T_OK, type AppendIndex, type Grouping } from './index.js';
+
+export interface RywScope {
+  /** The anomaly type. */
+  type: string;
+  /** Owner index of each op (session or user index, as in the grouping). */
+  opOwner: Int32Array;
+  /** Per user: the writer is named with its user and session. */
+  byUser: boolean;
+}
+
+export interface RywOutcome {
+  list: AnomalyList;
+  /** ok reads that owed at least one element. */
+  readsChecked: number;
+}
+
+export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScope, opts: CheckOptions): RywOutcome {
+  const list = new AnomalyList(opts.maxAnomalies);
+  const { order, start } = g;
+  const { opF, opType, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, elemAppend, appendElem, ops } = ix;
+  const owner = scope.opOwner;
+  // stamp[e] === read op id + 1 once element e was counted for that read (dedupes repeats).
+  const stamp = new Int32Array(ix.elemCount);
+  let owed: number[] = [];
+  let readsChecked = 0;
+  for (let gi = 0; gi < g.count; gi++) {
+    const from = start[gi];
+    const to = start[gi + 1];
+    // The group's own ok appends, by completion time (usually already in that order).
+    owed.length = 0;
+    let sorted = true;
+    let hasRead = false;
+    for (let p = from; p < to; p++) {
+      const id = order[p];
+      if (opType[id] !== T_OK) continue;
+      if (opF[id] === F_APPEND) {
+        if (appendElem[id] < 0) continue; // a repeated element: the first append owns it
+        if (owed.length > 0 && completeTimeNs[owed[owed.length - 1]] > completeTimeNs[id]) sorted = false;
+        owed.push(id);
+      } else if (opF[id] === F_READ) hasRead = true;
+    }
+    if (owed.length === 0 || !hasRead) continue;
+    if (!sorted) owed = owed.sort((a, b) => completeTimeNs[a] - completeTimeNs[b]);
+    const me = g.owner[gi];
+    let due = 0; // owed[0..due) completed before the current read began
+    for (let p = from; p < to; p++) {
+      const r = order[p];
+      if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
+      const t = invokeTimeNs[r];
+      while (due < owed.length && completeTimeNs[owed[due]] < t) due++;
+      if (due === 0) continue;
+      readsChecked++;
+      const s = readStart[r];
+      const end = s + readLen[r];
+      const mark = r + 1;
+      let present = 0;
+      for (let q = s; q < end; q++) {
+        const e = readElems[q];
+        const a = elemAppend[e];
+        if (a >= 0 && owner[a] === me && opType[a] === T_OK && completeTimeNs[a] < t && stamp[e] !== mark) {
+          stamp[e] = mark;
+          present++;
+        }
+      }
+      if (present === due) continue;
+      const missing: number[] = [];
+      for (let q = 0; q < due; q++) {
+        if (stamp[appendElem[owed[q]]] !== mark) missing.push(owed[q]);
+      }
+      list.add(() => explain(ix, scope, r, missing));
+    }
+  }
+  return { list, readsChecked };
+}
+
+function explain(ix: AppendIndex, scope: RywScope, r: number, missing: number[]) {
+  const ops = ix.ops;
+  const read = ops[r];
+  const last = ops[missing[missing.length - 1]];
+  const values = missing.map((a) => ops[a].invokeValue);
+  const sessions = [...new Set(missing.map((a) => ops[a].session))];
+  const writer = scope.byUser && last.user !== undefined ? `user ${last.user} (session ${sessions.join(', ')})` : `session ${sessions.join(', ')}`;
+  const reader = read.session === last.session && sessions.length === 1 ? 'its read' : `the read by its session ${read.session}`;
+  const them = missing.length === 1 ? 'it' : 'them';
+  const when = missing.length === 1 ? `ok at ${secs(last.completeTime)}` : `the last ok at ${secs(last.completeTime)}`;
+  return {
+    type: scope.type,
+    ops: [...missing.map((a) => opIndex(ops[a])), opIndex(read)],
+    key: read.key,
+    explanation:
+      `${writer} appended ${showValues(values)} to ${read.key} (${when}) but ${reader} at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, ` +
+      `which lacks ${them} although the read began after the write${missing.length === 1 ? ' was' : 's were'} acknowledged`,
+    missing: values,
+  };
+}

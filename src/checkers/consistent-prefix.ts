@@ -1,0 +1,107 @@
+// consistent-prefix (SPEC 5): all reads of a key must be prefixes of one order of appends. Reports
+// forks (two reads, neither a prefix of the other), duplicated elements, and elements that no
+// append wrote or whose append failed.
+
+import { opIndex, type Op } from '../history/types.js';
+import { appendIndex, F_READ, T_FAIL, T_OK } from './append/index.js';
+import { fromNode, readList, secs, showList, showValue } from './append/explain.js';
+import { AnomalyList, type Checker } from './types.js';
+
+export const consistentPrefix: Checker = {
+  name: 'consistent-prefix',
+  description: 'reads of a key fork, repeat an element, or show one that was never (successfully) appended (list-append)',
+  appliesTo: (w) => w === 'append',
+  check(h, opts = {}) {
+    const ix = appendIndex(h);
+    const list = new AnomalyList(opts.maxAnomalies);
+    const { byKey, keyStart, opF, opType, readElems, readStart, readLen, elemAppend, ops } = ix;
+    const inRead = new Int32Array(ix.elemCount); // === read op id + 1 while scanning that read
+    const reported = new Uint8Array(ix.elemCount); // a bad element is reported once, at its first read
+    let readsChecked = 0;
+    for (let k = 0; k < ix.keys.length; k++) {
+      const from = keyStart[k];
+      const to = keyStart[k + 1];
+      let longest = -1; // the longest read so far: every read must be comparable with it
+      for (let p = from; p < to; p++) {
+        const r = byKey[p];
+        if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
+        readsChecked++;
+        const s = readStart[r];
+        const len = readLen[r];
+        const mark = r + 1;
+        for (let j = s; j < s + len; j++) {
+          const e = readElems[j];
+          if (inRead[e] === mark) {
+            list.add(() => duplicate(ops[r], ix.elemValue[e]));
+          } else inRead[e] = mark;
+          const a = elemAppend[e];
+          if ((a < 0 || opType[a] === T_FAIL) && reported[e] === 0) {
+            reported[e] = 1;
+            list.add(() => (a < 0 ? phantom(ops[r], ix.elemValue[e]) : failedShown(ops[r], ops[a])));
+          }
+        }
+        if (longest < 0) {
+          longest = r;
+          continue;
+        }
+        const ls = readStart[longest];
+        const llen = readLen[longest];
+        const n = len < llen ? len : llen;
+        let i = 0;
+        while (i < n && readElems[s + i] === readElems[ls + i]) i++;
+        if (i < n) {
+          const other = longest;
+          list.add(() => fork(ops[other], ops[r], i));
+          if (len > llen) longest = r;
+        } else if (len > llen) longest = r;
+      }
+    }
+    return list.result({ readsChecked, duplicateAppends: ix.duplicateAppends });
+  },
+};
+
+function duplicate(read: Op, v: unknown) {
+  return {
+    type: 'duplicate',
+    ops: [opIndex(read)],
+    key: read.key,
+    explanation:
+      `the read of ${read.key} at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, which holds ${showValue(v)} more than once; ` +
+      `each element is appended once, so no order of appends yields it`,
+  };
+}
+
+function phantom(read: Op, v: unknown) {
+  return {
+    type: 'phantom-element',
+    ops: [opIndex(read)],
+    key: read.key,
+    explanation:
+      `the read of ${read.key} at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, which holds ${showValue(v)}, ` +
+      `but no operation appended ${showValue(v)} to ${read.key}`,
+  };
+}
+
+function failedShown(read: Op, append: Op) {
+  return {
+    type: 'failed-append-read',
+    ops: [opIndex(append), opIndex(read)],
+    key: read.key,
+    explanation:
+      `session ${append.session}'s append of ${showValue(append.invokeValue)} to ${read.key} failed at ${secs(append.completeTime)}, ` +
+      `yet the read at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))} with it; a failed append certainly did not happen`,
+  };
+}
+
+function fork(a: Op, b: Op, at: number) {
+  const la = readList(a);
+  const lb = readList(b);
+  return {
+    type: 'fork',
+    ops: [opIndex(a), opIndex(b)],
+    key: b.key,
+    explanation:
+      `the read of ${b.key} at ${secs(a.invokeTime)}${fromNode(a)} returned ${showList(la)} and the read at ${secs(b.invokeTime)}${fromNode(b)} returned ${showList(lb)}: ` +
+      `they agree on ${at} element${at === 1 ? '' : 's'}, then have ${showValue(la[at])} vs ${showValue(lb[at])}, so neither is a prefix of the other and no single order of appends explains both`,
+  };
+}

@@ -1,0 +1,91 @@
+// monotonic-reads (SPEC 5): a session reads a key twice, the first read completes before the
+// second begins, and the second lacks an element the first one had (the session went back in time).
+
+import { opIndex } from '../history/types.js';
+import { appendIndex, F_READ, T_OK } from './append/index.js';
+import { fromNode, readList, secs, showList, showValues } from './append/explain.js';
+import { AnomalyList, type Checker } from './types.js';
+
+export const monotonicReads: Checker = {
+  name: 'monotonic-reads',
+  description: 'a later read by a session lacks an element an earlier read of that session had (list-append)',
+  appliesTo: (w) => w === 'append',
+  check(h, opts = {}) {
+    const ix = appendIndex(h);
+    const list = new AnomalyList(opts.maxAnomalies);
+    const { order, start, count } = ix.bySession;
+    const { opF, opType, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, ops } = ix;
+    // Groups are processed one at a time, so one array per purpose serves every group:
+    // seenIn[e] === group + 1 when an earlier completed read of the group had element e,
+    // seenFrom[e] is that read, inRead[e] === read op id + 1 while checking that read.
+    const seenIn = new Int32Array(ix.elemCount);
+    const seenFrom = new Int32Array(ix.elemCount);
+    const inRead = new Int32Array(ix.elemCount);
+    const seenList: number[] = [];
+    const pending: number[] = []; // reads of the group not yet known to precede the current one
+    let pairs = 0;
+    for (let gi = 0; gi < count; gi++) {
+      const from = start[gi];
+      const to = start[gi + 1];
+      const gmark = gi + 1;
+      seenList.length = 0;
+      pending.length = 0;
+      for (let p = from; p < to; p++) {
+        const r = order[p];
+        if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
+        const t = invokeTimeNs[r];
+        // Earlier reads that completed before this one began join the seen set.
+        let w = 0;
+        for (let i = 0; i < pending.length; i++) {
+          const q = pending[i];
+          if (completeTimeNs[q] < t) {
+            const s = readStart[q];
+            const end = s + readLen[q];
+            for (let j = s; j < end; j++) {
+              const e = readElems[j];
+              if (seenIn[e] !== gmark) {
+                seenIn[e] = gmark;
+                seenFrom[e] = q;
+                seenList.push(e);
+              }
+            }
+          } else pending[w++] = q;
+        }
+        pending.length = w;
+        pending.push(r);
+        if (seenList.length === 0) continue;
+        pairs++;
+        const s = readStart[r];
+        const end = s + readLen[r];
+        const mark = r + 1;
+        let present = 0;
+        for (let j = s; j < end; j++) {
+          const e = readElems[j];
+          if (seenIn[e] === gmark && inRead[e] !== mark) {
+            inRead[e] = mark;
+            present++;
+          }
+        }
+        if (present === seenList.length) continue;
+        const missing = seenList.filter((e) => inRead[e] !== mark);
+        list.add(() => {
+          const read = ops[r];
+          const earlier = [...new Set(missing.map((e) => seenFrom[e]))].sort((a, b) => a - b);
+          const first = ops[earlier[0]];
+          const values = missing.map((e) => ix.elemValue[e]);
+          return {
+            type: 'monotonic-reads',
+            ops: [...earlier.map((q) => opIndex(ops[q])), opIndex(read)],
+            key: read.key,
+            explanation:
+              `session ${read.session} read ${showList(readList(first))} from ${read.key}${fromNode(first)} (ok at ${secs(first.completeTime)}) ` +
+              `but its later read at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, losing ${showValues(values)}; ` +
+              `a session's reads must never go back to an older state`,
+            missing: values,
+          };
+        });
+      }
+    }
+    return list.result({ readsCompared: pairs });
+  },
+};

@@ -1,0 +1,24 @@
+// read-your-writes-user (SPEC 5): read-your-writes across all sessions of one user (cross-device
+// read-after-write). An op without a user counts its session as its own user, so for such ops
+// this is exactly read-your-writes.
+
+import { appendIndex } from './append/index.js';
+import { checkReadYourWrites } from './append/ryw.js';
+import type { Checker } from './types.js';
+
+export const readYourWritesUser: Checker = {
+  name: 'read-your-writes-user',
+  description: "a read by any of a user's sessions lacks an element that user appended before it (list-append)",
+  appliesTo: (w) => w === 'append',
+  check(h, opts = {}) {
+    const ix = appendIndex(h);
+    const { list, readsChecked } = checkReadYourWrites(ix, ix.byUser, { type: 'read-your-writes-user', opOwner: ix.opUser, byUser: true }, opts);
+    const opsWithoutUser = ix.opsWithoutUser;
+    return list.result({
+      readsChecked,
+      users: ix.namedUsers,
+      opsWithoutUser,
+      ...(opsWithoutUser > 0 ? { note: 'ops without a user count their session as their own user' } : {}),
+    });
+  },
+};
