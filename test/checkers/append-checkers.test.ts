@@ -1,0 +1,310 @@
+// Unit tests of the list-append checkers on small hand-written histories, subtle cases included.
+
+import { describe, expect, it } from 'vitest';
+import { consistentPrefix } from '../../src/checkers/consistent-prefix.js';
+import { convergence } from '../../src/checkers/convergence.js';
+import { lostWrites } from '../../src/checkers/lost-writes.js';
+import { monotonicReads } from '../../src/checkers/monotonic-reads.js';
+import { readYourWritesUser } from '../../src/checkers/read-your-writes-user.js';
+import { readYourWrites } from '../../src/checkers/read-your-writes.js';
+import { CHECKERS, selectCheckers } from '../../src/checkers/registry.js';
+import type { Checker, CheckResult } from '../../src/checkers/types.js';
+import { historyOf, indexOf, type OpSpec } from '../support/ops.js';
+
+function check(c: Checker, specs: OpSpec[], maxAnomalies?: number): CheckResult {
+  return c.check(historyOf(specs), { maxAnomalies }) as CheckResult;
+}
+
+describe('registry', () => {
+  it('lists the six append checkers for the append workload only', () => {
+    const names = selectCheckers(undefined, 'append').map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence']));
+    for (const c of CHECKERS.filter((x) => names.includes(x.name))) expect(c.appliesTo('register')).toBe(false);
+  });
+});
+
+describe('read-your-writes', () => {
+  const base: OpSpec[] = [
+    { p: 0, s: 's3', f: 'append', k: 'k2', v: 17, t0: 1000, t1: 1204, node: 'n1' },
+    { p: 0, s: 's3', f: 'read', k: 'k2', t0: 1300, t1: 1310, r: [3, 5], node: 'n2' },
+    { p: 1, s: 's1', f: 'append', k: 'k2', v: 3, t0: 900, t1: 950 },
+    { p: 1, s: 's1', f: 'append', k: 'k2', v: 5, t0: 960, t1: 990 },
+  ];
+
+  it("reports a read lacking the session's own acknowledged append, naming both ops with times, node and values", () => {
+    const h = historyOf(base);
+    const r = readYourWrites.check(h) as CheckResult;
+    expect(r.valid).toBe(false);
+    expect(r.count).toBe(1);
+    const a = r.anomalies[0];
+    expect(a.type).toBe('read-your-writes');
+    expect(a.key).toBe('k2');
+    expect(a.ops).toEqual([indexOf(h, base, 0), indexOf(h, base, 1)]);
+    expect(a.explanation).toContain('session s3 appended 17 to k2 (ok at 1.204 s) but its read at 1.300 s from n2 returned [3, 5]');
+  });
+
+  it('is satisfied when the read has the element', () => {
+    const ok = base.map((o, i) => (i === 1 ? { ...o, r: [3, 5, 17] } : o));
+    expect(check(readYourWrites, ok).valid).toBe(true);
+  });
+
+  it('owes nothing for an append concurrent with the read', () => {
+    const h: OpSpec[] = [
+      { p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 10, t1: 30 },
+      { p: 1, s: 's', f: 'read', k: 'k', t0: 20, t1: 25, r: [] },
+      // completion at the very instant of the read's invoke is not "before" either
+      { p: 0, s: 's', f: 'append', k: 'k', v: 2, t0: 40, t1: 50 },
+      { p: 1, s: 's', f: 'read', k: 'k', t0: 50, t1: 55, r: [1] },
+    ];
+    expect(check(readYourWrites, h).valid).toBe(true);
+  });
+
+  it('owes nothing for info or fail appends', () => {
+    const h: OpSpec[] = [
+      { p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 10, t1: 20, type: 'info' },
+      { p: 1, s: 's', f: 'append', k: 'k', v: 2, t0: 30, t1: 40, type: 'fail' },
+      { p: 2, s: 's', f: 'append', k: 'k', v: 3, t0: 41 }, // never completes
+      { p: 1, s: 's', f: 'read', k: 'k', t0: 50, t1: 60, r: [] },
+    ];
+    expect(check(readYourWrites, h).valid).toBe(true);
+  });
+
+  it("does not hold a session to another session's writes", () => {
+    const h: OpSpec[] = [
+      { p: 0, s: 'a', f: 'append', k: 'k', v: 1, t0: 10, t1: 20 },
+      { p: 1, s: 'b', f: 'read', k: 'k', t0: 30, t1: 40, r: [] },
+    ];
+    expect(check(readYourWrites, h).valid).toBe(true);
+  });
+
+  it('counts every anomaly but lists at most maxAnomalies', () => {
+    const specs: OpSpec[] = [{ p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 1, t1: 2 }];
+    for (let i = 0; i < 10; i++) specs.push({ p: 0, s: 's', f: 'read', k: 'k', t0: 10 + i * 10, t1: 15 + i * 10, r: [] });
+    const r = check(readYourWrites, specs, 3);
+    expect(r.count).toBe(10);
+    expect(r.anomalies).toHaveLength(3);
+  });
+
+  it('names every missing own append of one read', () => {
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 0, s: 's', f: 'append', k: 'k', v: 2, t0: 3, t1: 4 },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 15, r: [] },
+    ];
+    const h = historyOf(specs);
+    const r = readYourWrites.check(h) as CheckResult;
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 0), indexOf(h, specs, 1), indexOf(h, specs, 2)]);
+    expect(r.anomalies[0].explanation).toContain('appended 1 and 2 to k');
+  });
+});
+
+describe('read-your-writes-user', () => {
+  const crossDevice: OpSpec[] = [
+    { p: 0, s: 'phone', u: 'alice', f: 'append', k: 'k', v: 7, t0: 100, t1: 200, node: 'n1' },
+    { p: 1, s: 'laptop', u: 'alice', f: 'read', k: 'k', t0: 300, t1: 320, r: [], node: 'n3' },
+  ];
+
+  it("reports a read by one of the user's sessions that lacks another session's acknowledged append", () => {
+    const h = historyOf(crossDevice);
+    const r = readYourWritesUser.check(h) as CheckResult;
+    expect(r.valid).toBe(false);
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, crossDevice, 0), indexOf(h, crossDevice, 1)]);
+    expect(r.anomalies[0].explanation).toContain('user alice (session phone) appended 7 to k (ok at 0.200 s)');
+    expect(r.anomalies[0].explanation).toContain('laptop');
+    // Cross-device is not a per-session violation.
+    expect(check(readYourWrites, crossDevice).valid).toBe(true);
+  });
+
+  it('only links sessions through a user', () => {
+    const other = crossDevice.map((o, i) => (i === 1 ? { ...o, u: 'bob' } : o));
+    expect(check(readYourWritesUser, other).valid).toBe(true);
+    const noUsers = crossDevice.map(({ u: _u, ...o }) => o);
+    expect(check(readYourWritesUser, noUsers).valid).toBe(true);
+  });
+
+  it('treats a session without a user as its own user', () => {
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 15, r: [] },
+    ];
+    const r = check(readYourWritesUser, specs);
+    expect(r.count).toBe(1);
+    expect(r.opsWithoutUser).toBe(2);
+  });
+});
+
+describe('monotonic-reads', () => {
+  it('reports a later read of the session that lost an element an earlier one had', () => {
+    const specs: OpSpec[] = [
+      { p: 9, s: 'w', f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 9, s: 'w', f: 'append', k: 'k', v: 2, t0: 3, t1: 4 },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 20, r: [1, 2], node: 'n1' },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 30, t1: 40, r: [1], node: 'n2' },
+    ];
+    const h = historyOf(specs);
+    const r = monotonicReads.check(h) as CheckResult;
+    expect(r.valid).toBe(false);
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 2), indexOf(h, specs, 3)]);
+    expect(r.anomalies[0].explanation).toContain('session s read [1, 2] from k from n1 (ok at 0.020 s) but its later read at 0.030 s from n2 returned [1], losing 2');
+  });
+
+  it('ignores overlapping reads and reads of other sessions', () => {
+    const specs: OpSpec[] = [
+      { p: 9, s: 'w', f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 30, r: [1] },
+      { p: 1, s: 's', f: 'read', k: 'k', t0: 20, t1: 40, r: [] }, // overlaps the first
+      { p: 2, s: 't', f: 'read', k: 'k', t0: 50, t1: 60, r: [] }, // another session
+    ];
+    expect(check(monotonicReads, specs).valid).toBe(true);
+  });
+
+  it('remembers every element seen, not just the last read', () => {
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 20, r: [1, 2] },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 30, t1: 40, r: [1, 2, 3] },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 50, t1: 60, r: [1, 3] },
+    ];
+    const r = check(monotonicReads, specs);
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].missing).toEqual([2]);
+  });
+});
+
+describe('lost-writes', () => {
+  const run: OpSpec[] = [
+    { p: 0, s: 's0', f: 'append', k: 'k', v: 1, t0: 1, t1: 2, node: 'n1' },
+    { p: 0, s: 's0', f: 'append', k: 'k', v: 2, t0: 3, t1: 4, node: 'n1' },
+    { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 5, t1: 6, type: 'info' },
+    { p: 2, s: 's2', f: 'append', k: 'k', v: 4, t0: 7 }, // never completes
+  ];
+
+  it('uses the final reads when there are some, and reports an acknowledged append missing from all of them', () => {
+    const specs: OpSpec[] = [
+      ...run,
+      { p: 10, s: 'f1', f: 'read', k: 'k', t0: 100, t1: 101, r: [1], node: 'n1', final: true },
+      { p: 11, s: 'f2', f: 'read', k: 'k', t0: 102, t1: 103, r: [1], node: 'n2', final: true },
+    ];
+    const h = historyOf(specs);
+    const r = lostWrites.check(h) as CheckResult;
+    expect(r.valid).toBe(false);
+    expect(r.rule).toBe('final-reads');
+    expect(r.count).toBe(1); // 3 (info) and 4 (pending) are never lost
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 1), indexOf(h, specs, 4), indexOf(h, specs, 5)]);
+    expect(r.anomalies[0].explanation).toContain('appended 2 to k (ok at 0.004 s from n1)');
+    expect(r.anomalies[0].explanation).toContain('n1, n2');
+  });
+
+  it('is satisfied when any final read has the element', () => {
+    const specs: OpSpec[] = [
+      ...run,
+      { p: 10, s: 'f1', f: 'read', k: 'k', t0: 100, t1: 101, r: [1], final: true },
+      { p: 11, s: 'f2', f: 'read', k: 'k', t0: 102, t1: 103, r: [1, 2], final: true },
+    ];
+    expect(check(lostWrites, specs).valid).toBe(true);
+  });
+
+  it('without final reads uses the last read of the key, and says so', () => {
+    const specs: OpSpec[] = [
+      ...run,
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 50, t1: 60, r: [2, 3], node: 'n3' },
+      { p: 6, s: 's6', f: 'append', k: 'k', v: 9, t0: 55, t1: 58 }, // concurrent with the last read: not owed
+    ];
+    const h = historyOf(specs);
+    const r = lostWrites.check(h) as CheckResult;
+    expect(r.rule).toBe('last-read');
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 0), indexOf(h, specs, 4)]);
+    expect(r.anomalies[0].explanation).toContain('no final reads of k, so the last read is the evidence');
+  });
+
+  it('counts keys that were appended to but never read', () => {
+    const r = check(lostWrites, run);
+    expect(r.valid).toBe(true);
+    expect(r.keysWithoutReads).toBe(1);
+  });
+});
+
+describe('consistent-prefix', () => {
+  it('reports two reads that are not prefixes of one another', () => {
+    const specs: OpSpec[] = [
+      { p: 0, f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 0, f: 'append', k: 'k', v: 2, t0: 3, t1: 4 },
+      { p: 0, f: 'append', k: 'k', v: 3, t0: 5, t1: 6 },
+      { p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 2], node: 'n1' },
+      { p: 2, f: 'read', k: 'k', t0: 12, t1: 13, r: [1, 3], node: 'n2' },
+      { p: 3, f: 'read', k: 'k', t0: 14, t1: 15, r: [1] },
+    ];
+    const h = historyOf(specs);
+    const r = consistentPrefix.check(h) as CheckResult;
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].type).toBe('fork');
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 3), indexOf(h, specs, 4)]);
+    expect(r.anomalies[0].explanation).toContain('then have 2 vs 3');
+  });
+
+  it('reports a duplicated element and an element nobody appended', () => {
+    const specs: OpSpec[] = [
+      { p: 0, f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 1] },
+      { p: 2, f: 'read', k: 'k', t0: 12, t1: 13, r: [1, 1, 42] },
+    ];
+    const r = check(consistentPrefix, specs);
+    const types = r.anomalies.map((a) => a.type).sort();
+    expect(types).toEqual(['duplicate', 'duplicate', 'phantom-element']);
+  });
+
+  it("reports a failed append's element shown in a read, but not an info append's", () => {
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'append', k: 'k', v: 1, t0: 1, t1: 2, type: 'fail' },
+      { p: 1, s: 's', f: 'append', k: 'k', v: 2, t0: 1, t1: 3, type: 'info' },
+      { p: 2, f: 'read', k: 'k', t0: 10, t1: 11, r: [2, 1], node: 'n2' },
+    ];
+    const h = historyOf(specs);
+    const r = consistentPrefix.check(h) as CheckResult;
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].type).toBe('failed-append-read');
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 0), indexOf(h, specs, 2)]);
+    expect(r.anomalies[0].explanation).toContain('failed at 0.002 s');
+  });
+
+  it('accepts reads that grow along one order', () => {
+    const specs: OpSpec[] = [
+      { p: 0, f: 'append', k: 'k', v: 'a', t0: 1, t1: 2 },
+      { p: 0, f: 'append', k: 'k', v: { x: 1 }, t0: 3, t1: 4 },
+      { p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: ['a', { x: 1 }] },
+      { p: 2, f: 'read', k: 'k', t0: 12, t1: 13, r: [] },
+      { p: 3, f: 'read', k: 'k', t0: 14, t1: 15, r: ['a'] },
+    ];
+    expect(check(consistentPrefix, specs).valid).toBe(true);
+  });
+});
+
+describe('convergence', () => {
+  it('reports final reads of a key that disagree, naming each', () => {
+    const specs: OpSpec[] = [
+      { p: 0, f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+      { p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: [1], node: 'n1', final: true },
+      { p: 2, f: 'read', k: 'k', t0: 12, t1: 13, r: [1], node: 'n2', final: true },
+      { p: 3, f: 'read', k: 'k', t0: 14, t1: 15, r: [], node: 'n3', final: true },
+      { p: 4, f: 'read', k: 'k', t0: 5, t1: 6, r: [] }, // not final: not compared
+    ];
+    const h = historyOf(specs);
+    const r = convergence.check(h) as CheckResult;
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 1), indexOf(h, specs, 2), indexOf(h, specs, 3)]);
+    expect(r.anomalies[0].explanation).toContain('n1, n2 returned [1]; n3 returned []');
+  });
+
+  it('holds when final reads agree, and says when there is nothing to compare', () => {
+    const same: OpSpec[] = [
+      { p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: [1], final: true },
+      { p: 2, f: 'read', k: 'k', t0: 12, t1: 13, r: [1], final: true },
+      { p: 0, f: 'append', k: 'k', v: 1, t0: 1, t1: 2 },
+    ];
+    expect(check(convergence, same).valid).toBe(true);
+    const none = check(convergence, [{ p: 1, f: 'read', k: 'k', t0: 10, t1: 11, r: [] }]);
+    expect(none.valid).toBe(true);
+    expect(none.note).toMatch(/no final reads/);
+  });
+});
