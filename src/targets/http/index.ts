@@ -1,0 +1,747 @@
+// The http target: a real cluster of replcheck's own node servers (one OS process each on
+// 127.0.0.1) running src/replication's state machines, linked through TCP fault proxies in this
+// process; clients route like the simulator's (Router), faults are signals, proxies and /admin.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TargetConfig } from '../../config/types.js';
+import { UserError } from '../../errors.js';
+import type { Rng } from '../../rng.js';
+import { C_FAIL, C_OK, C_REDIRECT, F_READ, R_LEADER, R_LOCAL, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
+import type { CbClient, CbFaults, CbTarget, Completion, FinalRead, Invocation, LagSample, NodeId, SessionInfo } from '../types.js';
+import { disown, disownDir, own, ownDir } from './processes.js';
+import { createLinkProxy, type LinkProxy } from './proxy.js';
+import { createRealScheduler, type RealScheduler } from './scheduler.js';
+import { READY_PREFIX, requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
+
+export { createRealScheduler, type RealScheduler } from './scheduler.js';
+export { createLinkProxy, type LinkProxy } from './proxy.js';
+
+export interface HttpTargetOptions {
+  /** Which workload's values the cluster holds: an absent key reads [] (append) or null (register). */
+  workload?: 'append' | 'register';
+  /** The compiled node server (default: dist/targets/http/node-server.js next to this module). */
+  nodeScript?: string;
+  /** Extra node flags for the node processes (e.g. --max-old-space-size=256). */
+  nodeArgs?: string[];
+  /** How long one node may take to listen and answer /admin/status, ms (default 15000). */
+  startTimeoutMs?: number;
+  /** Status (leader, lag) polling period, ms (default 100). */
+  statusPollMs?: number;
+  /** Timeout of one peer-to-peer POST /msg, ms (default 1000). */
+  peerTimeoutMs?: number;
+  /** Most lag samples kept (default 20000; older rounds are thinned out). */
+  maxSamples?: number;
+}
+
+/** The http target, with a few extra views for tests. */
+export interface HttpTarget extends CbTarget {
+  scheduler: RealScheduler;
+  /** PIDs of the node processes currently running (killed ones excluded). */
+  pids(): number[];
+  /** Every PID this target ever started. */
+  allPids(): number[];
+  /** Client ports of the nodes (undefined while never started). */
+  ports(): (number | undefined)[];
+  /** The run-scoped temp dir (configs, durable state), undefined before setup / after teardown. */
+  tempDir(): string | undefined;
+  /** Problems that did not stop the run (a restart that failed), newest last. */
+  errors(): string[];
+}
+
+const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 };
+const MAX_REDIRECTS = 3;
+const REFUSED_BACKOFF_MS = 20;
+const ADMIN_TIMEOUT_MS = 2000;
+const MAX_ERRORS = 100;
+const STDERR_TAIL_BYTES = 4096;
+
+interface NodeProc {
+  name: NodeId;
+  child: ChildProcess | undefined;
+  port: number | undefined;
+  /** Up as far as the faults are concerned (not killed). */
+  alive: boolean;
+  /** Started and answering (after /admin/start). */
+  ready: boolean;
+  paused: boolean;
+  offsetMs: number;
+  incarnation: number;
+  status: NodeStatus | undefined;
+  polling: boolean;
+  stderrTail: string;
+}
+
+interface PendingOp extends Route {
+  id: number;
+  f: number;
+  key: string;
+  value: unknown;
+  session: string;
+  user: string | undefined;
+  hops: number;
+  deadlineMs: number;
+  finished: boolean;
+  timer: NodeJS.Timeout | undefined;
+  release: () => void;
+  done: (c: Completion) => void;
+}
+
+/** The compiled node server: next to this module when running from dist, else dist's copy. */
+function defaultNodeScript(): string {
+  const here = fileURLToPath(new URL('./node-server.js', import.meta.url));
+  if (fs.existsSync(here)) return here;
+  const sep = path.sep;
+  return here.replace(`${sep}src${sep}targets${sep}http${sep}`, `${sep}dist${sep}targets${sep}http${sep}`);
+}
+
+function positiveOption(v: unknown, field: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new UserError(`must be a positive number of milliseconds, got ${JSON.stringify(v)}`, { field: `target.options.${field}` });
+  }
+  return v;
+}
+
+class HttpCluster implements HttpTarget {
+  readonly name: string;
+  readonly scheduler: RealScheduler = createRealScheduler();
+  readonly faults: CbFaults;
+  private readonly n: number;
+  private readonly nodes: NodeProc[];
+  private readonly seeds: number[];
+  private readonly router: Router;
+  private readonly script: string;
+  private readonly nodeArgs: string[];
+  private readonly startTimeoutMs: number;
+  private readonly statusPollMs: number;
+  private readonly peerTimeoutMs: number;
+  private readonly maxSamples: number;
+  private readonly emptyRead: () => unknown;
+  private readonly clientAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly adminAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  private proxies: (LinkProxy | undefined)[] = [];
+  private group: number[];
+  private dir: string | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private nextReq = 1;
+  private samples: LagSample[] = [];
+  private sampleEvery = 1;
+  private sampleRound = 0;
+  private readonly started: number[] = [];
+  private readonly problems: string[] = [];
+
+  constructor(
+    private readonly cfg: TargetConfig,
+    rng: Rng,
+    opts: HttpTargetOptions,
+  ) {
+    const n = cfg.nodes;
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`must be a positive integer, got ${n}`, { field: 'target.nodes' });
+    this.n = n;
+    this.name = cfg.name;
+    const o = cfg.options ?? {};
+    this.script = opts.nodeScript ?? (typeof o.nodeScript === 'string' ? o.nodeScript : defaultNodeScript());
+    this.nodeArgs = opts.nodeArgs ?? [];
+    this.startTimeoutMs = opts.startTimeoutMs ?? positiveOption(o.startTimeoutMs, 'startTimeoutMs', 15000);
+    this.statusPollMs = opts.statusPollMs ?? positiveOption(o.statusPollMs, 'statusPollMs', 100);
+    this.peerTimeoutMs = opts.peerTimeoutMs ?? positiveOption(o.peerTimeoutMs, 'peerTimeoutMs', 1000);
+    this.maxSamples = opts.maxSamples ?? 20000;
+    const kind = opts.workload ?? (o.workload === 'register' ? 'register' : 'append');
+    this.emptyRead = kind === 'register' ? () => null : () => [];
+    this.router = new Router(cfg, n, rng.fork());
+    this.seeds = Array.from({ length: n }, () => rng.u32());
+    this.group = new Array<number>(n).fill(0);
+    this.nodes = Array.from({ length: n }, (_, i) => ({
+      name: `n${i + 1}`,
+      child: undefined,
+      port: undefined,
+      alive: true,
+      ready: false,
+      paused: false,
+      offsetMs: 0,
+      incarnation: 0,
+      status: undefined,
+      polling: false,
+      stderrTail: '',
+    }));
+    this.faults = this.makeFaults();
+  }
+
+  // ---- CbTarget ----
+
+  setup(done: () => void): void {
+    const release = this.scheduler.hold();
+    this.startCluster().then(
+      () => {
+        this.scheduler.after(0, done);
+        release();
+      },
+      async (e: unknown) => {
+        await this.stopAll();
+        this.scheduler.fail(e);
+        release();
+      },
+    );
+  }
+
+  teardown(done: () => void): void {
+    const release = this.scheduler.hold();
+    this.stopAll().then(
+      () => {
+        this.scheduler.after(0, done);
+        release();
+      },
+      (e: unknown) => {
+        this.scheduler.fail(e);
+        release();
+      },
+    );
+  }
+
+  client(session: SessionInfo): CbClient {
+    const sess = session.session ?? String(session.process);
+    const user = session.user;
+    return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done) };
+  }
+
+  finalRead(key: string, done: (reads: FinalRead[]) => void): void {
+    const release = this.scheduler.hold();
+    const timeoutMs = Math.max(ADMIN_TIMEOUT_MS, this.cfg.clientTimeoutMs);
+    const asks = this.nodes.map(async (nd): Promise<FinalRead | undefined> => {
+      if (!nd.alive || !nd.ready || nd.port === undefined) return undefined;
+      try {
+        const ans = await requestJson(this.adminAgent, nd.port, 'GET', `/admin/read?key=${encodeURIComponent(key)}`, undefined, timeoutMs);
+        if (ans.status !== 200) return undefined;
+        const r = ans.body as ReadAnswer;
+        return { node: nd.name, completion: { type: 'ok', value: r.absent ? this.emptyRead() : r.value, node: nd.name } };
+      } catch {
+        return undefined;
+      }
+    });
+    void Promise.all(asks).then((rs) => {
+      const reads = rs.filter((r): r is FinalRead => r !== undefined);
+      this.scheduler.after(0, () => done(reads));
+      release();
+    });
+  }
+
+  lagSamples(): LagSample[] {
+    return this.samples;
+  }
+
+  pids(): number[] {
+    return this.nodes.filter((nd) => nd.alive && nd.child?.pid !== undefined).map((nd) => nd.child!.pid!);
+  }
+
+  allPids(): number[] {
+    return this.started.slice();
+  }
+
+  ports(): (number | undefined)[] {
+    return this.nodes.map((nd) => nd.port);
+  }
+
+  tempDir(): string | undefined {
+    return this.dir;
+  }
+
+  errors(): string[] {
+    return this.problems.slice();
+  }
+
+  // ---- processes ----
+
+  private async startCluster(): Promise<void> {
+    if (!fs.existsSync(this.script)) {
+      throw new UserError(`node server not found at ${this.script} (build it first: npm run build)`, { field: 'target.options.nodeScript' });
+    }
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-'));
+    ownDir(this.dir);
+    const n = this.n;
+    this.proxies = new Array<LinkProxy | undefined>(n * n).fill(undefined);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        const target = this.nodes[j];
+        this.proxies[i * n + j] = await createLinkProxy(() => (target.alive ? target.port : undefined));
+      }
+    }
+    await Promise.all(this.nodes.map((_, i) => this.launch(i, 0)));
+    for (let i = 0; i < n; i++) await this.startNode(i, i === 0);
+    this.pollTimer = setInterval(() => this.poll(), this.statusPollMs);
+    this.pollTimer.unref();
+  }
+
+  private nodeConfig(i: number, port: number): NodeServerConfig {
+    const n = this.n;
+    return {
+      id: i,
+      n,
+      seed: (this.seeds[i] + Math.imul(this.nodes[i].incarnation, 0x9e3779b9)) >>> 0,
+      target: this.cfg,
+      peerPorts: Array.from({ length: n }, (_, j) => (j === i ? -1 : this.proxies[i * n + j]!.port)),
+      port,
+      stateFile: path.join(this.dir!, `n${i + 1}.state.json`),
+      peerTimeoutMs: this.peerTimeoutMs,
+      maxQueuedPerPeer: 10000,
+      maxPendingClients: 10000,
+    };
+  }
+
+  /** Spawns node i and waits until it listens and answers /admin/status; a taken port falls back to 0. */
+  private async launch(i: number, port: number): Promise<void> {
+    try {
+      await this.launchOnce(i, port);
+    } catch (e) {
+      if (port === 0 || this.closed) throw e;
+      await this.launchOnce(i, 0);
+    }
+  }
+
+  private launchOnce(i: number, port: number): Promise<void> {
+    const nd = this.nodes[i];
+    const file = path.join(this.dir!, `n${i + 1}.config.json`);
+    fs.writeFileSync(file, JSON.stringify(this.nodeConfig(i, port)));
+    const child = spawn(process.execPath, [...this.nodeArgs, this.script, '--id', String(i), '--config', file], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: false,
+    });
+    own(child);
+    if (child.pid !== undefined) this.started.push(child.pid);
+    nd.child = child;
+    nd.port = undefined;
+    nd.stderrTail = '';
+    child.stdin?.on('error', () => {});
+    child.stderr?.on('data', (c: Buffer) => {
+      nd.stderrTail = (nd.stderrTail + c.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    const fail = (why: string): UserError => {
+      const tail = nd.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      return new UserError(`node ${nd.name} could not start: ${why}${tail ? ` (${tail})` : ''}`, { field: 'target' });
+    };
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let buf = '';
+      const finish = (err: UserError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err === undefined) return resolve();
+        if (child.pid !== undefined) {
+          try {
+            process.kill(child.pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+        reject(err);
+      };
+      const timer = setTimeout(() => finish(fail(`no answer within ${this.startTimeoutMs} ms`)), this.startTimeoutMs);
+      child.on('error', (e) => finish(fail(e.message)));
+      child.on('exit', (code, sig) => {
+        if (nd.child === child) {
+          nd.ready = false;
+          nd.status = undefined;
+        }
+        // give stderr a moment to arrive before reporting
+        setTimeout(() => finish(fail(`exited (${sig ?? `code ${code}`})`)), 50);
+      });
+      child.stdout?.on('data', (c: Buffer) => {
+        if (settled) return;
+        buf += c.toString('utf8');
+        const nl = buf.indexOf('\n');
+        if (nl < 0) {
+          if (buf.length > 4096) finish(fail('unexpected output'));
+          return;
+        }
+        const line = buf.slice(0, nl).trim();
+        if (!line.startsWith(READY_PREFIX)) return finish(fail(`unexpected output ${JSON.stringify(line.slice(0, 80))}`));
+        const p = Number(line.slice(READY_PREFIX.length));
+        if (!Number.isInteger(p) || p <= 0) return finish(fail(`bad port ${JSON.stringify(line)}`));
+        requestJson(this.adminAgent, p, 'GET', '/admin/status', undefined, ADMIN_TIMEOUT_MS).then(
+          (ans) => {
+            if (ans.status !== 200) return finish(fail(`/admin/status answered ${ans.status}`));
+            nd.port = p;
+            finish(undefined);
+          },
+          (e: Error) => finish(fail(`/admin/status: ${e.message}`)),
+        );
+      });
+    });
+  }
+
+  private async startNode(i: number, initialLeader: boolean): Promise<void> {
+    const nd = this.nodes[i];
+    const body: StartBody = { initialLeader, offsetMs: nd.offsetMs };
+    const ans = await requestJson(this.adminAgent, nd.port!, 'POST', '/admin/start', body, ADMIN_TIMEOUT_MS);
+    if (ans.status !== 200) throw new UserError(`node ${nd.name} could not start: /admin/start answered ${ans.status}`, { field: 'target' });
+    nd.status = ans.body as NodeStatus;
+    nd.ready = true;
+  }
+
+  /** Kills every process (SIGCONT first for paused ones), waits for their exit, closes proxies, removes the dir. */
+  private async stopAll(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    const exits: Promise<void>[] = [];
+    for (const nd of this.nodes) {
+      const child = nd.child;
+      nd.alive = false;
+      nd.ready = false;
+      if (child === undefined || child.pid === undefined) continue;
+      exits.push(killAndWait(child));
+    }
+    await Promise.all(exits);
+    await Promise.all(this.proxies.map((p) => p?.close()));
+    this.clientAgent.destroy();
+    this.adminAgent.destroy();
+    if (this.dir !== undefined) {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+      disownDir(this.dir);
+      this.dir = undefined;
+    }
+  }
+
+  // ---- status polling: leader(), lag samples ----
+
+  private poll(): void {
+    if (this.closed) return;
+    const t = this.scheduler.nowNs();
+    const round: LagSample[] = [];
+    let outstanding = 0;
+    const record = (): void => {
+      if (--outstanding > 0) return;
+      if (this.sampleRound++ % this.sampleEvery === 0) for (const s of round) this.samples.push(s);
+      if (this.samples.length > this.maxSamples) {
+        const times: number[] = [];
+        for (const s of this.samples) if (times.length === 0 || times[times.length - 1] !== s.timeNs) times.push(s.timeNs);
+        const keep = new Set(times.filter((_, k) => k % 2 === 0));
+        this.samples = this.samples.filter((s) => keep.has(s.timeNs));
+        this.sampleEvery *= 2;
+      }
+    };
+    for (const nd of this.nodes) {
+      if (!nd.alive || !nd.ready || nd.paused || nd.polling || nd.port === undefined) continue;
+      nd.polling = true;
+      outstanding++;
+      const inc = nd.incarnation;
+      requestJson(this.adminAgent, nd.port, 'GET', '/admin/status', undefined, Math.max(500, this.statusPollMs * 5))
+        .then((ans) => {
+          if (ans.status !== 200 || !nd.alive || nd.incarnation !== inc || this.closed) return;
+          const s = ans.body as NodeStatus;
+          nd.status = s;
+          round.push({ timeNs: t, node: nd.name, lagMs: s.lagMs });
+        })
+        .catch(() => {})
+        .finally(() => {
+          nd.polling = false;
+          record();
+        });
+    }
+  }
+
+  // ---- clients ----
+
+  private visible(v: unknown): unknown {
+    return v === undefined || v === null ? this.emptyRead() : v;
+  }
+
+  private invoke(op: Invocation, session: string, user: string | undefined, done: (c: Completion) => void): void {
+    const f = F_CODES[op.f];
+    if (f === undefined) {
+      this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: `unknown operation ${op.f}` }));
+      return;
+    }
+    const p: PendingOp = {
+      node: 0,
+      route: 0,
+      minIndex: 0,
+      maxLagMs: 0,
+      id: this.nextReq++,
+      f,
+      key: op.key,
+      value: op.value,
+      session,
+      user,
+      hops: 0,
+      deadlineMs: performance.now() + this.cfg.clientTimeoutMs,
+      finished: false,
+      timer: undefined,
+      release: this.scheduler.hold(),
+      done,
+    };
+    this.router.route(f, session, user, p);
+    p.timer = setTimeout(() => this.timedOut(p), this.cfg.clientTimeoutMs);
+    this.attempt(p);
+  }
+
+  private attempt(p: PendingOp): void {
+    if (p.finished) return;
+    const port = this.nodes[p.node].port;
+    if (port === undefined) return this.refused(p, 'node not running');
+    const body = {
+      id: p.id,
+      f: p.f,
+      key: p.key,
+      value: p.value,
+      nd: p.f === 1 ? ndKind(p.value) : 0,
+      route: p.route,
+      minIndex: p.minIndex,
+      maxLagMs: p.maxLagMs,
+    };
+    const remainingMs = Math.max(1, p.deadlineMs - performance.now());
+    requestJson(this.clientAgent, port, 'POST', '/client', body, remainingMs).then(
+      (ans) => this.answered(p, ans.status, ans.body),
+      (e: Error & { code?: string }) => {
+        if (p.finished) return;
+        if (e.code === 'ECONNREFUSED') return this.refused(p, 'connection refused');
+        if (e.code === 'ETIMEDOUT') return this.timedOut(p);
+        this.indeterminate(p, `connection lost (${e.code ?? e.message})`);
+      },
+    );
+  }
+
+  private finish(p: PendingOp, c: Completion): void {
+    if (p.finished) return;
+    p.finished = true;
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    this.scheduler.after(0, () => p.done(c));
+    p.release();
+  }
+
+  private timedOut(p: PendingOp): void {
+    if (p.finished) return;
+    this.router.timedOut(p.node);
+    const node = this.nodes[p.node].name;
+    if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
+    else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
+  }
+
+  /** The request may have been applied (the connection broke after it was sent). */
+  private indeterminate(p: PendingOp, error: string): void {
+    const node = this.nodes[p.node].name;
+    if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error });
+    else this.finish(p, { type: 'info', value: p.value, node, error });
+  }
+
+  /** The request certainly did not reach the state machine: try the next node, or fail. */
+  private refused(p: PendingOp, error: string): void {
+    const node = this.nodes[p.node].name;
+    if (p.hops >= MAX_REDIRECTS || performance.now() + REFUSED_BACKOFF_MS >= p.deadlineMs) {
+      this.finish(p, { type: 'fail', value: p.value, node, error });
+      return;
+    }
+    p.hops++;
+    this.router.timedOut(p.node);
+    if (this.cfg.topology === 'single-leader' && p.route === R_LEADER) p.node = this.router.leaderHint;
+    else p.node = (p.node + 1) % this.n;
+    setTimeout(() => this.attempt(p), REFUSED_BACKOFF_MS);
+  }
+
+  private answered(p: PendingOp, status: number, body: unknown): void {
+    if (p.finished) return;
+    if (status === 503) {
+      const error = (body as { error?: string } | undefined)?.error ?? 'unavailable';
+      return this.refused(p, error);
+    }
+    if (status !== 200) {
+      const error = (body as { error?: string } | undefined)?.error ?? `http ${status}`;
+      return this.indeterminate(p, error);
+    }
+    const r = body as ClientResp;
+    const node = this.nodes[r.node]?.name ?? this.nodes[p.node].name;
+    if (r.c === C_OK) {
+      if (p.f === F_READ) this.finish(p, { type: 'ok', value: this.visible(r.value), node });
+      else {
+        this.router.wrote(p.session, p.user, r.pos);
+        this.finish(p, { type: 'ok', value: p.f === 1 ? r.value : p.value, node });
+      }
+      return;
+    }
+    if (r.c === C_FAIL) {
+      this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'failed' });
+      return;
+    }
+    if (r.c === C_REDIRECT) {
+      if (p.hops >= MAX_REDIRECTS) {
+        this.finish(p, { type: 'fail', value: p.value, node, error: 'too many redirects' });
+        return;
+      }
+      p.hops++;
+      if (this.cfg.topology === 'single-leader') {
+        p.node = this.router.redirected(r.redirect);
+        p.route = R_LEADER;
+      } else {
+        p.node = this.router.home(p.session, p.user);
+        p.route = R_LOCAL;
+      }
+      this.attempt(p);
+      return;
+    }
+    this.indeterminate(p, `unexpected completion code ${String(r.c)}`);
+  }
+
+  // ---- faults ----
+
+  private index(id: NodeId): number {
+    const i = this.nodes.findIndex((nd) => nd.name === id);
+    if (i < 0) throw new Error(`http target: no node ${JSON.stringify(id)} (nodes are ${this.nodes.map((nd) => nd.name).join(', ')})`);
+    return i;
+  }
+
+  private problem(msg: string): void {
+    this.problems.push(msg);
+    if (this.problems.length > MAX_ERRORS) this.problems.shift();
+  }
+
+  private signal(nd: NodeProc, sig: NodeJS.Signals): void {
+    const pid = nd.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, sig);
+    } catch (e) {
+      this.problem(`${sig} ${nd.name} (pid ${pid}): ${(e as Error).message}`);
+    }
+  }
+
+  private admin(nd: NodeProc, path: string, body: unknown): void {
+    if (nd.port === undefined || !nd.ready) return;
+    const release = this.scheduler.hold();
+    requestJson(this.adminAgent, nd.port, 'POST', path, body, ADMIN_TIMEOUT_MS)
+      .catch((e: Error) => this.problem(`${path} ${nd.name}: ${e.message}`))
+      .finally(release);
+  }
+
+  private applyGroups(): void {
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const px = this.proxies[i * n + j];
+        if (px === undefined) continue;
+        if (this.group[i] === this.group[j]) px.restore();
+        else px.cut();
+      }
+    }
+  }
+
+  private makeFaults(): CbFaults {
+    return {
+      nodes: () => this.nodes.map((nd) => nd.name),
+      leader: () => {
+        let best: NodeProc | undefined;
+        for (const nd of this.nodes) {
+          const s = nd.status;
+          if (!nd.alive || !nd.ready || s === undefined || !s.isLeader) continue;
+          if (best === undefined || s.term > best.status!.term) best = nd;
+        }
+        return best?.name;
+      },
+      kill: (id) => {
+        const nd = this.nodes[this.index(id)];
+        if (!nd.alive || this.closed) return;
+        nd.alive = false;
+        nd.ready = false;
+        nd.paused = false;
+        nd.status = undefined;
+        nd.incarnation++;
+        this.signal(nd, 'SIGKILL');
+      },
+      restart: (id) => {
+        const i = this.index(id);
+        const nd = this.nodes[i];
+        if (nd.alive || this.closed) return;
+        nd.alive = true;
+        nd.incarnation++;
+        const inc = nd.incarnation;
+        const port = nd.port ?? 0;
+        const release = this.scheduler.hold();
+        const old = nd.child;
+        (old !== undefined ? waitExit(old, 2000) : Promise.resolve())
+          .then(() => this.launch(i, port))
+          .then(() => {
+            if (this.closed || nd.incarnation !== inc) return;
+            return this.startNode(i, false);
+          })
+          .catch((e: Error) => {
+            if (nd.incarnation === inc) nd.alive = false;
+            this.problem(`restart ${nd.name}: ${e.message}`);
+          })
+          .finally(release);
+      },
+      partition: (groups) => {
+        let g = 1;
+        const next = new Array<number>(this.n).fill(-1);
+        for (const grp of groups) {
+          for (const id of grp) next[this.index(id)] = g;
+          g++;
+        }
+        for (let i = 0; i < this.n; i++) if (next[i] < 0) next[i] = g++;
+        this.group = next;
+        this.applyGroups();
+      },
+      heal: () => {
+        this.group.fill(0);
+        this.applyGroups();
+      },
+      skewClock: (id, offsetMs) => {
+        const nd = this.nodes[this.index(id)];
+        nd.offsetMs = offsetMs;
+        if (nd.alive) this.admin(nd, '/admin/skew', { offsetMs });
+      },
+      pause: (id) => {
+        const nd = this.nodes[this.index(id)];
+        if (!nd.alive || nd.paused) return;
+        nd.paused = true;
+        this.signal(nd, 'SIGSTOP');
+      },
+      resume: (id) => {
+        const nd = this.nodes[this.index(id)];
+        if (!nd.alive || !nd.paused) return;
+        nd.paused = false;
+        this.signal(nd, 'SIGCONT');
+      },
+    };
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** SIGCONT (in case it is paused) and SIGKILL by PID, then wait (bounded) for the exit. */
+async function killAndWait(child: ChildProcess): Promise<void> {
+  const pid = child.pid!;
+  if (child.exitCode === null && child.signalCode === null) {
+    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+    await waitExit(child, 5000);
+  }
+  child.stdin?.destroy();
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  disown(pid);
+}
+
+/** A real cluster of cfg.nodes node-server processes on 127.0.0.1 (see the module header). */
+export function createHttpTarget(cfg: TargetConfig, rng: Rng, opts: HttpTargetOptions = {}): HttpTarget {
+  return new HttpCluster(cfg, rng, opts);
+}

