@@ -1,0 +1,106 @@
+// Which replication design keeps which guarantee, measured: each design runs on the memory target
+// in-process through the runner with two seeds, and the checkers' verdicts must match the theory.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkerNames } from '../src/checkers/registry.js';
+import { loadRunConfig, type ConfigFlags } from '../src/config/load.js';
+import { runTest } from '../src/runner/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'replcheck-matrix-'));
+const SEEDS = [1, 2];
+
+interface Design {
+  name: string;
+  flags: ConfigFlags;
+  /** checker -> expected verdict (true: the guarantee held, false: anomalies found) */
+  expect: Record<string, boolean>;
+}
+
+const DESIGNS: Design[] = [
+  {
+    name: 'sync replication + leader reads under kill-leader keeps every guarantee',
+    flags: { nemesis: 'kill-leader', timeLimit: 20, set: ['target.replication=sync', 'target.readFrom=leader'] },
+    expect: { 'read-your-writes': true, 'read-your-writes-user': true, 'monotonic-reads': true, 'lost-writes': true, 'consistent-prefix': true, convergence: true },
+  },
+  {
+    name: 'async replication + reads from any replica violates read-your-writes and monotonic reads',
+    flags: { set: ['target.replication=async', 'target.readFrom=any'] },
+    expect: { 'read-your-writes': false, 'monotonic-reads': false, 'lost-writes': true, convergence: true },
+  },
+  {
+    name: 'sticky reads keep monotonic reads (but not read-your-writes)',
+    flags: { set: ['target.readFrom=sticky'] },
+    expect: { 'monotonic-reads': true, 'read-your-writes': false },
+  },
+  {
+    name: 'read-your-writes routing keeps read-your-writes',
+    flags: { set: ['target.readFrom=read-your-writes'] },
+    expect: { 'read-your-writes': true },
+  },
+  {
+    name: 'async failover with promote any loses acknowledged writes (leader isolated)',
+    flags: { nemesis: 'partition-leader', timeLimit: 20, set: ['target.replication=async', 'target.failover.promote=any', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': false },
+  },
+  {
+    name: 'semi-sync with most-up-to-date promotion loses no acknowledged write (leader isolated)',
+    flags: { nemesis: 'partition-leader', timeLimit: 20, set: ['target.replication=semi-sync', 'target.failover.promote=most-up-to-date', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': true, 'consistent-prefix': true, convergence: true },
+  },
+  {
+    name: 'no fencing + a paused leader yields anomalies (split brain)',
+    flags: { nemesis: 'pause-leader', timeLimit: 20, set: ['target.failover.fencing=false', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': false, 'consistent-prefix': false },
+  },
+  {
+    name: 'leaderless w=1 r=1 reads stale values',
+    flags: { set: ['target.topology=leaderless', 'target.quorum={n: 3, w: 1, r: 1, readRepair: false}'] },
+    expect: { 'read-your-writes': false },
+  },
+  {
+    name: 'multi-leader last-write-wins under clock skew loses writes',
+    flags: { nemesis: 'clock-skew', timeLimit: 20, set: ['target.topology=multi-leader'] },
+    expect: { 'lost-writes': false },
+  },
+  {
+    name: 'statement-based log with nondeterministic appends fails convergence',
+    flags: { workload: 'append-nondeterministic', set: ['target.log=statement'] },
+    expect: { convergence: false },
+  },
+  {
+    name: 'row-based log with the same nondeterministic appends converges',
+    flags: { workload: 'append-nondeterministic', set: ['target.log=row'] },
+    expect: { convergence: true },
+  },
+  {
+    name: 'session-scoped read-your-writes routing fails read-your-writes-user',
+    flags: { set: ['target.readFrom=read-your-writes', 'target.readYourWritesScope=session'] },
+    expect: { 'read-your-writes': true, 'read-your-writes-user': false },
+  },
+  {
+    name: 'user-scoped read-your-writes routing keeps read-your-writes-user',
+    flags: { set: ['target.readFrom=read-your-writes', 'target.readYourWritesScope=user'] },
+    expect: { 'read-your-writes': true, 'read-your-writes-user': true },
+  },
+];
+
+const known = new Set(checkerNames());
+
+describe('design matrix (memory target)', () => {
+  for (const d of DESIGNS) {
+    const missing = Object.keys(d.expect).filter((c) => !known.has(c));
+    it.skipIf(missing.length > 0)(d.name, async () => {
+      for (const seed of SEEDS) {
+        const { config, shortName } = loadRunConfig({ ...d.flags, seed });
+        const out = join(dir, `${shortName}-${d.name.replace(/\W+/g, '-').slice(0, 40)}-${seed}`);
+        const r = await runTest(config, { dir: out, html: false });
+        const got: Record<string, boolean | 'unknown'> = {};
+        for (const c of Object.keys(d.expect)) got[c] = r.results!.checkers[c]?.valid;
+        expect({ seed, verdicts: got }).toEqual({ seed, verdicts: d.expect });
+      }
+    });
+  }
+});
