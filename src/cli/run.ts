@@ -106,7 +106,7 @@ function presetListing(): Listing[] {
   const targets = listPresets('target');
   if (!targets.some((t) => t.name === 'memory')) targets.unshift({ name: 'memory', description: 'simulated cluster on virtual time (built-in defaults)' });
   for (const p of targets) out.push({ kind: 'target', name: p.name, description: p.description });
-  out.push({ kind: 'target', name: 'http', description: 'a real cluster of node processes over HTTP (not built yet)' });
+  if (!targets.some((t) => t.name === 'http')) out.push({ kind: 'target', name: 'http', description: 'a real cluster of replcheck node processes on 127.0.0.1, replicating over HTTP' });
   return out;
 }
 

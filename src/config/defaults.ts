@@ -8,7 +8,10 @@ export function defaultTarget(type: TargetConfig['type'] = 'memory'): TargetConf
   return {
     type,
     name: type,
-    description: 'three nodes, single leader, async followers, reads from any replica',
+    description:
+      type === 'memory'
+        ? 'simulated 3-node single-leader cluster, async followers, reads from any replica'
+        : `${type} 3-node single-leader cluster, async followers, reads from any replica`,
     nodes: 3,
     topology: 'single-leader',
     replication: 'async',

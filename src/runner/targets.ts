@@ -1,8 +1,9 @@
-// Target construction by type: the memory simulator is built in; http and external are not yet.
+// Target construction by type: the memory simulator and the http cluster; external is not yet.
 
 import type { RunConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import { createHttpTarget } from '../targets/http/index.js';
 import { createMemoryTarget } from '../targets/memory/index.js';
 import type { CbTarget } from '../targets/types.js';
 
@@ -17,7 +18,7 @@ export function createTarget(config: RunConfig, rng: Rng): CbTarget {
       return target;
     }
     case 'http':
-      throw new UserError('the http target is not built yet; use --target memory', { field: 'target.type' });
+      return createHttpTarget(t, rng, { workload: config.workload.kind });
     case 'external':
       throw new UserError('external targets are not supported yet; use --target memory', { field: 'target.type' });
   }

@@ -56,9 +56,9 @@ describe('replcheck run', () => {
     const n = await replcheck(['run', '--nemesis', 'nope']);
     expect(n.exitCode).toBe(2);
     expect(n.stderr).toMatch(/^replcheck: --nemesis: unknown nemesis "nope"/);
-    const h = await replcheck(['run', '--target', 'http']);
+    const h = await replcheck(['run', '--target', 'external']);
     expect(h.exitCode).toBe(2);
-    expect(h.stderr).toMatch(/http target is not built yet/);
+    expect(h.stderr).toMatch(/external targets are not supported yet/);
     const k = await replcheck(['run', '--checkers', 'no-such-checker']);
     expect(k.exitCode).toBe(2);
     expect(k.stderr.trim().split('\n').length).toBe(1);
