@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { WorkloadKind } from '../history/types.js';
 import { consistentPrefix } from './consistent-prefix.js';
 import { convergence } from './convergence.js';
+import { linearizable } from './linearizable.js';
 import { lostWrites } from './lost-writes.js';
 import { monotonicReads } from './monotonic-reads.js';
 import { readYourWritesUser } from './read-your-writes-user.js';
@@ -18,6 +19,7 @@ export const CHECKERS: Checker[] = [
   lostWrites,
   consistentPrefix,
   convergence,
+  linearizable,
 ];
 
 export function checkerNames(): string[] {

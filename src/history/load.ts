@@ -2,6 +2,8 @@
 
 import { extname } from 'node:path';
 import { UserError } from '../errors.js';
+import { readEdnHistory } from './import/edn-history.js';
+import { readJepsenLog } from './import/jepsen-log.js';
 import { readJsonlHistory } from './jsonl.js';
 import type { History } from './types.js';
 
@@ -10,7 +12,7 @@ export const FORMATS: HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log'];
 
 type Importer = (path: string) => History;
 /** One importer per format; importers live in src/history/import/. */
-const importers: Partial<Record<HistoryFormat, Importer>> = { jsonl: readJsonlHistory };
+const importers: Partial<Record<HistoryFormat, Importer>> = { jsonl: readJsonlHistory, edn: readEdnHistory, 'jepsen-log': readJepsenLog };
 
 export function formatOf(path: string, format?: string): HistoryFormat {
   if (format !== undefined) {

@@ -1,0 +1,126 @@
+// The search's memo: an open-addressing hash set of (set of linearized ops, register state) pairs.
+// Sets are stored trimmed (two word ranges of the bitset) in one growing Uint32Array arena.
+
+/** Murmur3's 32-bit finaliser: spreads the bits of an incrementally xor-ed hash. */
+export function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const EMPTY = 0;
+const HEADER_WORDS = 4;
+
+/**
+ * The set. An entry is `[loA, hiA, loB, hiB, words[loA..hiA), words[loB..hiB)]` in the arena; the
+ * caller guarantees equal sets give equal ranges (a canonical trimming).
+ */
+export class MemoSet {
+  size = 0;
+  private capacity: number;
+  private mask: number;
+  private hashes: Uint32Array;
+  private states: Int32Array;
+  /** arena offset + 1, 0 = empty slot */
+  private offsets: Float64Array;
+  private arena: Uint32Array;
+  private arenaUsed = 0;
+
+  constructor(initialCapacity = 1024) {
+    let c = 16;
+    while (c < initialCapacity * 2) c *= 2;
+    this.capacity = c;
+    this.mask = c - 1;
+    this.hashes = new Uint32Array(c);
+    this.states = new Int32Array(c);
+    this.offsets = new Float64Array(c);
+    this.arena = new Uint32Array(Math.max(1024, initialCapacity * 8));
+  }
+
+  /** Words held by the arena (a memory measure). */
+  get arenaWords(): number {
+    return this.arenaUsed;
+  }
+
+  /**
+   * Adds the pair unless present; returns true when it was added. `hash` covers the bitset only;
+   * the state is mixed in here.
+   */
+  addIfAbsent(hash: number, state: number, words: Uint32Array, loA: number, hiA: number, loB: number, hiB: number): boolean {
+    const h = mix32((hash ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1)) >>> 0);
+    const mask = this.mask;
+    let i = h & mask;
+    const hashes = this.hashes;
+    const offsets = this.offsets;
+    for (;;) {
+      const off = offsets[i];
+      if (off === EMPTY) break;
+      if (hashes[i] === h && this.states[i] === state && this.same(off - 1, words, loA, hiA, loB, hiB)) return false;
+      i = (i + 1) & mask;
+    }
+    // Insert.
+    const need = HEADER_WORDS + (hiA - loA) + (hiB - loB);
+    if (this.arenaUsed + need > this.arena.length) this.growArena(need);
+    const at = this.arenaUsed;
+    const a = this.arena;
+    a[at] = loA;
+    a[at + 1] = hiA;
+    a[at + 2] = loB;
+    a[at + 3] = hiB;
+    let p = at + HEADER_WORDS;
+    for (let w = loA; w < hiA; w++) a[p++] = words[w];
+    for (let w = loB; w < hiB; w++) a[p++] = words[w];
+    this.arenaUsed = p;
+    hashes[i] = h;
+    this.states[i] = state;
+    offsets[i] = at + 1;
+    this.size++;
+    if (this.size * 2 > this.capacity) this.grow();
+    return true;
+  }
+
+  private same(at: number, words: Uint32Array, loA: number, hiA: number, loB: number, hiB: number): boolean {
+    const a = this.arena;
+    if (a[at] !== loA || a[at + 1] !== hiA || a[at + 2] !== loB || a[at + 3] !== hiB) return false;
+    let p = at + HEADER_WORDS;
+    for (let w = loA; w < hiA; w++) if (a[p++] !== words[w]) return false;
+    for (let w = loB; w < hiB; w++) if (a[p++] !== words[w]) return false;
+    return true;
+  }
+
+  private growArena(need: number): void {
+    let len = this.arena.length * 2;
+    while (len < this.arenaUsed + need) len *= 2;
+    const next = new Uint32Array(len);
+    next.set(this.arena.subarray(0, this.arenaUsed));
+    this.arena = next;
+  }
+
+  private grow(): void {
+    const oldH = this.hashes;
+    const oldS = this.states;
+    const oldO = this.offsets;
+    const cap = this.capacity * 2;
+    const mask = cap - 1;
+    const hashes = new Uint32Array(cap);
+    const states = new Int32Array(cap);
+    const offsets = new Float64Array(cap);
+    for (let j = 0; j < oldO.length; j++) {
+      const off = oldO[j];
+      if (off === EMPTY) continue;
+      let i = oldH[j] & mask;
+      while (offsets[i] !== EMPTY) i = (i + 1) & mask;
+      hashes[i] = oldH[j];
+      states[i] = oldS[j];
+      offsets[i] = off;
+    }
+    this.capacity = cap;
+    this.mask = mask;
+    this.hashes = hashes;
+    this.states = states;
+    this.offsets = offsets;
+  }
+}

@@ -1,0 +1,154 @@
+// The register model for the linearizability search: one key's ops as integer-coded arrays
+// (kind, arguments, call/return order), built from a History by P-compositionality (per key).
+
+import type { History, Op } from '../../history/types.js';
+
+export const K_READ = 0;
+export const K_WRITE = 1;
+export const K_CAS = 2;
+
+/** Value code 0 is "absent" (null): a key starts there. */
+export const ABSENT = 0;
+
+/**
+ * One key's search problem. Slots number the ops: the ok ops first (in invoke order), then the
+ * indeterminate ones (info, or never completed), which have no return and may be skipped.
+ * Entries are the call and return events in history order, numbered from 1 (0 is the list head).
+ */
+export interface KeyProblem {
+  key: string;
+  /** Ops by slot. */
+  ops: Op[];
+  okCount: number;
+  kind: Uint8Array;
+  /** read: the value returned; write: the value; cas: the expected value. */
+  arg1: Int32Array;
+  /** cas: the new value. */
+  arg2: Int32Array;
+  /** entry -> slot */
+  entrySlot: Int32Array;
+  /** entry -> 1 for a call, 0 for a return */
+  entryIsCall: Uint8Array;
+  /** call entry -> its return entry, or 0 for an indeterminate op */
+  entryReturn: Int32Array;
+  entryCount: number;
+  /** value code -> the value, for explanations */
+  values: unknown[];
+}
+
+/** Number of ops dropped from the search and why, per history. */
+export interface Dropped {
+  fail: number;
+  infoReads: number;
+}
+
+/** A value as a Map key: numbers, strings, booleans and null as themselves, the rest as JSON. */
+function valueKey(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'object') return `\u0000${JSON.stringify(v)}`;
+  return v;
+}
+
+class ValueCodes {
+  private readonly codes = new Map<unknown, number>([[null, ABSENT]]);
+  readonly values: unknown[] = [null];
+  code(v: unknown): number {
+    const k = valueKey(v);
+    let c = this.codes.get(k);
+    if (c === undefined) {
+      c = this.values.length;
+      this.codes.set(k, c);
+      this.values.push(v === undefined ? null : v);
+    }
+    return c;
+  }
+}
+
+/** Whether an op takes part in the search (fail ops and indeterminate reads do not). */
+export function searched(op: Op): boolean {
+  if (op.type === 'fail') return false;
+  if (op.type !== 'ok' && op.f === 'read') return false;
+  return op.f === 'read' || op.f === 'write' || op.f === 'cas';
+}
+
+function casPair(v: unknown): [unknown, unknown] {
+  return Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [undefined, undefined];
+}
+
+/** Groups the history's register ops by key and builds one problem per key, in first-seen order. */
+export function keyProblems(h: History): { problems: KeyProblem[]; dropped: Dropped } {
+  const byKey = new Map<string, Op[]>();
+  const dropped: Dropped = { fail: 0, infoReads: 0 };
+  for (const op of h.ops) {
+    if (!searched(op)) {
+      if (op.type === 'fail') dropped.fail++;
+      else if (op.f === 'read') dropped.infoReads++;
+      continue;
+    }
+    let list = byKey.get(op.key);
+    if (!list) byKey.set(op.key, (list = []));
+    list.push(op);
+  }
+  const problems: KeyProblem[] = [];
+  for (const [key, ops] of byKey) problems.push(keyProblem(key, ops));
+  return { problems, dropped };
+}
+
+/** Builds one key's problem from its searched ops (in invoke order). */
+export function keyProblem(key: string, keyOps: Op[]): KeyProblem {
+  const okOps = keyOps.filter((o) => o.type === 'ok');
+  const openOps = keyOps.filter((o) => o.type !== 'ok');
+  const ops = okOps.concat(openOps);
+  const n = ops.length;
+  const okCount = okOps.length;
+  const codes = new ValueCodes();
+  const kind = new Uint8Array(n);
+  const arg1 = new Int32Array(n);
+  const arg2 = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    const op = ops[s];
+    if (op.f === 'read') {
+      kind[s] = K_READ;
+      arg1[s] = codes.code(op.value);
+    } else if (op.f === 'write') {
+      kind[s] = K_WRITE;
+      arg1[s] = codes.code(op.invokeValue);
+    } else {
+      kind[s] = K_CAS;
+      const [from, to] = casPair(op.invokeValue);
+      arg1[s] = codes.code(from);
+      arg2[s] = codes.code(to);
+    }
+  }
+  // Events in history order: calls at invokeIndex, returns (ok ops only) at completeIndex.
+  const events: number[] = []; // position * 2 + (0 call | 1 return), paired with slot below
+  const eventSlot: number[] = [];
+  for (let s = 0; s < n; s++) {
+    events.push(ops[s].invokeIndex * 2);
+    eventSlot.push(s);
+    if (s < okCount) {
+      events.push(ops[s].completeIndex * 2 + 1);
+      eventSlot.push(s);
+    }
+  }
+  const order = events.map((_, i) => i).sort((a, b) => events[a] - events[b]);
+  const entryCount = events.length;
+  const entrySlot = new Int32Array(entryCount + 1);
+  const entryIsCall = new Uint8Array(entryCount + 1);
+  const entryReturn = new Int32Array(entryCount + 1);
+  const callEntry = new Int32Array(n);
+  entrySlot[0] = -1;
+  for (let i = 0; i < entryCount; i++) {
+    const e = i + 1;
+    const ev = order[i];
+    const s = eventSlot[ev];
+    entrySlot[e] = s;
+    if ((events[ev] & 1) === 0) {
+      entryIsCall[e] = 1;
+      callEntry[s] = e;
+    } else {
+      entryReturn[callEntry[s]] = e;
+    }
+  }
+  return { key, ops, okCount, kind, arg1, arg2, entrySlot, entryIsCall, entryReturn, entryCount, values: codes.values };
+}

@@ -1,0 +1,143 @@
+// linearizable (SPEC 5): the register history has an order consistent with real time that explains
+// every read. One WGL search per key (P-compositionality), interleaved in step slices under budgets.
+
+import { performance } from 'node:perf_hooks';
+import { violationAnomaly } from './linear/explain.js';
+import { keyProblems, type KeyProblem } from './linear/model.js';
+import { KeySearch } from './linear/search.js';
+import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
+import type { History } from '../history/types.js';
+
+export const DEFAULT_TIME_LIMIT_MS = 60_000;
+export const DEFAULT_MEMO_LIMIT = 4_000_000;
+/** Steps each key's search runs before the next key gets its turn. */
+export const SLICE_STEPS = 10_000;
+/** Per-key statistics listed in a result (the largest searches first). */
+const MAX_KEYS_LISTED = 100;
+
+export interface KeyStats {
+  ops: number;
+  steps: number;
+  memo: number;
+  ms: number;
+  valid: boolean | 'unknown' | 'not checked';
+  reason?: string;
+}
+
+interface Job {
+  problem: KeyProblem;
+  search: KeySearch;
+  ms: number;
+  verdict?: KeyStats['valid'];
+  reason?: string;
+}
+
+/** Runs every key's search to a verdict, round-robin in slices, stopping at the first violation. */
+export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckResult {
+  const started = performance.now();
+  const timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const memoLimit = opts.memoLimit ?? DEFAULT_MEMO_LIMIT;
+  const deadline = started + timeLimitMs;
+  const { problems, dropped } = keyProblems(h);
+  const jobs: Job[] = problems.map((problem) => ({ problem, search: new KeySearch(problem, memoLimit), ms: 0 }));
+  let active = jobs.slice();
+  let violation: Job | undefined;
+  let timedOut = false;
+  while (active.length > 0 && !violation) {
+    const still: Job[] = [];
+    let memoTotal = 0;
+    for (const job of active) {
+      const t0 = performance.now();
+      const status = job.search.run(SLICE_STEPS);
+      const t1 = performance.now();
+      job.ms += t1 - t0;
+      if (status === 'running') {
+        still.push(job);
+        memoTotal += job.search.memo.size;
+      } else if (status === 'violation') {
+        job.verdict = false;
+        violation = job;
+        break;
+      } else if (status === 'linearizable') {
+        job.verdict = true;
+      } else {
+        job.verdict = 'unknown';
+        job.reason = `memo limit of ${memoLimit} entries reached`;
+      }
+      if (t1 > deadline) {
+        timedOut = true;
+        break;
+      }
+    }
+    if (violation || timedOut) break;
+    // The memory budget holds over all keys: give up on the largest searches first.
+    while (memoTotal > memoLimit && still.length > 0) {
+      still.sort((a, b) => b.search.memo.size - a.search.memo.size);
+      const big = still.shift()!;
+      memoTotal -= big.search.memo.size;
+      big.verdict = 'unknown';
+      big.reason = `memo limit of ${memoLimit} entries reached (over all keys)`;
+    }
+    active = still;
+  }
+  for (const job of jobs) {
+    if (job.verdict !== undefined) continue;
+    if (violation) job.verdict = 'not checked';
+    else {
+      job.verdict = 'unknown';
+      job.reason = `time limit of ${(timeLimitMs / 1000).toFixed(3)} s reached`;
+    }
+  }
+  return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit);
+}
+
+function assemble(
+  h: History,
+  jobs: Job[],
+  violation: Job | undefined,
+  dropped: { fail: number; infoReads: number },
+  elapsedMs: number,
+  memoLimit: number,
+): CheckResult {
+  const listed = jobs.slice().sort((a, b) => b.search.steps - a.search.steps).slice(0, MAX_KEYS_LISTED);
+  const keys: Record<string, KeyStats> = {};
+  for (const job of listed) {
+    const stats: KeyStats = {
+      ops: job.problem.ops.length,
+      steps: job.search.steps,
+      memo: job.search.memo.size,
+      ms: Math.round(job.ms * 1000) / 1000,
+      valid: job.verdict!,
+    };
+    if (job.reason) stats.reason = job.reason;
+    keys[job.problem.key] = stats;
+  }
+  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, violation.search.frontier())] : [];
+  const unknown = jobs.filter((j) => j.verdict === 'unknown');
+  const valid: CheckResult['valid'] = violation ? false : unknown.length > 0 ? 'unknown' : true;
+  const result: CheckResult = {
+    valid,
+    count: anomalies.length,
+    anomalies,
+    keyCount: jobs.length,
+    keysListed: listed.length,
+    keys,
+    steps: jobs.reduce((n, j) => n + j.search.steps, 0),
+    ms: Math.round(elapsedMs * 1000) / 1000,
+    dropped,
+  };
+  if (violation && jobs.length > 1) result.note = 'the search stops at the first key found not linearizable; other keys were not all checked';
+  if (valid === 'unknown') {
+    const names = unknown.slice(0, 5).map((j) => j.problem.key);
+    result.reason = `${unknown.length} key(s) not decided (${names.join(', ')}${unknown.length > 5 ? ', ...' : ''}): ${unknown[0].reason}`;
+    result.memoLimit = memoLimit;
+  }
+  return result;
+}
+
+export const linearizable: Checker = {
+  name: 'linearizable',
+  description: 'an order of the register operations consistent with real time explains every read (WGL search per key)',
+  appliesTo: (w) => w === 'register',
+  check: (h, opts) => checkLinearizable(h, opts),
+};

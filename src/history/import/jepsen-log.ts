@@ -1,0 +1,56 @@
+// Importer for Jepsen's plain log lines (`INFO  jepsen.util - 3	:invoke	:read	nil`): event lines
+// become history events, other log output is skipped, a malformed event line is a UserError.
+
+import { UserError } from '../../errors.js';
+import { forEachLine } from '../jsonl.js';
+import type { History } from '../types.js';
+import { kw, readOne, type EdnValue } from './edn.js';
+import { historyFromJepsen, type JepsenEvent } from './jepsen.js';
+
+/** The start of an event: `jepsen.util - ` (or `jepsen.util: `) then a process number or :nemesis. */
+const EVENT_START = /jepsen\.util\s*[-:]?\s+(\d+|:nemesis)\s+:/;
+/** A whole event: process, :type, :f, then the value (EDN, may hold spaces). */
+const EVENT = /jepsen\.util\s*[-:]?\s+(\d+|:nemesis)\s+:(\S+)\s+:(\S+)(?:\s+(.*?))?\s*$/;
+/** A leading timestamp (`2017-03-21 14:05:40,120`), used as the event's time when present. */
+const STAMP = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)[,.](\d{1,3})/;
+
+const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
+
+/** Parses one event line; undefined when the line is not an event; throws when it is a broken one. */
+export function parseLogLine(text: string, file: string, line: number): JepsenEvent | undefined {
+  if (!EVENT_START.test(text)) return undefined;
+  const m = EVENT.exec(text);
+  const expected = 'expected a Jepsen event: PROCESS :TYPE :F VALUE (e.g. "3 :invoke :write 4")';
+  if (!m) throw new UserError(`${expected}, got ${JSON.stringify(text.slice(0, 80))}`, { file, line });
+  const [, proc, type, f, valueText] = m;
+  if (!TYPES.has(type)) throw new UserError(`expected :invoke, :ok, :fail or :info, got :${type}`, { file, line });
+  if (valueText === undefined || valueText === '') throw new UserError(`${expected}: the value is missing (use nil for none)`, { file, line });
+  let value: EdnValue;
+  try {
+    value = readOne(valueText, file, line);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`the value ${JSON.stringify(valueText.slice(0, 40))} is not EDN (${e.message})`, { file, line });
+    throw e;
+  }
+  const ev: JepsenEvent = { line, process: proc === ':nemesis' ? kw('nemesis') : Number(proc), type: kw(type), f: kw(f), value };
+  const s = STAMP.exec(text);
+  if (s) {
+    const ms = Date.UTC(+s[1], +s[2] - 1, +s[3], +s[4], +s[5], +s[6], +s[7].padEnd(3, '0'));
+    ev.timeNs = ms * 1e6;
+  }
+  return ev;
+}
+
+/** Reads a Jepsen log into a History (times relative to the first event, or event positions). */
+export function readJepsenLog(path: string): History {
+  const events: JepsenEvent[] = [];
+  forEachLine(path, (text, line) => {
+    const ev = parseLogLine(text, path, line);
+    if (ev) events.push(ev);
+  });
+  if (events.length === 0) throw new UserError('no Jepsen events found (lines like "INFO  jepsen.util - 3 :invoke :read nil")', { file: path });
+  const t0 = events[0].timeNs;
+  const allStamped = t0 !== undefined && events.every((e) => e.timeNs !== undefined);
+  for (const e of events) e.timeNs = allStamped ? e.timeNs! - t0! : undefined;
+  return historyFromJepsen(path, events);
+}
