@@ -91,6 +91,13 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
     return;
   }
   process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');
+  const t = config.target;
+  if (!quiet && t.topology === 'single-leader' && t.replication === 'async' && t.readFrom === 'any') {
+    process.stdout.write(
+      'note: async followers with reads from any replica keep no session guarantee (read-your-writes, monotonic reads);\n' +
+        '      compare --target memory-sync, or --set target.readFrom=read-your-writes / sticky\n',
+    );
+  }
   ctx.exitCode = outcome.code;
 }
 

@@ -13,6 +13,7 @@ import { createDriver } from './drive.js';
 import { createTarget, type TargetFactory } from './targets.js';
 
 const NS_PER_MS = 1_000_000;
+const TEARDOWN_WAIT_MS = 5000;
 
 export interface ExecuteOptions {
   /** Where history.jsonl goes. */
@@ -225,6 +226,10 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     await driver.run(() => {
       if (progress.unit === 'ms') opts.onProgress?.(Math.min(progress.total, (sched.nowNs() - startNs) / NS_PER_MS));
     });
+  } catch (e) {
+    // Whatever went wrong, stop the target (its processes) before reporting the error.
+    if (!tornDown) await bestEffortTeardown(target);
+    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.close();
@@ -233,4 +238,18 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath };
   opts.onProgress?.(progress.total);
   return { history: builder.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
+}
+
+/** Tears a target down after a failure, waiting at most TEARDOWN_WAIT_MS. */
+async function bestEffortTeardown(target: CbTarget): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, TEARDOWN_WAIT_MS)));
+  try {
+    target.teardown(() => target.scheduler.stop());
+    await Promise.race([target.scheduler.run().catch(() => undefined), timeout]);
+  } catch {
+    // best effort: the target's own exit hooks are the last line of defence
+  } finally {
+    clearTimeout(timer);
+  }
 }
