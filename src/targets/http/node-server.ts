@@ -106,7 +106,12 @@ function main(): void {
     const out = staged;
     staged = [];
     const touched = new Set<number>();
+    const local: Msg[] = [];
     for (const { to, msg } of out) {
+      if (to === id) {
+        local.push(msg); // to itself: delivered here, after the state is persisted
+        continue;
+      }
       if (to >= n) {
         const p = pending.get(to);
         if (p === undefined) continue; // the client gave up
@@ -123,6 +128,8 @@ function main(): void {
       touched.add(to);
     }
     for (const j of touched) pump(j);
+    for (const m of local) if (node !== undefined && !closing) node.onMessage(id, m);
+    if (local.length > 0) scheduleFlush();
   };
 
   const scheduleFlush = (): void => {
@@ -138,7 +145,7 @@ function main(): void {
     monoNs,
     wallNs: () => wallBaseNs + monoNs() + offsetNs,
     send(to: number, msg: Msg): void {
-      if (to === id || closing) return;
+      if (closing) return;
       staged.push({ to, msg });
       scheduleFlush();
     },

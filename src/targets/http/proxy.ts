@@ -34,6 +34,8 @@ export function createLinkProxy(targetPort: () => number | undefined): Promise<L
       return;
     }
     const b = net.connect({ host: HOST, port });
+    a.setNoDelay(true);
+    b.setNoDelay(true);
     const pair = { a, b };
     pairs.add(pair);
     const end = (): void => {

@@ -1,10 +1,32 @@
 // A small driver for the http target tests: concurrent append/read clients on the real-time
 // scheduler, faults at given times, then heal + settle + final reads + teardown; plain results.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from '../../../src/config/types.js';
 import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget, type HttpTargetOptions } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
+
+let snapshot: string | undefined;
+
+/**
+ * A private copy of the compiled node server (dist/rng.js, dist/replication, dist/targets/http):
+ * other people rebuilding dist/ while a test starts nodes must not hand a node a half-written file.
+ */
+export function nodeServerSnapshot(): string {
+  if (snapshot !== undefined) return snapshot;
+  const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
+  if (!fs.existsSync(path.join(dist, 'targets/http/node-server.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-test-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+  for (const p of ['rng.js', 'replication', 'targets/http']) fs.cpSync(path.join(dist, p), path.join(dir, p), { recursive: true });
+  snapshot = path.join(dir, 'targets/http/node-server.js');
+  return snapshot;
+}
 
 export function httpConfig(over: Partial<TargetConfig> = {}): TargetConfig {
   return {
@@ -69,7 +91,7 @@ export interface DriveResult {
 
 export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<DriveResult> {
   const rng = new Rng(o.seed);
-  const target = createHttpTarget(cfg, rng.fork(), { workload: 'append', ...o.targetOptions });
+  const target = createHttpTarget(cfg, rng.fork(), { workload: 'append', nodeScript: nodeServerSnapshot(), ...o.targetOptions });
   o.onTarget?.(target);
   const sched = target.scheduler;
   const wrng = rng.fork();
@@ -81,6 +103,8 @@ export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<Dri
   let live = o.clients ?? 4;
   let nextProcess = live;
   let stopAtNs = 0;
+  /** Op times are ms since set-up finished (fault times count from there too). */
+  let t0Ns = 0;
 
   const finishAll = (): void => {
     if (!o.noHeal) {
@@ -120,9 +144,9 @@ export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<Dri
         counters.set(key, n);
         value = n;
       }
-      const startMs = sched.nowNs() / 1e6;
+      const startMs = (sched.nowNs() - t0Ns) / 1e6;
       c.invoke({ f, key, value }, (comp) => {
-        ops.push({ process, f, key, value, startMs, endMs: sched.nowNs() / 1e6, c: comp });
+        ops.push({ process, f, key, value, startMs, endMs: (sched.nowNs() - t0Ns) / 1e6, c: comp });
         if (comp.type === 'info') {
           live++;
           const p = nextProcess++;
@@ -137,7 +161,8 @@ export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<Dri
   };
 
   target.setup(() => {
-    stopAtNs = sched.nowNs() + o.durationMs * 1e6;
+    t0Ns = sched.nowNs();
+    stopAtNs = t0Ns + o.durationMs * 1e6;
     for (const fault of o.faults ?? []) sched.after(fault.atMs * 1e6, () => fault.apply(target));
     for (let i = 0; i < (o.clients ?? 4); i++) client(i);
   });
