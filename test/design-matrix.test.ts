@@ -85,6 +85,16 @@ const DESIGNS: Design[] = [
     flags: { set: ['target.readFrom=read-your-writes', 'target.readYourWritesScope=user'] },
     expect: { 'read-your-writes': true, 'read-your-writes-user': true },
   },
+  {
+    name: 'register: sync replication + leader reads stays linearizable under kill-leader',
+    flags: { workload: 'register', nemesis: 'kill-leader', timeLimit: 20, set: ['target.replication=sync', 'target.readFrom=leader'] },
+    expect: { linearizable: true },
+  },
+  {
+    name: 'register: reads from any async replica are not linearizable',
+    flags: { workload: 'register', set: ['target.replication=async', 'target.readFrom=any'] },
+    expect: { linearizable: false },
+  },
 ];
 
 const known = new Set(checkerNames());
