@@ -3,7 +3,7 @@
 // append wrote or whose append failed.
 
 import { opIndex, type Op } from '../history/types.js';
-import { appendIndex, F_READ, T_FAIL, T_OK } from './append/index.js';
+import { appendIndex, ELEM_OK, F_READ, T_OK } from './append/index.js';
 import { fromNode, readList, secs, showList, showValue } from './append/explain.js';
 import { AnomalyList, type Checker } from './types.js';
 
@@ -14,7 +14,7 @@ export const consistentPrefix: Checker = {
   check(h, opts = {}) {
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
-    const { byKey, keyStart, opF, opType, readElems, readStart, readLen, elemAppend, ops } = ix;
+    const { byKey, keyStart, opF, opType, readElems, readStart, readLen, elemAppend, elemStatus, ops } = ix;
     const inRead = new Int32Array(ix.elemCount); // === read op id + 1 while scanning that read
     const reported = new Uint8Array(ix.elemCount); // a bad element is reported once, at its first read
     let readsChecked = 0;
@@ -34,9 +34,9 @@ export const consistentPrefix: Checker = {
           if (inRead[e] === mark) {
             list.add(() => duplicate(ops[r], ix.elemValue[e]));
           } else inRead[e] = mark;
-          const a = elemAppend[e];
-          if ((a < 0 || opType[a] === T_FAIL) && reported[e] === 0) {
+          if (elemStatus[e] !== ELEM_OK && reported[e] === 0) {
             reported[e] = 1;
+            const a = elemAppend[e];
             list.add(() => (a < 0 ? phantom(ops[r], ix.elemValue[e]) : failedShown(ops[r], ops[a])));
           }
         }

@@ -12,7 +12,7 @@ export const readYourWritesUser: Checker = {
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
     const ix = appendIndex(h);
-    const { list, readsChecked } = checkReadYourWrites(ix, ix.byUser, { type: 'read-your-writes-user', opOwner: ix.opUser, byUser: true }, opts);
+    const { list, readsChecked } = checkReadYourWrites(ix, ix.byUser, { type: 'read-your-writes-user', elemOwner: ix.elemUser, byUser: true }, opts);
     const opsWithoutUser = ix.opsWithoutUser;
     return list.result({
       readsChecked,

@@ -11,7 +11,7 @@ export const readYourWrites: Checker = {
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
     const ix = appendIndex(h);
-    const { list, readsChecked } = checkReadYourWrites(ix, ix.bySession, { type: 'read-your-writes', opOwner: ix.opSession, byUser: false }, opts);
+    const { list, readsChecked } = checkReadYourWrites(ix, ix.bySession, { type: 'read-your-writes', elemOwner: ix.elemSession, byUser: false }, opts);
     return list.result({ readsChecked, sessions: ix.sessions.length });
   },
 };

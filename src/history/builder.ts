@@ -14,6 +14,9 @@ import {
 } from './types.js';
 
 const EVENT_TYPES = new Set<EventType>(['invoke', 'ok', 'fail', 'info']);
+const NONE = -1;
+const CRASHED = -2;
+const SMALL_PROCESS = 1 << 22;
 const CLIENT_FS = new Set([...APPEND_FS, ...REGISTER_FS]);
 
 interface Where {
@@ -28,10 +31,14 @@ interface Where {
 export class HistoryBuilder {
   private readonly ops: Op[] = [];
   private readonly nemesis: NemesisEvent[] = [];
-  /** process -> id of its pending op */
-  private readonly pending = new Map<number, number>();
-  /** processes that completed an op with info */
-  private readonly crashed = new Set<number>();
+  /**
+   * Per process: id of its pending op, NONE, or CRASHED (it completed an op with info). Small
+   * process ids live in a growable typed array (no hashing per event); others in a Map.
+   */
+  private states = new Int32Array(1024).fill(NONE);
+  private readonly bigStates = new Map<number, number>();
+  /** The first ok read (by op id) that returned no list: an error if the workload is append. */
+  private firstNonListRead = -1;
   private count = 0;
   private lastTime = 0;
   private hasFinal = false;
@@ -99,13 +106,33 @@ export class HistoryBuilder {
     this.addClient(e as unknown as HistoryEvent, process, type as EventType, f, key, line);
   }
 
+  private stateOf(process: number): number {
+    if (process < SMALL_PROCESS) return process < this.states.length ? this.states[process] : NONE;
+    return this.bigStates.get(process) ?? NONE;
+  }
+
+  private setState(process: number, state: number): void {
+    if (process >= SMALL_PROCESS) {
+      if (state === NONE) this.bigStates.delete(process);
+      else this.bigStates.set(process, state);
+      return;
+    }
+    if (process >= this.states.length) {
+      const grown = new Int32Array(Math.max(process + 1, this.states.length * 2)).fill(NONE);
+      grown.set(this.states);
+      this.states = grown;
+    }
+    this.states[process] = state;
+  }
+
   private addClient(e: HistoryEvent, process: number, type: EventType, f: string, key: string, line?: number): void {
+    const state = this.stateOf(process);
     if (type === 'invoke') {
-      if (this.crashed.has(process)) {
+      if (state === CRASHED) {
         this.fail(`process ${process} already completed an op with info; after info a client continues as a new process`, line, 'process');
       }
-      if (this.pending.has(process)) {
-        const prev = this.ops[this.pending.get(process)!];
+      if (state !== NONE) {
+        const prev = this.ops[state];
         this.fail(`process ${process} invokes again while its op from index ${prev.invokeIndex} is pending`, line, 'process');
       }
       if (f === 'write' || f === 'cas') this.sawRegister = true;
@@ -129,20 +156,21 @@ export class HistoryBuilder {
         value: e.value,
         node: e.node,
         final: e.final === true,
+        // Set now (not only on completion) so every Op has one shape: faster for every reader.
+        error: undefined,
       };
       if (op.final) this.hasFinal = true;
-      this.pending.set(process, op.id);
+      this.setState(process, op.id);
       this.ops.push(op);
       return;
     }
-    const id = this.pending.get(process);
-    if (id === undefined) {
+    if (state < 0) {
       this.fail(`a completion (${type}) of process ${process} with no pending invoke`, line, 'type');
     }
-    const op = this.ops[id];
+    const op = this.ops[state];
     if (op.f !== f) this.fail(`completion f ${show(f)} does not match its invoke's ${show(op.f)} (index ${op.invokeIndex})`, line, 'f');
     if (op.key !== key) this.fail(`completion key ${show(key)} does not match its invoke's ${show(op.key)} (index ${op.invokeIndex})`, line, 'key');
-    this.pending.delete(process);
+    this.setState(process, type === 'info' ? CRASHED : NONE);
     op.type = type as CompletionType;
     op.completeIndex = e.index;
     op.completeTime = e.time;
@@ -153,7 +181,9 @@ export class HistoryBuilder {
       op.final = true;
       this.hasFinal = true;
     }
-    if (type === 'info') this.crashed.add(process);
+    if (type === 'ok' && f === 'read' && !Array.isArray(e.value) && (this.firstNonListRead < 0 || op.id < this.firstNonListRead)) {
+      this.firstNonListRead = op.id;
+    }
   }
 
   /** Adds an already-typed event (importers, the runner). */
@@ -163,13 +193,12 @@ export class HistoryBuilder {
 
   finish(): History {
     const workload: WorkloadKind = this.sawRegister ? 'register' : 'append';
-    for (const op of this.ops) {
-      if (workload === 'append' && op.f === 'read' && op.type === 'ok' && !Array.isArray(op.value)) {
-        throw new UserError(`an ok read of the append workload must return a list, got ${show(op.value)}`, {
-          file: this.file,
-          field: `value (index ${op.completeIndex})`,
-        });
-      }
+    if (workload === 'append' && this.firstNonListRead >= 0) {
+      const op = this.ops[this.firstNonListRead];
+      throw new UserError(`an ok read of the append workload must return a list, got ${show(op.value)}`, {
+        file: this.file,
+        field: `value (index ${op.completeIndex})`,
+      });
     }
     return {
       source: this.file,

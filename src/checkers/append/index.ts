@@ -10,6 +10,9 @@ export const T_INFO = 2;
 export const F_OTHER = 0;
 export const F_APPEND = 1;
 export const F_READ = 2;
+export const ELEM_OK = 0;
+export const ELEM_PHANTOM = 1;
+export const ELEM_FAILED = 2;
 
 /** Ops grouped by (owner, key): `order` lists op ids; group g spans order[start[g]..start[g+1]). */
 export interface Grouping {
@@ -45,6 +48,12 @@ export interface AppendIndex {
   byUser: Grouping;
   /** Element ids: the op id of the append that wrote each element (-1: no append did). */
   elemAppend: Int32Array;
+  /** Per element: its append's session and user (-1: none), its completion time if the append was ok (else +Infinity). */
+  elemSession: Int32Array;
+  elemUser: Int32Array;
+  elemOkDoneNs: Float64Array;
+  /** ELEM_OK, ELEM_PHANTOM (no append wrote it) or ELEM_FAILED (its append failed). */
+  elemStatus: Uint8Array;
   /** op id -> the element id it appended (-1: not an append, or a repeated element). */
   appendElem: Int32Array;
   /** The element's value, for messages. */
@@ -182,60 +191,133 @@ export function buildAppendIndex(h: History): AppendIndex {
   for (let i = 0; i < n; i++) keyStart[opKey[i] + 1]++;
   for (let k = 0; k < keys.length; k++) keyStart[k + 1] += keyStart[k];
 
-  // Elements: appends first (so each element knows its append), then every ok read's list.
-  const elemMaps: Map<unknown, number>[] = new Array(keys.length);
-  for (let k = 0; k < keys.length; k++) elemMaps[k] = new Map();
+  // Elements: appends first (so each element knows its append), then every ok read's list, each
+  // pass walking ops in memory order. Keys whose elements are integers in a compact range look
+  // them up in a table; others in a Map.
+  const keyMin = new Float64Array(keys.length).fill(Infinity);
+  const keyMax = new Float64Array(keys.length).fill(-Infinity);
+  const keyAppends = new Int32Array(keys.length);
+  const keyNonInteger = new Uint8Array(keys.length);
+  let totalReadLen = 0;
+  for (let i = 0; i < n; i++) {
+    const f = opF[i];
+    if (f === F_APPEND) {
+      const k = opKey[i];
+      keyAppends[k]++;
+      const v = ops[i].invokeValue;
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        if (v < keyMin[k]) keyMin[k] = v;
+        if (v > keyMax[k]) keyMax[k] = v;
+      } else keyNonInteger[k] = 1;
+    } else if (f === F_READ && opType[i] === T_OK) totalReadLen += (ops[i].value as unknown[]).length;
+  }
+  const keyTables: (Int32Array | undefined)[] = new Array(keys.length);
+  const keyMaps: (Map<unknown, number> | undefined)[] = new Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    if (keyAppends[k] === 0) continue;
+    if (keyNonInteger[k] === 0 && keyMax[k] - keyMin[k] <= 4 * keyAppends[k] + 64) keyTables[k] = new Int32Array(keyMax[k] - keyMin[k] + 1).fill(-1);
+    else keyMaps[k] = new Map();
+  }
   let elemAppend = new Int32Array(Math.max(16, n));
   const appendElem = new Int32Array(n).fill(-1);
   const elemValue: unknown[] = [];
   let elemCount = 0;
   let duplicateAppends = 0;
-  let totalReadLen = 0;
   for (let i = 0; i < n; i++) {
-    const f = opF[i];
-    if (f === F_APPEND) {
-      const m = elemMaps[opKey[i]];
-      const ek = elemKey(ops[i].invokeValue);
+    if (opF[i] !== F_APPEND) continue;
+    const k = opKey[i];
+    const v = ops[i].invokeValue;
+    const table = keyTables[k];
+    if (table !== undefined) {
+      const slot = (v as number) - keyMin[k];
+      if (table[slot] >= 0) {
+        duplicateAppends++;
+        continue;
+      }
+      table[slot] = elemCount;
+    } else {
+      const m = keyMaps[k]!;
+      const ek = elemKey(v);
       if (m.has(ek)) {
         duplicateAppends++;
         continue;
       }
       m.set(ek, elemCount);
-      appendElem[i] = elemCount;
-      elemAppend[elemCount] = i;
-      elemValue.push(ops[i].invokeValue);
-      elemCount++;
-    } else if (f === F_READ && opType[i] === T_OK) {
-      totalReadLen += (ops[i].value as unknown[]).length;
     }
+    appendElem[i] = elemCount;
+    elemAppend[elemCount] = i;
+    elemValue.push(v);
+    elemCount++;
   }
   const readElems = new Int32Array(totalReadLen);
   const readStart = new Int32Array(n).fill(-1);
   const readLen = new Int32Array(n);
   let pos = 0;
+  /** An element no append wrote: a fresh id, remembered in the key's Map. */
+  const phantom = (k: number, v: unknown): number => {
+    let m = keyMaps[k];
+    if (m === undefined) keyMaps[k] = m = new Map();
+    const ek = elemKey(v);
+    let e = m.get(ek);
+    if (e === undefined) {
+      e = elemCount++;
+      if (e >= elemAppend.length) {
+        const grown = new Int32Array(elemAppend.length * 2);
+        grown.set(elemAppend);
+        elemAppend = grown;
+      }
+      elemAppend[e] = -1;
+      elemValue.push(v);
+      m.set(ek, e);
+    }
+    return e;
+  };
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_READ || opType[i] !== T_OK) continue;
+    const k = opKey[i];
     const list = ops[i].value as unknown[];
-    const m = elemMaps[opKey[i]];
+    const len = list.length;
     readStart[i] = pos;
-    readLen[i] = list.length;
-    for (let j = 0; j < list.length; j++) {
-      const v = list[j];
-      const ek = elemKey(v);
-      let e = m.get(ek);
-      if (e === undefined) {
-        e = elemCount++;
-        if (e >= elemAppend.length) {
-          const grown = new Int32Array(elemAppend.length * 2);
-          grown.set(elemAppend);
-          elemAppend = grown;
+    readLen[i] = len;
+    const table = keyTables[k];
+    if (table !== undefined) {
+      const min = keyMin[k];
+      const size = table.length;
+      for (let j = 0; j < len; j++) {
+        const v = list[j];
+        let e = -1;
+        if (typeof v === 'number') {
+          const slot = v - min;
+          // slot >>> 0 === slot: a non-negative integer (fractions and NaN fail it).
+          if (slot >>> 0 === slot && slot < size) e = table[slot];
         }
-        elemAppend[e] = -1;
-        elemValue.push(v);
-        m.set(ek, e);
+        readElems[pos++] = e >= 0 ? e : phantom(k, v);
       }
-      readElems[pos++] = e;
+    } else {
+      const map = keyMaps[k];
+      for (let j = 0; j < len; j++) {
+        const v = list[j];
+        const e = map !== undefined ? map.get(elemKey(v)) : undefined;
+        readElems[pos++] = e !== undefined ? e : phantom(k, v);
+      }
     }
+  }
+  elemAppend = elemAppend.subarray(0, elemCount);
+  // Per element, what the read-your-writes checkers ask about its append.
+  const elemSession = new Int32Array(elemCount).fill(-1);
+  const elemUser = new Int32Array(elemCount).fill(-1);
+  const elemOkDoneNs = new Float64Array(elemCount).fill(Infinity);
+  const elemStatus = new Uint8Array(elemCount);
+  for (let e = 0; e < elemCount; e++) {
+    const a = elemAppend[e];
+    if (a < 0) {
+      elemStatus[e] = ELEM_PHANTOM;
+      continue;
+    }
+    elemSession[e] = opSession[a];
+    elemUser[e] = opUser[a];
+    if (opType[a] === T_OK) elemOkDoneNs[e] = completeTimeNs[a];
+    else if (opType[a] === T_FAIL) elemStatus[e] = ELEM_FAILED;
   }
 
   return {
@@ -259,6 +341,10 @@ export function buildAppendIndex(h: History): AppendIndex {
     bySession: groupByOwner(byKey, opSession, sessions.length, opKey),
     byUser: groupByOwner(byKey, opUser, users.length, opKey),
     elemAppend,
+    elemSession,
+    elemUser,
+    elemOkDoneNs,
+    elemStatus,
     appendElem,
     elemValue,
     elemCount,

@@ -9,8 +9,8 @@ import { F_APPEND, F_READ, T_OK, type AppendIndex, type Grouping } from './index
 export interface RywScope {
   /** The anomaly type. */
   type: string;
-  /** Owner index of each op (session or user index, as in the grouping). */
-  opOwner: Int32Array;
+  /** Owner index of each element's append (session or user index, as in the grouping). */
+  elemOwner: Int32Array;
   /** Per user: the writer is named with its user and session. */
   byUser: boolean;
 }
@@ -24,8 +24,8 @@ export interface RywOutcome {
 export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScope, opts: CheckOptions): RywOutcome {
   const list = new AnomalyList(opts.maxAnomalies);
   const { order, start } = g;
-  const { opF, opType, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, elemAppend, appendElem, ops } = ix;
-  const owner = scope.opOwner;
+  const { opF, opType, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, elemOkDoneNs, appendElem } = ix;
+  const owner = scope.elemOwner;
   // stamp[e] === read op id + 1 once element e was counted for that read (dedupes repeats).
   const stamp = new Int32Array(ix.elemCount);
   let owed: number[] = [];
@@ -63,8 +63,7 @@ export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScop
       let present = 0;
       for (let q = s; q < end; q++) {
         const e = readElems[q];
-        const a = elemAppend[e];
-        if (a >= 0 && owner[a] === me && opType[a] === T_OK && completeTimeNs[a] < t && stamp[e] !== mark) {
+        if (owner[e] === me && elemOkDoneNs[e] < t && stamp[e] !== mark) {
           stamp[e] = mark;
           present++;
         }
