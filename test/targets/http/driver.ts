@@ -13,7 +13,7 @@ import type { Completion, FinalRead } from '../../../src/targets/types.js';
 let snapshot: string | undefined;
 
 /**
- * A private copy of the compiled node server (dist/rng.js, dist/replication, dist/targets/http):
+ * A private copy of the compiled http target and node server (rng, errors, replication, targets/http):
  * other people rebuilding dist/ while a test starts nodes must not hand a node a half-written file.
  */
 export function nodeServerSnapshot(): string {
@@ -23,7 +23,7 @@ export function nodeServerSnapshot(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-test-'));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-  for (const p of ['rng.js', 'replication', 'targets/http']) fs.cpSync(path.join(dist, p), path.join(dir, p), { recursive: true });
+  for (const p of ['rng.js', 'errors.js', 'replication', 'targets/http']) fs.cpSync(path.join(dist, p), path.join(dir, p), { recursive: true });
   snapshot = path.join(dir, 'targets/http/node-server.js');
   return snapshot;
 }
