@@ -441,7 +441,7 @@ export class MultiLeaderNode implements ReplicaNode {
 
   private onShip(from: number, msg: MlShip): void {
     const now = this.env.monoNs();
-    let at = now + (this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
+    let at = now + Math.round(this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
     if (at < this.lastApplyAtNs) at = this.lastApplyAtNs;
     this.lastApplyAtNs = at;
     const empty = this.queueHead >= this.queue.length;

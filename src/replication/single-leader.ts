@@ -93,7 +93,10 @@ export class SingleLeaderNode implements ReplicaNode {
   private readonly gen: ElementGen = { lastNs: 0 };
 
   // follower
+  /** Last time we heard from a leader (or granted a vote), monotonic. */
   private lastContactNs = 0;
+  /** Last time we started a pre-vote (paces our own attempts; not leader contact). */
+  private lastAttemptNs = -Infinity;
   private electionNs = 0;
   private readonly queue: AppendMsg[] = [];
   private readonly queueAt: number[] = [];
@@ -162,7 +165,7 @@ export class SingleLeaderNode implements ReplicaNode {
 
   /** Makes this node the leader of term 1 at set-up (no election needed for the first leader). */
   initialLeader(): void {
-    this.becomeLeader(this.env.monoNs() - this.timeoutNs);
+    this.becomeLeader(this.env.monoNs());
   }
 
   close(): void {
@@ -504,7 +507,7 @@ export class SingleLeaderNode implements ReplicaNode {
       return;
     }
     const now = this.env.monoNs();
-    let at = now + (this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
+    let at = now + Math.round(this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
     if (at < this.lastApplyAtNs) at = this.lastApplyAtNs;
     this.lastApplyAtNs = at;
     const empty = this.queueHead === this.queue.length;
@@ -602,23 +605,24 @@ export class SingleLeaderNode implements ReplicaNode {
 
   private armElection(): void {
     if (!this.cfg.failover.enabled || this.closed) return;
-    this.electionNs = this.timeoutNs * (1 + 0.5 * this.env.rng.float());
+    this.electionNs = Math.round(this.timeoutNs * (1 + 0.5 * this.env.rng.float()));
     this.env.setTimer(T_ELECTION, this.electionNs);
   }
 
   private electionTick(): void {
     if (this.role === LEADER || !this.cfg.failover.enabled) return;
     const now = this.env.monoNs();
-    const elapsed = now - this.lastContactNs;
+    const elapsed = now - Math.max(this.lastContactNs, this.lastAttemptNs);
     if (elapsed < this.electionNs) {
-      this.env.setTimer(T_ELECTION, this.electionNs - elapsed);
+      this.env.setTimer(T_ELECTION, Math.max(1, Math.ceil(this.electionNs - elapsed)));
       return;
     }
     // Pre-vote: ask whether we could win before disturbing anyone's term.
     this.role = FOLLOWER;
+    this.leaderId = -1; // we consider the leader gone (stickiness now ends for us)
     this.preTerm = this.curTerm + 1;
     this.preVotes = 1;
-    this.lastContactNs = now;
+    this.lastAttemptNs = now;
     this.armElection();
     if (this.preVotes >= this.majority) {
       this.startElection();

@@ -237,7 +237,7 @@ class Cluster implements MemoryTarget {
   send(from: number, to: number, msg: Msg): void {
     this.messagesSent++;
     this.msgCounts[msg.t]++;
-    const lat = this.latHiNs > this.latLoNs ? this.netRng.between(this.latLoNs, this.latHiNs) : this.latLoNs;
+    const lat = Math.round(this.latHiNs > this.latLoNs ? this.netRng.between(this.latLoNs, this.latHiNs) : this.latLoNs);
     if (to >= this.n) {
       // to a client (clients are never partitioned)
       this.sched.schedule(lat, K_MSG, to, from, 0, msg);

@@ -51,14 +51,15 @@ export class SimScheduler implements Scheduler {
   }
 
   schedule(delayNs: number, k: number, a: number, b: number, c: number, x: unknown): Ev {
-    const ev = new Ev(this.now + (delayNs > 0 ? delayNs : 0), this.seq++, k, a, b, c, x);
+    // Times are whole nanoseconds: a fractional delay would let a timer re-arm at the same instant.
+    const ev = new Ev(this.now + (delayNs > 0 ? Math.ceil(delayNs) : 0), this.seq++, k, a, b, c, x);
     this.push(ev);
     return ev;
   }
 
   /** Schedules at an absolute time (>= now). */
   scheduleAt(timeNs: number, k: number, a: number, b: number, c: number, x: unknown): Ev {
-    const ev = new Ev(timeNs > this.now ? timeNs : this.now, this.seq++, k, a, b, c, x);
+    const ev = new Ev(timeNs > this.now ? Math.ceil(timeNs) : this.now, this.seq++, k, a, b, c, x);
     this.push(ev);
     return ev;
   }

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, baseConfig } from './harness.js';
+import {
+  C_FAIL,
+  C_OK,
+  C_REDIRECT,
+  F_APPEND,
+  F_CAS,
+  F_READ,
+  F_WRITE,
+  R_LOCAL,
+  R_MAX_LAG,
+  R_MIN_INDEX,
+  SingleLeaderNode,
+} from '../../src/replication/index.js';
+import type { TargetConfig } from '../../src/config/types.js';
+
+function cluster(over: Partial<TargetConfig> = {}, seed = 1): Harness {
+  const h = new Harness(baseConfig({ lagMs: [5, 5], ...over }), seed);
+  h.node<SingleLeaderNode>(0).initialLeader();
+  h.flush();
+  return h;
+}
+
+describe('single-leader replication', () => {
+  it('async: the leader acknowledges at once, followers apply after their lag', () => {
+    const h = cluster({ replication: 'async', lagMs: [20, 20] });
+    const id = h.request(0, F_APPEND, 'k', 1);
+    h.flush();
+    expect(h.response(id)?.c).toBe(C_OK);
+    expect(h.nodes[1]!.readLocal('k')).toBeUndefined();
+    h.run(25);
+    expect(h.nodes[1]!.readLocal('k')).toEqual([1]);
+    expect(h.nodes[2]!.readLocal('k')).toEqual([1]);
+  });
+
+  it('sync: the write completes only once every follower has it', () => {
+    const h = cluster({ replication: 'sync', failover: { enabled: false, timeoutMs: 500, promote: 'most-up-to-date', fencing: true } });
+    h.blocked = (a, b) => (a === 0 && b === 2) || (a === 2 && b === 0);
+    const id = h.request(0, F_APPEND, 'k', 1);
+    h.run(200);
+    expect(h.response(id)).toBeUndefined();
+    expect(h.nodes[0]!.readLocal('k')).toBeUndefined(); // not visible before commit
+    h.heal();
+    h.run(200);
+    expect(h.response(id)?.c).toBe(C_OK);
+    expect(h.nodes[2]!.readLocal('k')).toEqual([1]);
+  });
+
+  it('semi-sync: one follower acknowledgement is enough', () => {
+    const h = cluster({ replication: 'semi-sync' });
+    h.blocked = (a, b) => (a === 0 && b === 2) || (a === 2 && b === 0);
+    const id = h.request(0, F_APPEND, 'k', 1);
+    h.run(20);
+    expect(h.response(id)?.c).toBe(C_OK);
+  });
+
+  it('elects a new leader with a higher term when the leader dies', () => {
+    const h = cluster();
+    h.kill(0);
+    h.run(2000);
+    const leaders = h.leaders();
+    expect(leaders).toHaveLength(1);
+    expect(leaders[0]).not.toBe(0);
+    expect(h.nodes[leaders[0]]!.term()).toBeGreaterThan(1);
+  });
+
+  it('most-up-to-date never promotes a follower that misses entries; any sometimes does', () => {
+    const outcome = (promote: 'any' | 'most-up-to-date', seed: number) => {
+      const h = cluster({ failover: { enabled: true, timeoutMs: 500, promote, fencing: true } }, seed);
+      h.blocked = (a, b) => a === 0 && b === 2; // n3 misses the leader's writes
+      for (let i = 1; i <= 5; i++) h.request(0, F_APPEND, 'k', i);
+      h.run(50);
+      h.kill(0);
+      h.heal();
+      h.run(3000);
+      const [l] = h.leaders();
+      return { leader: l, value: h.nodes[l]!.readLocal('k') };
+    };
+    const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+    for (const s of seeds) expect(outcome('most-up-to-date', s)).toEqual({ leader: 1, value: [1, 2, 3, 4, 5] });
+    expect(seeds.some((s) => outcome('any', s).leader === 2)).toBe(true);
+  });
+
+  it('fencing: an isolated old leader stops serving once its lease expires', () => {
+    const h = cluster({ failover: { enabled: true, timeoutMs: 500, promote: 'most-up-to-date', fencing: true } });
+    h.isolate(0);
+    h.run(100);
+    const early = h.request(0, F_APPEND, 'k', 1);
+    h.run(1);
+    expect(h.response(early)?.c).toBe(C_OK); // lease still valid
+    h.run(2000);
+    const late = h.request(0, F_APPEND, 'k', 2);
+    const read = h.request(0, F_READ, 'k', null);
+    h.run(1);
+    expect(h.response(late)?.c).toBe(C_FAIL);
+    expect(h.response(read)?.c).toBe(C_FAIL);
+    const leaders = h.leaders();
+    expect(leaders).toHaveLength(1);
+    expect(leaders[0]).not.toBe(0);
+  });
+
+  it('no fencing: split brain — the isolated old leader acknowledges writes that are lost on rejoin', () => {
+    const h = cluster({ failover: { enabled: true, timeoutMs: 500, promote: 'most-up-to-date', fencing: false } });
+    h.request(0, F_APPEND, 'k', 1);
+    h.run(50);
+    h.isolate(0);
+    h.run(2000);
+    expect(h.leaders().length).toBe(2);
+    const orphan = h.request(0, F_APPEND, 'k', 2);
+    h.run(1);
+    expect(h.response(orphan)?.c).toBe(C_OK);
+    const newLeader = h.leaders().find((l) => l !== 0)!;
+    h.request(newLeader, F_APPEND, 'k', 3);
+    h.run(10);
+    expect(h.nodes[0]!.readLocal('k')).toEqual([1, 2]);
+    h.heal();
+    h.run(2000);
+    expect(h.leaders()).toEqual([newLeader]);
+    // the old leader's divergent suffix was truncated to the new leader's log
+    for (const i of [0, 1, 2]) expect(h.nodes[i]!.readLocal('k')).toEqual([1, 3]);
+    const logs = [0, 1, 2].map((i) => h.node<SingleLeaderNode>(i).logEntries().map((e) => e.value));
+    expect(logs[0]).toEqual(logs[newLeader]);
+  });
+
+  it('a restarted node recovers its durable log and rejoins as a follower', () => {
+    const h = cluster();
+    for (let i = 1; i <= 3; i++) h.request(0, F_APPEND, 'k', i);
+    h.run(50);
+    h.kill(2);
+    h.request(0, F_APPEND, 'k', 4);
+    h.run(50);
+    h.restart(2);
+    expect(h.nodes[2]!.readLocal('k')).toEqual([1, 2, 3]);
+    expect(h.nodes[2]!.isLeader()).toBe(false);
+    h.run(200);
+    expect(h.nodes[2]!.readLocal('k')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('row logs ship the computed element; statement logs re-execute it and diverge', () => {
+    for (const log of ['row', 'statement'] as const) {
+      const h = cluster({ log });
+      h.offsetNs[1] = 7e6;
+      const id = h.request(0, F_APPEND, 'k', { nondeterministic: 'clock' });
+      h.run(100);
+      const elem = h.response(id)!.value as string;
+      expect(elem).toMatch(/^n1@\d+$/);
+      expect(h.nodes[0]!.readLocal('k')).toEqual([elem]);
+      if (log === 'row') expect(h.nodes[1]!.readLocal('k')).toEqual([elem]);
+      else expect(h.nodes[1]!.readLocal('k')).not.toEqual([elem]);
+    }
+  });
+
+  it('cas completes fail when the expected value does not match', () => {
+    const h = cluster();
+    const a = h.request(0, F_CAS, 'r', [null, 1]);
+    const b = h.request(0, F_CAS, 'r', [5, 2]);
+    const c = h.request(0, F_WRITE, 'r', 3);
+    const d = h.request(0, F_CAS, 'r', [3, 4]);
+    h.run(50);
+    expect([a, b, c, d].map((id) => h.response(id)?.c)).toEqual([C_OK, C_FAIL, C_OK, C_OK]);
+    expect(h.nodes[1]!.readLocal('r')).toBe(4);
+  });
+
+  it('routes reads: followers redirect writes, lagging replicas redirect read-your-writes and bounded-lag reads', () => {
+    const h = cluster({ lagMs: [100, 100] });
+    const w = h.request(1, F_APPEND, 'k', 1);
+    h.flush();
+    expect(h.response(w)).toMatchObject({ c: C_REDIRECT, redirect: 0 });
+    const ok = h.request(0, F_APPEND, 'k', 1);
+    h.run(10);
+    const pos = h.response(ok)!.pos;
+    expect(pos).toBeGreaterThan(0);
+    const ryw = h.request(1, F_READ, 'k', null, R_MIN_INDEX, pos);
+    const local = h.request(1, F_READ, 'k', null, R_LOCAL);
+    h.flush();
+    expect(h.response(ryw)?.c).toBe(C_REDIRECT);
+    expect(h.response(local)).toMatchObject({ c: C_OK, value: undefined });
+    h.run(200);
+    const ryw2 = h.request(1, F_READ, 'k', null, R_MIN_INDEX, pos);
+    h.flush();
+    expect(h.response(ryw2)).toMatchObject({ c: C_OK, value: [1] });
+    // bounded lag: cut the follower off; its lag grows past the bound
+    h.isolate(1);
+    h.run(300);
+    const bl = h.request(1, F_READ, 'k', null, R_MAX_LAG, 0, 100);
+    h.flush();
+    expect(h.response(bl)?.c).toBe(C_REDIRECT);
+    expect(h.nodes[1]!.lagMs()).toBeGreaterThan(100);
+  });
+});
