@@ -1,6 +1,7 @@
 // `replcheck run`: load the configuration, drive the workload against the target under the
 // nemesis, then check and report (SPEC sections 1-3). Ctrl-C keeps the history so far, exits 130.
 
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadRunConfig, type ConfigFlags } from '../config/load.js';
 import { listPresets, presetNames } from '../config/presets.js';
@@ -61,14 +62,26 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   }
   const controller = new AbortController();
   let interrupts = 0;
+  let executed = false;
   const onSigint = (): void => {
     interrupts++;
+    if (executed) {
+      // The history is complete; Ctrl-C while checking just stops.
+      process.stderr.write(`replcheck: interrupted while checking; the history is in ${join(dir, 'history.jsonl')}\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
     if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
   const { total } = progressTotal(config);
   const progress = await startProgress(total, Boolean(process.stdout.isTTY) && !quiet);
+  let progressStopped = false;
+  const stopProgress = (): void => {
+    if (progressStopped) return;
+    progressStopped = true;
+    progress?.stop();
+  };
   let outcome;
   try {
     outcome = await runTest(config, {
@@ -78,9 +91,13 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       html: flags.html,
       signal: controller.signal,
       onProgress: progress ? (n) => progress.update(n) : undefined,
+      onExecuted: () => {
+        executed = true;
+        stopProgress();
+      },
     });
   } finally {
-    progress?.stop();
+    stopProgress();
     process.off('SIGINT', onSigint);
   }
   if (outcome.interrupted) {

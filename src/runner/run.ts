@@ -26,6 +26,8 @@ export interface RunOptions {
   makeTarget?: TargetFactory;
   signal?: AbortSignal;
   onProgress?: (done: number) => void;
+  /** Called once the history is complete on disk, before the checkers run. */
+  onExecuted?: () => void;
 }
 
 export interface RunOutcome {
@@ -55,6 +57,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
+  opts.onExecuted?.();
   if (execution.lag.length > 0) writeFileSync(join(opts.dir, 'metrics.json'), metricsJson(execution.lag));
   if (execution.interrupted || !execution.history) {
     return { dir: opts.dir, code: EXIT_INTERRUPTED, interrupted: true, execution };
