@@ -53,7 +53,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       job.ms += t1 - t0;
       if (status === 'running') {
         still.push(job);
-        memoTotal += job.search.memo.size;
+        memoTotal += job.search.memoEntries;
       } else if (status === 'violation') {
         job.verdict = false;
         violation = job;
@@ -72,9 +72,10 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     if (violation || timedOut) break;
     // The memory budget holds over all keys: give up on the largest searches first.
     while (memoTotal > memoLimit && still.length > 0) {
-      still.sort((a, b) => b.search.memo.size - a.search.memo.size);
+      still.sort((a, b) => b.search.memoEntries - a.search.memoEntries);
       const big = still.shift()!;
-      memoTotal -= big.search.memo.size;
+      memoTotal -= big.search.memoEntries;
+      big.search.end('memo-limit');
       big.verdict = 'unknown';
       big.reason = `memo limit of ${memoLimit} entries reached (over all keys)`;
     }
@@ -82,6 +83,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   }
   for (const job of jobs) {
     if (job.verdict !== undefined) continue;
+    job.search.end('memo-limit'); // frees the memo; the verdict below says why it stopped
     if (violation) job.verdict = 'not checked';
     else {
       job.verdict = 'unknown';
@@ -105,7 +107,7 @@ function assemble(
     const stats: KeyStats = {
       ops: job.problem.ops.length,
       steps: job.search.steps,
-      memo: job.search.memo.size,
+      memo: job.search.memoEntries,
       ms: Math.round(job.ms * 1000) / 1000,
       valid: job.verdict!,
     };

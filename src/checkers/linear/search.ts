@@ -1,7 +1,7 @@
 // Wing & Gong / Lowe's linearizability search (WGL) over one key, resumable in step slices: a
 // dancing-links list of call/return entries, a stack of linearized calls, and a memo of states.
 
-import { MemoSet } from './memo.js';
+import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
 import { K_CAS, K_READ, type KeyProblem } from './model.js';
 
 export type SearchStatus = 'running' | 'linearizable' | 'violation' | 'memo-limit';
@@ -33,20 +33,29 @@ function randomWords(n: number, seed: number): Uint32Array {
 export class KeySearch {
   status: SearchStatus = 'running';
   steps = 0;
-  readonly memo: MemoSet;
+  /** Memo entries when the search ended (the set itself goes back to the pool). */
+  memoSize = 0;
+  private memo: MemoSet;
   private readonly p: KeyProblem;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly stackEntry: Int32Array;
   private readonly stackState: Int32Array;
   private sp = 0;
-  private readonly words: Uint32Array;
+  /** The set of linearized ops: ok ops from bit 0, indeterminate ones from word okWords. */
+  private readonly words: Int32Array;
   private readonly okWords: number;
-  private readonly lastOkMask: number;
-  private readonly opHash: Uint32Array;
+  /** The value of the last ok word when all its ops are linearized. */
+  private readonly lastOkFull: number;
+  /** slot -> bit position */
+  private readonly bitOf: Int32Array;
+  private readonly opHash: Int32Array;
+  /** 1 for ops that never change the state (reads, cas x -> x): see the pruning in run(). */
+  private readonly pure: Uint8Array;
   private hash = 0;
   private state = 0;
   private okLeft: number;
+  private infoSet = 0;
   private cur: number;
   /** Canonical trimming of the ok part of the bitset: first non-full word, last non-zero word + 1. */
   private loA = 0;
@@ -71,164 +80,210 @@ export class KeySearch {
     this.stackEntry = new Int32Array(n);
     this.stackState = new Int32Array(n);
     this.bestStack = new Int32Array(n);
-    this.okWords = (problem.okCount + 31) >>> 5;
-    const infoWords = (n - problem.okCount + 31) >>> 5;
-    this.words = new Uint32Array(this.okWords + infoWords);
-    const rem = problem.okCount & 31;
-    this.lastOkMask = rem === 0 ? 0xffffffff : ((1 << rem) - 1) >>> 0;
-    this.opHash = randomWords(n, 0x9e3779b9 ^ n);
-    this.okLeft = problem.okCount;
+    const ok = problem.okCount;
+    this.okWords = (ok + 31) >>> 5;
+    const infoWords = (n - ok + 31) >>> 5;
+    this.words = new Int32Array(this.okWords + infoWords);
+    const rem = ok & 31;
+    this.lastOkFull = rem === 0 ? -1 : (1 << rem) - 1;
+    this.bitOf = new Int32Array(n);
+    for (let s = 0; s < n; s++) this.bitOf[s] = s < ok ? s : (this.okWords << 5) + (s - ok);
+    this.opHash = new Int32Array(randomWords(n, 0x9e3779b9 ^ n).buffer);
+    this.pure = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = problem.kind[i];
+      this.pure[i] = k === K_READ || (k === K_CAS && problem.arg1[i] === problem.arg2[i]) ? 1 : 0;
+    }
+    this.okLeft = ok;
     this.cur = this.next[0];
-    this.memo = new MemoSet(Math.min(1 << 16, Math.max(64, n * 4)));
-    if (this.okLeft === 0) this.status = 'linearizable';
+    this.memo = takeMemo(1 << 14);
+    if (this.okLeft === 0) this.end('linearizable');
   }
 
-  /** Bit position of a slot: ok ops from bit 0, indeterminate ones from word okWords. */
-  private bit(slot: number): number {
-    const ok = this.p.okCount;
-    return slot < ok ? slot : (this.okWords << 5) + (slot - ok);
+  /** Memo entries: live while running, final afterwards. */
+  get memoEntries(): number {
+    return this.status === 'running' ? this.memo.size : this.memoSize;
   }
 
-  private setBit(slot: number): void {
-    const b = this.bit(slot);
-    const w = b >>> 5;
-    const words = this.words;
-    words[w] = (words[w] | (1 << (b & 31))) >>> 0;
-    if (w < this.okWords) {
-      if (w >= this.hiA) this.hiA = w + 1;
-      if (w === this.loA) {
-        const last = this.okWords - 1;
-        while (this.loA < this.okWords && words[this.loA] === (this.loA === last ? this.lastOkMask : 0xffffffff)) this.loA++;
-        if (this.hiA < this.loA) this.hiA = this.loA;
-      }
-    }
-  }
-
-  private clearBit(slot: number): void {
-    const b = this.bit(slot);
-    const w = b >>> 5;
-    const words = this.words;
-    words[w] = (words[w] & ~(1 << (b & 31))) >>> 0;
-    if (w < this.okWords) {
-      if (w < this.loA) this.loA = w;
-      if (w === this.hiA - 1 && words[w] === 0) {
-        while (this.hiA > this.loA && words[this.hiA - 1] === 0) this.hiA--;
-      }
-    }
-  }
-
-  /** Adds the current (bitset, state') to the memo; false when already seen. */
-  private remember(hash: number, state: number): boolean {
-    const words = this.words;
-    let loB = this.okWords;
-    let hiB = words.length;
-    while (loB < hiB && words[loB] === 0) loB++;
-    while (hiB > loB && words[hiB - 1] === 0) hiB--;
-    if (loB === hiB) loB = hiB = 0;
-    return this.memo.addIfAbsent(hash, state, words, this.loA, this.hiA, loB, hiB);
+  /** Stops the search with a final status and gives its memo back to the pool. */
+  end(status: Exclude<SearchStatus, 'running'>): void {
+    if (this.status !== 'running') return;
+    this.status = status;
+    this.memoSize = this.memo.size;
+    releaseMemo(this.memo);
   }
 
   /** Runs up to `budget` steps; returns the status. */
   run(budget: number): SearchStatus {
     if (this.status !== 'running') return this.status;
     const p = this.p;
-    const { kind, arg1, arg2, entrySlot, entryIsCall, entryReturn } = p;
+    const kind = p.kind;
+    const arg1 = p.arg1;
+    const arg2 = p.arg2;
+    const entrySlot = p.entrySlot;
+    const entryIsCall = p.entryIsCall;
+    const entryReturn = p.entryReturn;
+    const okCount = p.okCount;
     const next = this.next;
     const prev = this.prev;
     const opHash = this.opHash;
     const stackEntry = this.stackEntry;
     const stackState = this.stackState;
-    const okCount = p.okCount;
+    const pure = this.pure;
+    const bitOf = this.bitOf;
+    const words = this.words;
+    const okWords = this.okWords;
+    const allWords = words.length;
+    const lastOk = okWords - 1;
+    const lastOkFull = this.lastOkFull;
+    const memo = this.memo;
+    const memoLimit = this.memoLimit;
     let cur = this.cur;
     let state = this.state;
+    let hash = this.hash;
+    let sp = this.sp;
+    let okLeft = this.okLeft;
+    let infoSet = this.infoSet;
+    let loA = this.loA;
+    let hiA = this.hiA;
+    let lowWater = this.lowWater;
     let steps = 0;
-    while (steps < budget) {
+    let status: SearchStatus = 'running';
+    outer: while (steps < budget) {
       steps++;
       if (cur === -1) {
-        // Unreachable while an ok op is left (its return is in the list), kept as a guard.
-        this.status = this.okLeft === 0 ? 'linearizable' : 'violation';
+        // Not reached while an ok op is left (its return is after every call scanned), a guard.
+        status = okLeft === 0 ? 'linearizable' : 'violation';
         break;
       }
       const s = entrySlot[cur];
       if (entryIsCall[cur] === 1) {
         const k = kind[s];
-        let legal: boolean;
         let ns: number;
         if (k === K_READ) {
-          legal = state === arg1[s];
-          ns = state;
-        } else if (k === K_CAS) {
-          legal = state === arg1[s];
-          ns = arg2[s];
-        } else {
-          legal = true;
-          ns = arg1[s];
-        }
-        if (legal) {
-          const h = (this.hash ^ opHash[s]) >>> 0;
-          this.setBit(s);
-          if (this.remember(h, ns)) {
-            const sp = this.sp;
-            stackEntry[sp] = cur;
-            stackState[sp] = state;
-            this.sp = sp + 1;
-            this.hash = h;
-            state = ns;
-            // Lift the call and its return out of the list.
-            const r = entryReturn[cur];
-            const pc = prev[cur];
-            const nc = next[cur];
-            next[pc] = nc;
-            if (nc !== -1) prev[nc] = pc;
-            if (r !== 0) {
-              const pr = prev[r];
-              const nr = next[r];
-              next[pr] = nr;
-              if (nr !== -1) prev[nr] = pr;
-            }
-            if (s < okCount && --this.okLeft === 0) {
-              this.status = 'linearizable';
-              break;
-            }
-            if (this.memo.size > this.memoLimit) {
-              this.status = 'memo-limit';
-              break;
-            }
-            cur = next[0];
+          if (state !== arg1[s]) {
+            cur = next[cur];
             continue;
           }
-          this.clearBit(s);
+          ns = state;
+        } else if (k === K_CAS) {
+          if (state !== arg1[s]) {
+            cur = next[cur];
+            continue;
+          }
+          ns = arg2[s];
+        } else ns = arg1[s];
+        // Add the op to the set, then ask the memo about (set, state').
+        const b = bitOf[s];
+        const w = b >>> 5;
+        const bit = 1 << (b & 31);
+        words[w] |= bit;
+        let nLoA = loA;
+        let nHiA = hiA;
+        let loB = 0;
+        let hiB = 0;
+        if (w < okWords) {
+          if (w >= nHiA) nHiA = w + 1;
+          if (w === nLoA) while (nLoA < okWords && words[nLoA] === (nLoA === lastOk ? lastOkFull : -1)) nLoA++;
         }
-        cur = next[cur];
-        continue;
+        if (infoSet > 0 || w >= okWords) {
+          loB = okWords;
+          hiB = allWords;
+          while (words[loB] === 0) loB++;
+          while (words[hiB - 1] === 0) hiB--;
+        }
+        const h = hash ^ opHash[s];
+        if (memo.addIfAbsent(h, ns, words, nLoA, nHiA, loB, hiB)) {
+          stackEntry[sp] = cur;
+          stackState[sp] = state;
+          sp++;
+          hash = h;
+          state = ns;
+          loA = nLoA;
+          hiA = nHiA;
+          // Lift the call and its return out of the list.
+          const r = entryReturn[cur];
+          const pc = prev[cur];
+          const nc = next[cur];
+          next[pc] = nc;
+          if (nc !== -1) prev[nc] = pc;
+          if (r !== 0) {
+            const pr = prev[r];
+            const nr = next[r];
+            next[pr] = nr;
+            if (nr !== -1) prev[nr] = pr;
+          }
+          if (s < okCount) {
+            if (--okLeft === 0) {
+              status = 'linearizable';
+              break;
+            }
+          } else infoSet++;
+          if (memo.size > memoLimit) {
+            status = 'memo-limit';
+            break;
+          }
+          cur = next[0];
+          continue;
+        }
+        words[w] &= ~bit;
+        // A pure op (read, cas x->x) that is legal here could go first in any completion of this
+        // prefix, and that was already explored: the whole prefix is dead.
+        if (pure[s] === 0) {
+          cur = next[cur];
+          continue;
+        }
+      } else if (cur > this.bestEntry) {
+        // A return entry of an op not linearized yet: this branch is dead. Remember the furthest.
+        this.lowWater = lowWater;
+        this.sp = sp;
+        this.snapshot(cur, state);
+        lowWater = sp;
       }
-      // A return entry of an op not linearized yet: this branch is dead, backtrack.
-      if (cur > this.bestEntry) this.snapshot(cur, state);
-      if (this.sp === 0) {
-        this.status = 'violation';
-        break;
+      // Backtrack; popping a pure op means its whole prefix is dead too (see above), so pop again.
+      let c = 0;
+      for (;;) {
+        if (sp === 0) {
+          status = 'violation';
+          break outer;
+        }
+        sp--;
+        if (sp < lowWater) lowWater = sp;
+        c = stackEntry[sp];
+        state = stackState[sp];
+        const cs = entrySlot[c];
+        const b = bitOf[cs];
+        const w = b >>> 5;
+        words[w] &= ~(1 << (b & 31));
+        if (w < okWords) {
+          if (w < loA) loA = w;
+          if (w === hiA - 1 && words[w] === 0) while (hiA > loA && words[hiA - 1] === 0) hiA--;
+          okLeft++;
+        } else infoSet--;
+        hash ^= opHash[cs];
+        // Put the call and its return back (reverse order of lifting).
+        const r = entryReturn[c];
+        if (r !== 0) {
+          next[prev[r]] = r;
+          if (next[r] !== -1) prev[next[r]] = r;
+        }
+        next[prev[c]] = c;
+        if (next[c] !== -1) prev[next[c]] = c;
+        if (pure[cs] === 0) break;
       }
-      const sp = --this.sp;
-      if (sp < this.lowWater) this.lowWater = sp;
-      const c = stackEntry[sp];
-      state = stackState[sp];
-      const cs = entrySlot[c];
-      this.clearBit(cs);
-      this.hash = (this.hash ^ opHash[cs]) >>> 0;
-      if (cs < okCount) this.okLeft++;
-      // Put the call and its return back (reverse order of lifting).
-      const r = entryReturn[c];
-      if (r !== 0) {
-        next[prev[r]] = r;
-        if (next[r] !== -1) prev[next[r]] = r;
-      }
-      next[prev[c]] = c;
-      if (next[c] !== -1) prev[next[c]] = c;
       cur = next[c];
     }
     this.cur = cur;
     this.state = state;
+    this.hash = hash;
+    this.sp = sp;
+    this.okLeft = okLeft;
+    this.infoSet = infoSet;
+    this.loA = loA;
+    this.hiA = hiA;
+    this.lowWater = lowWater;
     this.steps += steps;
+    if (status !== 'running') this.end(status);
     return this.status;
   }
 
@@ -237,7 +292,6 @@ export class KeySearch {
     this.bestState = state;
     for (let i = this.lowWater; i < this.sp; i++) this.bestStack[i] = this.stackEntry[i];
     this.bestLen = this.sp;
-    this.lowWater = this.sp;
   }
 
   /** The furthest point reached (meaningful once the status is "violation"). */

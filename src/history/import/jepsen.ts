@@ -97,10 +97,9 @@ export function historyFromJepsen(file: string, events: JepsenEvent[], what = 'e
     let time = e.timeNs ?? index;
     if (!Number.isFinite(time) || time < lastTime) time = lastTime;
     lastTime = time;
-    const ev: Partial<HistoryEvent> & { index: number; time: number } = { index, time };
-    index++;
+    const at = index++;
     if (name(e.process) === 'nemesis') {
-      builder.addEvent({ index: ev.index, time, process: 'nemesis', type: type as EventType, f, value: ednToJson(e.value) }, e.line);
+      builder.addEvent({ index: at, time, process: 'nemesis', type: type as EventType, f, value: ednToJson(e.value) }, e.line);
       continue;
     }
     if (typeof e.process !== 'number' || !Number.isInteger(e.process) || e.process < 0) {
@@ -126,7 +125,7 @@ export function historyFromJepsen(file: string, events: JepsenEvent[], what = 'e
       if (f === 'cas' && !isPair(value)) fail(file, e.line, `a cas needs [expected new], got ${show(ednToJson(value))}`, 'value');
       const json = ednToJson(value);
       pendingKey.set(process, { key, value: json });
-      builder.addEvent({ ...ev, process, type: 'invoke', f, key, value: json }, e.line);
+      builder.addEvent({ index: at, time, process, type: 'invoke', f, key, value: json }, e.line);
       continue;
     }
     const pending = pendingKey.get(process);
@@ -144,7 +143,7 @@ export function historyFromJepsen(file: string, events: JepsenEvent[], what = 'e
       if (value instanceof Keyword && error === undefined) error = value.name;
       json = f === 'read' ? null : (pending?.value ?? ednToJson(value));
     }
-    const out: HistoryEvent = { ...ev, process, type: type as EventType, f, key, value: json };
+    const out: HistoryEvent = { index: at, time, process, type: type as EventType, f, key, value: json };
     if (error !== undefined) out.error = error;
     const node = name(e.node ?? null);
     if (node !== undefined) out.node = node;
