@@ -141,6 +141,14 @@ export function buildAppendIndex(h: History): AppendIndex {
   const completeTimeNs = new Float64Array(n);
   const opSession = new Int32Array(n);
   const opUser = new Int32Array(n);
+  // Per key (grown as keys appear): the range of its integer elements, its appends, whether any
+  // element is not an integer; per op, an append's integer element (NaN: not an integer).
+  const keyMin: number[] = [];
+  const keyMax: number[] = [];
+  const keyAppends: number[] = [];
+  const keyNonInteger: number[] = [];
+  const appendNum = new Float64Array(n).fill(NaN);
+  let totalReadLen = 0;
   // Per-session user owner, so sessions without a user are interned once.
   const sessionOwner: number[] = [];
   let opsWithoutUser = 0;
@@ -177,11 +185,36 @@ export function buildAppendIndex(h: History): AppendIndex {
       }
       opUser[i] = o;
     }
-    opType[i] = op.type === 'ok' ? T_OK : op.type === 'fail' ? T_FAIL : T_INFO;
-    opF[i] = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
+    const type = op.type === 'ok' ? T_OK : op.type === 'fail' ? T_FAIL : T_INFO;
+    opType[i] = type;
+    const f = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
+    opF[i] = f;
     opFinal[i] = op.final ? 1 : 0;
     invokeTimeNs[i] = op.invokeTime;
     completeTimeNs[i] = op.completeTime;
+    // While the op is at hand: what the element passes below need to know about it.
+    if (f === F_APPEND) {
+      const k = lastKeyIdx;
+      while (keyMin.length <= k) {
+        keyMin.push(Infinity);
+        keyMax.push(-Infinity);
+        keyAppends.push(0);
+        keyNonInteger.push(0);
+      }
+      keyAppends[k]++;
+      const v = op.invokeValue;
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        appendNum[i] = v;
+        if (v < keyMin[k]) keyMin[k] = v;
+        if (v > keyMax[k]) keyMax[k] = v;
+      } else keyNonInteger[k] = 1;
+    } else if (f === F_READ && type === T_OK) totalReadLen += (op.value as unknown[]).length;
+  }
+  while (keyMin.length < keys.length) {
+    keyMin.push(Infinity);
+    keyMax.push(-Infinity);
+    keyAppends.push(0);
+    keyNonInteger.push(0);
   }
 
   const all = new Int32Array(n);
@@ -194,23 +227,6 @@ export function buildAppendIndex(h: History): AppendIndex {
   // Elements: appends first (so each element knows its append), then every ok read's list, each
   // pass walking ops in memory order. Keys whose elements are integers in a compact range look
   // them up in a table; others in a Map.
-  const keyMin = new Float64Array(keys.length).fill(Infinity);
-  const keyMax = new Float64Array(keys.length).fill(-Infinity);
-  const keyAppends = new Int32Array(keys.length);
-  const keyNonInteger = new Uint8Array(keys.length);
-  let totalReadLen = 0;
-  for (let i = 0; i < n; i++) {
-    const f = opF[i];
-    if (f === F_APPEND) {
-      const k = opKey[i];
-      keyAppends[k]++;
-      const v = ops[i].invokeValue;
-      if (typeof v === 'number' && Number.isInteger(v)) {
-        if (v < keyMin[k]) keyMin[k] = v;
-        if (v > keyMax[k]) keyMax[k] = v;
-      } else keyNonInteger[k] = 1;
-    } else if (f === F_READ && opType[i] === T_OK) totalReadLen += (ops[i].value as unknown[]).length;
-  }
   const keyTables: (Int32Array | undefined)[] = new Array(keys.length);
   const keyMaps: (Map<unknown, number> | undefined)[] = new Array(keys.length);
   for (let k = 0; k < keys.length; k++) {
@@ -226,8 +242,8 @@ export function buildAppendIndex(h: History): AppendIndex {
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_APPEND) continue;
     const k = opKey[i];
-    const v = ops[i].invokeValue;
     const table = keyTables[k];
+    const v = table !== undefined ? appendNum[i] : ops[i].invokeValue;
     if (table !== undefined) {
       const slot = (v as number) - keyMin[k];
       if (table[slot] >= 0) {
