@@ -1,0 +1,279 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Rng } from '../../../src/rng.js';
+import { createMemoryTarget } from '../../../src/targets/memory/index.js';
+import { SimScheduler } from '../../../src/targets/memory/scheduler.js';
+import type { Completion } from '../../../src/targets/types.js';
+import { baseConfig, drive, type Fault } from './driver.js';
+import type { TargetConfig } from '../../../src/config/types.js';
+
+const faultMix: Fault[] = [
+  { atMs: 200, apply: (t) => { const l = t.faults.leader()!; t.faults.kill(l); return { kill: l }; } },
+  { atMs: 900, apply: (t) => { for (const n of t.faults.nodes()) t.faults.restart(n); return 'restart'; } },
+  { atMs: 1200, apply: (t) => { t.faults.partition([['n1'], ['n2', 'n3']]); return 'partition'; } },
+  { atMs: 2000, apply: (t) => { t.faults.heal(); return 'heal'; } },
+  { atMs: 2200, apply: (t) => { const l = t.faults.leader() ?? 'n1'; t.faults.pause(l); return { pause: l }; } },
+  { atMs: 3000, apply: (t) => { for (const n of t.faults.nodes()) t.faults.resume(n); return 'resume'; } },
+  { atMs: 3100, apply: (t) => { t.faults.skewClock('n2', -800); return 'skew'; } },
+];
+
+describe('scheduler', () => {
+  it('runs same-time callbacks in scheduling order and supports cancel', async () => {
+    const s = new SimScheduler();
+    const out: string[] = [];
+    s.after(10, () => out.push('b'));
+    s.after(5, () => out.push('a'));
+    s.after(10, () => out.push('c'));
+    const t = s.after(7, () => out.push('never'));
+    t.cancel();
+    s.after(10, () => s.after(0, () => out.push('d')));
+    await s.run();
+    expect(out).toEqual(['a', 'b', 'c', 'd']);
+    expect(s.nowNs()).toBe(10);
+  });
+
+  it('stop() ends run()', async () => {
+    const s = new SimScheduler();
+    let n = 0;
+    const tick = () => {
+      if (++n === 5) s.stop();
+      s.after(1, tick);
+    };
+    s.after(1, tick);
+    await s.run();
+    expect(n).toBe(5);
+  });
+});
+
+describe('memory target', () => {
+  it('is deterministic: same seed, same trace; different seeds differ', async () => {
+    const cfg = baseConfig({ replication: 'async', readFrom: 'any', failover: { enabled: true, timeoutMs: 300, promote: 'any', fencing: false } });
+    const a = await drive(cfg, { seed: 7, ops: 1500, faults: faultMix, nondeterministic: 0.2 });
+    const b = await drive(cfg, { seed: 7, ops: 1500, faults: faultMix, nondeterministic: 0.2 });
+    const c = await drive(cfg, { seed: 8, ops: 1500, faults: faultMix, nondeterministic: 0.2 });
+    expect(JSON.stringify(a.trace)).toBe(JSON.stringify(b.trace));
+    expect(JSON.stringify(a.target.lagSamples())).toBe(JSON.stringify(b.target.lagSamples()));
+    expect(JSON.stringify(a.trace)).not.toBe(JSON.stringify(c.trace));
+  });
+
+  it('completes every op with its node, and converges after healing (single-leader async)', async () => {
+    const r = await drive(baseConfig(), { seed: 3, ops: 3000, faults: faultMix });
+    expect(r.completions).toBe(r.invokes);
+    for (const e of r.trace) if (e.type === 'ok' && e.process !== 'nemesis') expect(e.node).toMatch(/^n[1-3]$/);
+    for (const reads of Object.values(r.finals)) {
+      expect(reads).toHaveLength(3);
+      expect(new Set(reads.map((x) => JSON.stringify(x.completion.value))).size).toBe(1);
+    }
+    expect(r.trace.some((e) => e.type === 'info')).toBe(true); // the kill made some writes indeterminate
+  });
+
+  it('a partition drops messages across groups; clients still reach every node', async () => {
+    const cfg = baseConfig({ readFrom: 'any', failover: { enabled: false, timeoutMs: 500, promote: 'most-up-to-date', fencing: true } });
+    const t = createMemoryTarget(cfg, new Rng(1));
+    const s = t.scheduler;
+    const got: Completion[] = [];
+    t.setup(() => {
+      t.faults.partition([['n1'], ['n2', 'n3']]);
+      const c = t.client({ process: 0, session: 's0' });
+      c.invoke({ f: 'append', key: 'k', value: 1 }, (x) => {
+        got.push(x);
+        s.after(200e6, () => t.finalRead('k', (reads) => {
+          got.push(...reads.map((r) => r.completion));
+          t.teardown(() => {});
+        }));
+      });
+    });
+    await s.run();
+    expect(got[0].type).toBe('ok');
+    expect(got.slice(1).map((c) => c.value)).toEqual([[1], [], []]);
+    expect(t.stats().messagesDropped).toBeGreaterThan(0);
+  });
+
+  it('a paused node queues messages and processes them on resume', async () => {
+    const cfg = baseConfig({ lagMs: [0, 0], failover: { enabled: false, timeoutMs: 500, promote: 'most-up-to-date', fencing: true } });
+    const t = createMemoryTarget(cfg, new Rng(1));
+    const s = t.scheduler;
+    const seen: unknown[] = [];
+    t.setup(() => {
+      t.faults.pause('n2');
+      t.client({ process: 0, session: 's0' }).invoke({ f: 'append', key: 'k', value: 1 }, () => {
+        s.after(100e6, () => {
+          seen.push(t.replica(1)!.readLocal('k'));
+          t.faults.resume('n2');
+          s.after(1e6, () => {
+            seen.push(t.replica(1)!.readLocal('k'));
+            t.teardown(() => {});
+          });
+        });
+      });
+    });
+    await s.run();
+    expect(seen).toEqual([undefined, [1]]);
+  });
+
+  it('leader() names the newest-term leader; kill and restart keep node ids', async () => {
+    const t = createMemoryTarget(baseConfig(), new Rng(5));
+    const s = t.scheduler;
+    const seen: (string | undefined)[] = [];
+    t.setup(() => {
+      seen.push(t.faults.leader());
+      t.faults.kill('n1');
+      s.after(2000e6, () => {
+        seen.push(t.faults.leader());
+        t.faults.restart('n1');
+        s.after(2000e6, () => {
+          seen.push(t.faults.leader());
+          t.teardown(() => {});
+        });
+      });
+    });
+    await s.run();
+    expect(seen[0]).toBe('n1');
+    expect(seen[1]).toMatch(/^n[23]$/);
+    expect(seen[2]).toBe(seen[1]);
+    expect(t.faults.nodes()).toEqual(['n1', 'n2', 'n3']);
+    expect(() => t.faults.kill('n9')).toThrow(/no node/);
+  });
+
+  it('register workload: absent keys read null; unknown ops fail', async () => {
+    const t = createMemoryTarget(baseConfig(), new Rng(1), { workload: 'register' });
+    const got: Completion[] = [];
+    t.setup(() => {
+      const c = t.client({ process: 0, session: 's0' });
+      c.invoke({ f: 'read', key: 'r', value: null }, (x) => {
+        got.push(x);
+        c.invoke({ f: 'frob', key: 'r', value: null }, (y) => {
+          got.push(y);
+          t.teardown(() => {});
+        });
+      });
+    });
+    await t.scheduler.run();
+    expect(got[0]).toMatchObject({ type: 'ok', value: null, node: 'n1' });
+    expect(got[1].type).toBe('fail');
+  });
+
+  it('without fencing, an async old leader partitioned away acknowledges writes that are lost', async () => {
+    let lost = 0;
+    for (const seed of [1, 2, 3]) {
+      const cfg = baseConfig({ failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing: false } });
+      const r = await drive(cfg, {
+        seed,
+        ops: 3000,
+        keys: 2,
+        readShare: 0.2,
+        faults: [
+          { atMs: 300, apply: (t) => t.faults.partition([['n1'], ['n2', 'n3']]) },
+          { atMs: 1500, apply: (t) => t.faults.heal() },
+        ],
+      });
+      const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
+      for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
+    }
+    expect(lost).toBeGreaterThan(0);
+  });
+
+  it('statement logs with nondeterministic appends diverge; row logs converge', async () => {
+    for (const log of ['row', 'statement'] as const) {
+      const r = await drive(baseConfig({ log }), { seed: 4, ops: 400, nondeterministic: 0.5 });
+      const diverged = Object.values(r.finals).some((reads) => new Set(reads.map((x) => JSON.stringify(x.completion.value))).size > 1);
+      expect(diverged).toBe(log === 'statement');
+    }
+  });
+
+  it('lag samples are taken periodically for every live node', async () => {
+    const r = await drive(baseConfig({ lagMs: [50, 150] }), { seed: 2, ops: 500 });
+    const samples = r.target.lagSamples();
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.some((s) => s.lagMs > 20)).toBe(true);
+    expect(new Set(samples.map((s) => s.node))).toEqual(new Set(['n1', 'n2', 'n3']));
+  });
+});
+
+// ---- property: every invoke gets exactly one done, whatever the design and the faults ----
+
+const arbConfig = fc.record({
+  nodes: fc.integer({ min: 1, max: 5 }),
+  topology: fc.constantFrom('single-leader', 'multi-leader', 'leaderless'),
+  replication: fc.constantFrom('sync', 'async', 'semi-sync'),
+  readFrom: fc.constantFrom('leader', 'any', 'sticky', 'read-your-writes', 'bounded-lag'),
+  readYourWritesScope: fc.constantFrom('session', 'user'),
+  promote: fc.constantFrom('most-up-to-date', 'any'),
+  fencing: fc.boolean(),
+  log: fc.constantFrom('row', 'statement'),
+  w: fc.integer({ min: 1, max: 3 }),
+  r: fc.integer({ min: 1, max: 3 }),
+  lagHi: fc.integer({ min: 0, max: 200 }),
+  timeoutMs: fc.integer({ min: 50, max: 800 }),
+  clientTimeoutMs: fc.integer({ min: 20, max: 1000 }),
+});
+
+const arbFault = fc.record({
+  atMs: fc.integer({ min: 0, max: 1500 }),
+  kind: fc.constantFrom('kill', 'restart', 'partition', 'heal', 'pause', 'resume', 'skew', 'kill-leader'),
+  node: fc.integer({ min: 0, max: 4 }),
+  offsetMs: fc.integer({ min: -3000, max: 3000 }),
+});
+
+describe('property', () => {
+  it('every invoke completes exactly once, under random configs and faults', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbConfig, fc.array(arbFault, { maxLength: 8 }), fc.integer(), async (c, faults, seed) => {
+        const cfg: TargetConfig = baseConfig({
+          nodes: c.nodes,
+          topology: c.topology as TargetConfig['topology'],
+          replication: c.replication as TargetConfig['replication'],
+          readFrom: c.readFrom as TargetConfig['readFrom'],
+          readYourWritesScope: c.readYourWritesScope as 'session' | 'user',
+          failover: { enabled: true, timeoutMs: c.timeoutMs, promote: c.promote as 'any', fencing: c.fencing },
+          quorum: { n: 3, w: c.w, r: c.r, readRepair: true },
+          log: c.log as 'row',
+          lagMs: [0, c.lagHi],
+          clientTimeoutMs: c.clientTimeoutMs,
+          settleMs: 500,
+        });
+        const r = await drive(cfg, {
+          seed,
+          ops: 300,
+          clients: 4,
+          sessionsPerUser: 2,
+          nondeterministic: 0.1,
+          kind: seed % 2 ? 'append' : 'register',
+          faults: faults.map((f) => ({
+            atMs: f.atMs,
+            apply: (t) => {
+              const names = t.faults.nodes();
+              const n = names[f.node % names.length];
+              switch (f.kind) {
+                case 'kill': return t.faults.kill(n);
+                case 'kill-leader': { const l = t.faults.leader(); if (l) t.faults.kill(l); return l; }
+                case 'restart': return t.faults.restart(n);
+                case 'partition': return t.faults.partition([[n], names.filter((x) => x !== n)]);
+                case 'heal': return t.faults.heal();
+                case 'pause': return t.faults.pause(n);
+                case 'resume': return t.faults.resume(n);
+                case 'skew': return t.faults.skewClock(n, f.offsetMs);
+              }
+            },
+          })),
+        });
+        expect(r.invokes).toBe(300);
+        expect(r.completions).toBe(r.invokes);
+        // every process's completions follow its invokes one to one
+        const open = new Map<number | string, number>();
+        for (const e of r.trace) {
+          if (e.process === 'nemesis' || e.final) continue;
+          const k = e.process;
+          if (e.type === 'invoke') {
+            expect(open.get(k) ?? 0).toBe(0);
+            open.set(k, 1);
+          } else {
+            expect(open.get(k)).toBe(1);
+            open.set(k, 0);
+          }
+        }
+      }),
+      { numRuns: 60, seed: 20261125 },
+    );
+  }, 120_000);
+});
