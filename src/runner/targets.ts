@@ -12,11 +12,8 @@ export type TargetFactory = (config: RunConfig, rng: Rng) => CbTarget;
 export function createTarget(config: RunConfig, rng: Rng): CbTarget {
   const t = config.target;
   switch (t.type) {
-    case 'memory': {
-      const target = createMemoryTarget(t, rng, { workload: config.workload.kind });
-      guardSubResolutionDelays(target.scheduler);
-      return target;
-    }
+    case 'memory':
+      return createMemoryTarget(t, rng, { workload: config.workload.kind });
     case 'http':
       return createHttpTarget(t, rng, { workload: config.workload.kind });
     case 'external':
@@ -24,18 +21,3 @@ export function createTarget(config: RunConfig, rng: Rng): CbTarget {
   }
 }
 
-/**
- * WORKAROUND for a simulator livelock (reported; remove once src/targets/memory fixes it): virtual
- * times are fractional, and a node timer re-armed with a delay smaller than the clock's float
- * resolution (now + delay === now, e.g. the election timer's `electionNs - elapsed`) fires again
- * at the same instant forever. Rounding positive relative delays up to whole nanoseconds makes
- * time advance; it changes no ordering beyond that and keeps runs deterministic.
- */
-function guardSubResolutionDelays(scheduler: object): void {
-  const s = scheduler as { schedule?: (delayNs: number, ...rest: unknown[]) => unknown };
-  const original = s.schedule;
-  if (typeof original !== 'function') return;
-  s.schedule = function (this: unknown, delayNs: number, ...rest: unknown[]) {
-    return original.call(this, delayNs > 0 ? Math.ceil(delayNs) : delayNs, ...rest);
-  };
-}
