@@ -1,14 +1,16 @@
 // The http target against real node processes on 127.0.0.1: a healthy sync cluster, leader
 // kill and failover, a partition isolating the leader, set-up failure, and that nothing is left.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
 import { pidAlive } from '../../../src/targets/http/processes.js';
-import { driveHttp, httpConfig, tally } from './driver.js';
+import { driveHttp, httpConfig, tally, removeNodeServerSnapshot } from './driver.js';
 
 const targets: HttpTarget[] = [];
+
+afterAll(removeNodeServerSnapshot);
 
 afterEach(async () => {
   const pids = targets.flatMap((t) => t.allPids());

@@ -21,11 +21,17 @@ export function nodeServerSnapshot(): string {
   const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
   if (!fs.existsSync(path.join(dist, 'targets/http/node-server.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-test-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const p of ['rng.js', 'errors.js', 'replication', 'targets/http']) fs.cpSync(path.join(dist, p), path.join(dir, p), { recursive: true });
   snapshot = path.join(dir, 'targets/http/node-server.js');
   return snapshot;
+}
+
+/** Removes the private copy (afterAll of each test file). */
+export function removeNodeServerSnapshot(): void {
+  if (snapshot === undefined) return;
+  fs.rmSync(path.dirname(path.dirname(path.dirname(snapshot))), { recursive: true, force: true });
+  snapshot = undefined;
 }
 
 export function httpConfig(over: Partial<TargetConfig> = {}): TargetConfig {

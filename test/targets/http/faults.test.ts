@@ -1,12 +1,14 @@
 // Faults on the real http cluster: SIGKILL of the leader (failover, restart from the durable
 // file), a proxy partition isolating the leader (fenced writes do not complete ok), SIGSTOP.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { HttpTarget } from '../../../src/targets/http/index.js';
 import { pidAlive } from '../../../src/targets/http/processes.js';
-import { driveHttp, httpConfig } from './driver.js';
+import { driveHttp, httpConfig, removeNodeServerSnapshot } from './driver.js';
 
 const targets: HttpTarget[] = [];
+
+afterAll(removeNodeServerSnapshot);
 
 afterEach(async () => {
   const pids = targets.flatMap((t) => t.allPids());

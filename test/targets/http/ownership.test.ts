@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../src/targets/http/processes.js';
-import { httpConfig, nodeServerSnapshot } from './driver.js';
+import { httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const started: number[] = [];
 const hostDirs: string[] = [];
+
+afterAll(removeNodeServerSnapshot);
 
 afterEach(async () => {
   for (const pid of started) {
@@ -108,5 +110,7 @@ describe('http target process ownership', () => {
     process.kill(h.hostPid, 'SIGKILL');
     await h.exited;
     expect(await gone(h.pids, 5000)).toEqual([]);
+    // nobody was left to remove the run's temp dir (a SIGKILL cannot be handled)
+    fs.rmSync(h.dir, { recursive: true, force: true });
   });
 });

@@ -11,7 +11,7 @@ import type { Rng } from '../../../src/rng.js';
 import { runTest } from '../../../src/runner/run.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
 import { pidAlive } from '../../../src/targets/http/processes.js';
-import { httpConfig, nodeServerSnapshot } from './driver.js';
+import { httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-run-'));
 const made: HttpTarget[] = [];
@@ -26,6 +26,7 @@ afterAll(async () => {
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  removeNodeServerSnapshot();
   expect(pids.filter(pidAlive)).toEqual([]);
 });
 
