@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { History } from '../history/types.js';
+import { appendGithubSummary } from './github.js';
 import { writeHtmlReport } from './html/index.js';
 import { junitXml } from './junit.js';
 import type { Results } from './results.js';
@@ -40,6 +41,8 @@ export function writeRunOutputs(o: RunOutputs): void {
     }
   }
   if (o.html !== false) writeHtmlReport(o.dir, o.results, o.history);
+  // The one place the GitHub Actions variable is read; the summary module gets it as an argument.
+  appendGithubSummary(o.results, o.dir, process.env.GITHUB_STEP_SUMMARY);
 }
 
 /** `reports/<UTC timestamp>-<short name>` */

@@ -1,0 +1,384 @@
+// Inline SVG for the report, rendered server-side: the binned overview plots (ops, latency,
+// throughput, lag, faults) and the focused timeline of one anomaly (lanes per process).
+
+import type { Op } from '../../history/types.js';
+import type { AnomalyView, FocusOp, LagSeries, NemesisInterval, OverviewBins } from './data.js';
+
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** A duration in the unit that reads best. */
+export function fmtDuration(ns: number): string {
+  if (!Number.isFinite(ns)) return '∞';
+  const a = Math.abs(ns);
+  if (a < 1e3) return `${Math.round(ns)} ns`;
+  if (a < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (a < 1e9) return `${(ns / 1e6).toFixed(a < 1e7 ? 2 : 1)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+/** A point in run time, seconds with µs precision. */
+export function fmtAt(ns: number): string {
+  return Number.isFinite(ns) ? `${(ns / 1e9).toFixed(6)} s` : '—';
+}
+
+/** A JSON value, abbreviated: long lists keep their head and tail. */
+export function fmtValue(v: unknown, maxChars = 80): string {
+  if (v === undefined) return '';
+  let s: string;
+  if (Array.isArray(v) && v.length > 14) {
+    const head = v.slice(0, 4).map((x) => JSON.stringify(x));
+    const tail = v.slice(-8).map((x) => JSON.stringify(x));
+    s = `[${head.join(', ')}, …${v.length - 12} more…, ${tail.join(', ')}]`;
+  } else {
+    s = Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(', ')}]` : (JSON.stringify(v) ?? String(v));
+  }
+  return s.length > maxChars ? `${s.slice(0, maxChars - 1)}…` : s;
+}
+
+export const NEMESIS_COLOR: Record<NemesisInterval['kind'], string> = {
+  kill: '#555555',
+  pause: '#8E6BBF',
+  partition: '#009E73',
+  skew: '#CC79A7',
+  other: '#999999',
+};
+
+// ---- the overview --------------------------------------------------------------------------
+
+const OV_W = 1100;
+const OV_LEFT = 64;
+const OV_RIGHT = 16;
+const PLOT_W = OV_W - OV_LEFT - OV_RIGHT;
+
+function xOfTime(ns: number, endNs: number): number {
+  return OV_LEFT + (Math.min(Math.max(ns, 0), endNs) / endNs) * PLOT_W;
+}
+
+function niceStep(span: number, target: number): number {
+  const raw = span / target;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+function timeAxis(endNs: number, y: number): string {
+  const endS = endNs / 1e9;
+  const step = niceStep(endS, 10);
+  const parts: string[] = [`<line class="axis" x1="${OV_LEFT}" y1="${y}" x2="${OV_W - OV_RIGHT}" y2="${y}"/>`];
+  for (let t = 0; t <= endS + 1e-12; t += step) {
+    const x = r1(xOfTime(t * 1e9, endNs));
+    const label = step < 0.01 ? `${(t * 1000).toFixed(step < 0.001 ? 3 : 1)} ms` : `${+t.toFixed(3)} s`;
+    parts.push(`<line class="tick" x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}"/><text class="tl" x="${x}" y="${y + 15}" text-anchor="middle">${label}</text>`);
+  }
+  return parts.join('');
+}
+
+function shading(nem: NemesisInterval[], endNs: number, y: number, h: number): string {
+  return nem
+    .map((iv) => {
+      const x0 = xOfTime(iv.startNs, endNs);
+      const x1 = xOfTime(iv.endNs, endNs);
+      if (iv.point) return `<line class="nem-point" x1="${r1(x0)}" y1="${y}" x2="${r1(x0)}" y2="${y + h}" stroke="${NEMESIS_COLOR[iv.kind]}"><title>${esc(iv.label)} at ${fmtAt(iv.startNs)}</title></line>`;
+      return `<rect class="nem nem-${iv.kind}" x="${r1(x0)}" y="${y}" width="${r1(Math.max(1, x1 - x0))}" height="${h}" fill="${NEMESIS_COLOR[iv.kind]}" fill-opacity="0.13"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)} – ${fmtAt(iv.endNs)}</title></rect>`;
+    })
+    .join('');
+}
+
+function yAxis(y: number, h: number, max: number, unit: string, log = false, min = 0, integer = false): string {
+  const out: string[] = [`<line class="axis" x1="${OV_LEFT}" y1="${y}" x2="${OV_LEFT}" y2="${y + h}"/>`];
+  const ticks: number[] = [];
+  if (log) {
+    for (let v = 10 ** Math.floor(Math.log10(min)); v <= max * 1.0001; v *= 10) if (v >= min * 0.999) ticks.push(v);
+  } else {
+    const step = integer ? Math.max(1, Math.round(niceStep(max || 1, 4))) : niceStep(max || 1, 4);
+    for (let v = 0; v <= max * 1.0001; v += step) ticks.push(v);
+  }
+  for (const v of ticks) {
+    const yy = log ? y + h - ((Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * h : y + h - (v / (max || 1)) * h;
+    const label = v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : `${+v.toPrecision(3)}`;
+    out.push(`<line class="grid" x1="${OV_LEFT}" y1="${r1(yy)}" x2="${OV_W - OV_RIGHT}" y2="${r1(yy)}"/><text class="tl" x="${OV_LEFT - 6}" y="${r1(yy + 4)}" text-anchor="end">${label}</text>`);
+  }
+  out.push(`<text class="unit" x="6" y="${y + 10}">${esc(unit)}</text>`);
+  return out.join('');
+}
+
+export interface Marker {
+  id: string;
+  timeNs: number;
+  label: string;
+}
+
+/** Ops per bin, stacked by completion type, with fault shading and clickable anomaly markers. */
+export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: Marker[]): string {
+  const n = ov.ok.length;
+  const top = 34;
+  const h = 120;
+  const faultRows = (['kill', 'pause', 'partition', 'skew', 'other'] as const).filter((k) => nem.some((iv) => iv.kind === k));
+  const faultTop = top + h + 26;
+  const rowH = 14;
+  const height = faultTop + faultRows.length * (rowH + 4) + 8;
+  let max = 1;
+  for (let b = 0; b < n; b++) max = Math.max(max, ov.ok[b] + ov.fail[b] + ov.info[b]);
+  const bw = PLOT_W / n;
+  const bars: string[] = [];
+  for (let b = 0; b < n; b++) {
+    let y = top + h;
+    const x = r1(OV_LEFT + b * bw);
+    const title = `${fmtAt(b * ov.binNs)} – ${fmtAt((b + 1) * ov.binNs)}: ${ov.ok[b]} ok, ${ov.fail[b]} fail, ${ov.info[b]} info`;
+    const segs: string[] = [];
+    for (const [cls, c] of [['ok', ov.ok[b]], ['fail', ov.fail[b]], ['info', ov.info[b]]] as const) {
+      if (!c) continue;
+      const hh = (c / max) * h;
+      y -= hh;
+      segs.push(`<rect class="bar-${cls}" x="${x}" y="${r1(y)}" width="${r1(Math.max(bw - 0.3, 0.6))}" height="${r1(Math.max(hh, 0.6))}"/>`);
+    }
+    if (segs.length) bars.push(`<g>${segs.join('')}<title>${title}</title></g>`);
+  }
+  // Markers stack when several anomalies fall in one pixel column.
+  const stack = new Map<number, number>();
+  const marks = markers.map((m) => {
+    const x = r1(xOfTime(m.timeNs, ov.endNs));
+    const col = Math.round(x / 6);
+    const k = stack.get(col) ?? 0;
+    stack.set(col, k + 1);
+    const y = top - 8 - Math.min(k, 2) * 9;
+    return `<a href="#${esc(m.id)}" class="amark" data-anomaly="${esc(m.id)}"><line x1="${x}" y1="${y + 4}" x2="${x}" y2="${top + h}" class="amark-line"/><path d="M${x - 5},${y - 4} L${x + 5},${y - 4} L${x},${y + 4} Z" class="amark-head"/><title>${esc(m.label)}</title></a>`;
+  });
+  const faults = faultRows.map((k, i) => {
+    const y = faultTop + i * (rowH + 4);
+    const items = nem
+      .filter((iv) => iv.kind === k)
+      .map((iv) => {
+        const x0 = xOfTime(iv.startNs, ov.endNs);
+        const w = iv.point ? 2 : Math.max(2, xOfTime(iv.endNs, ov.endNs) - x0);
+        return `<rect x="${r1(x0)}" y="${y}" width="${r1(w)}" height="${rowH}" rx="2" fill="${NEMESIS_COLOR[k]}" fill-opacity="${iv.point ? 0.9 : 0.55}"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)}${iv.point ? '' : ` – ${fmtAt(iv.endNs)} (${fmtDuration(iv.endNs - iv.startNs)})`}</title></rect>`;
+      })
+      .join('');
+    return `<text class="tl" x="${OV_LEFT - 6}" y="${y + 11}" text-anchor="end">${k}</text>${items}`;
+  });
+  return `<svg class="plot" id="overview-svg" viewBox="0 0 ${OV_W} ${height}" role="img" aria-label="operations over time">
+${shading(nem, ov.endNs, top, h)}${yAxis(top, h, max, 'ops/bin', false, 0, true)}${bars.join('')}${timeAxis(ov.endNs, top + h)}${faults.join('')}${marks.join('')}
+</svg>`;
+}
+
+function polyline(points: [number, number][], cls: string, color?: string): string {
+  if (points.length === 0) return '';
+  // Break the line where data is missing (NaN) so gaps are visible.
+  const runs: string[] = [];
+  let cur: string[] = [];
+  for (const [x, y] of points) {
+    if (!Number.isFinite(y)) {
+      if (cur.length) runs.push(cur.join(' '));
+      cur = [];
+    } else cur.push(`${r1(x)},${r1(y)}`);
+  }
+  if (cur.length) runs.push(cur.join(' '));
+  return runs
+    .map((r) => (r.includes(' ') ? `<polyline class="${cls}" points="${r}"${color ? ` stroke="${color}"` : ''}/>` : `<circle class="${cls}-dot" r="1.6" cx="${r.split(',')[0]}" cy="${r.split(',')[1]}"${color ? ` fill="${color}"` : ''}/>`))
+    .join('');
+}
+
+function legendRow(items: [string, string][], y: number): string {
+  let x = OV_LEFT + 8;
+  return items
+    .map(([label, color]) => {
+      const s = `<rect x="${x}" y="${y - 8}" width="14" height="3" fill="${color}"/><text class="tl" x="${x + 18}" y="${y - 3}">${esc(label)}</text>`;
+      x += 28 + label.length * 6.5;
+      return s;
+    })
+    .join('');
+}
+
+/** Latency percentiles of ok ops per bin, log scale, faults shaded. */
+export function latencySvg(ov: OverviewBins, nem: NemesisInterval[]): string {
+  const top = 22;
+  const h = 140;
+  const n = ov.ok.length;
+  let max = 0;
+  let min = Infinity;
+  for (let b = 0; b < n; b++) {
+    if (Number.isFinite(ov.maxMs[b])) max = Math.max(max, ov.maxMs[b]);
+    if (Number.isFinite(ov.p50Ms[b]) && ov.p50Ms[b] > 0) min = Math.min(min, ov.p50Ms[b]);
+  }
+  if (max <= 0 || !Number.isFinite(min)) return '<p class="muted">No completed operations to plot.</p>';
+  const lo = 10 ** Math.floor(Math.log10(min));
+  const hi = Math.max(10 ** Math.ceil(Math.log10(max)), lo * 10);
+  const yOf = (v: number) => (Number.isFinite(v) ? top + h - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h : NaN);
+  const bw = PLOT_W / n;
+  const pts = (arr: Float64Array) => Array.from(arr, (v, b) => [OV_LEFT + (b + 0.5) * bw, yOf(v)] as [number, number]);
+  return `<svg class="plot" id="latency-svg" viewBox="0 0 ${OV_W} ${top + h + 24}" role="img" aria-label="latency over time">
+${shading(nem, ov.endNs, top, h)}${yAxis(top, h, hi, 'ms', true, lo)}
+${polyline(pts(ov.maxMs), 'line-max')}${polyline(pts(ov.p99Ms), 'line-p99')}${polyline(pts(ov.p50Ms), 'line-p50')}
+${timeAxis(ov.endNs, top + h)}${legendRow([['p50', '#0072B2'], ['p99', '#D55E00'], ['max', '#aaaaaa']], 14)}
+</svg>`;
+}
+
+/** Completed ops per second (ok, and fail+info), faults shaded. */
+export function throughputSvg(ov: OverviewBins, nem: NemesisInterval[]): string {
+  const top = 22;
+  const h = 110;
+  const n = ov.ok.length;
+  const perS = 1e9 / ov.binNs;
+  let max = 1;
+  for (let b = 0; b < n; b++) max = Math.max(max, ov.ok[b] * perS, (ov.fail[b] + ov.info[b]) * perS);
+  const bw = PLOT_W / n;
+  const yOf = (v: number) => top + h - (v / max) * h;
+  const ok = Array.from(ov.ok, (c, b) => [OV_LEFT + (b + 0.5) * bw, yOf(c * perS)] as [number, number]);
+  const bad = Array.from(ov.fail, (c, b) => [OV_LEFT + (b + 0.5) * bw, yOf((c + ov.info[b]) * perS)] as [number, number]);
+  return `<svg class="plot" id="throughput-svg" viewBox="0 0 ${OV_W} ${top + h + 24}" role="img" aria-label="throughput over time">
+${shading(nem, ov.endNs, top, h)}${yAxis(top, h, max, 'ops/s')}
+${polyline(ok, 'line-ok')}${polyline(bad, 'line-bad')}
+${timeAxis(ov.endNs, top + h)}${legendRow([['ok', '#0072B2'], ['fail + info', '#D55E00']], 14)}
+</svg>`;
+}
+
+const NODE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8E6BBF'];
+
+/** Replication lag per node (metrics.json), faults shaded. */
+export function lagSvg(series: LagSeries[], ov: OverviewBins, nem: NemesisInterval[]): string {
+  const top = 22;
+  const h = 120;
+  let max = 1;
+  for (const s of series) for (const [, v] of s.points) max = Math.max(max, v);
+  const yOf = (v: number) => top + h - (v / max) * h;
+  const lines = series.map((s, i) => polyline(s.points.map(([t, v]) => [xOfTime(t, ov.endNs), yOf(v)]), 'line-lag', NODE_COLORS[i % NODE_COLORS.length]));
+  return `<svg class="plot" id="lag-svg" viewBox="0 0 ${OV_W} ${top + h + 24}" role="img" aria-label="replication lag per node">
+${shading(nem, ov.endNs, top, h)}${yAxis(top, h, max, 'lag ms')}${lines.join('')}
+${timeAxis(ov.endNs, top + h)}${legendRow(series.map((s, i) => [s.node, NODE_COLORS[i % NODE_COLORS.length]]), 14)}
+</svg>`;
+}
+
+// ---- the focused timeline of one anomaly ---------------------------------------------------
+
+const LANE_H = 34;
+const BAR_H = 22;
+const LABEL_W = 120;
+const FOCUS_TOP = 40;
+
+/** Event-order x scale: each distinct event time gets a slot, so short ops stay readable. */
+function ordinalScale(times: number[], slotPx: number, x0: number): (t: number) => number {
+  const ts = [...new Set(times.filter(Number.isFinite))].sort((a, b) => a - b);
+  return (t: number) => {
+    if (ts.length === 0) return x0;
+    if (t === Infinity) return x0 + (ts.length + 0.5) * slotPx;
+    if (t <= ts[0]) return x0 + 0.5 * slotPx - (t < ts[0] ? 0.5 * slotPx : 0);
+    if (t >= ts[ts.length - 1]) return x0 + (ts.length - 0.5) * slotPx + (t > ts[ts.length - 1] ? 0.5 * slotPx : 0);
+    let lo = 0;
+    let hi = ts.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (ts[mid] <= t) lo = mid;
+      else hi = mid;
+    }
+    const frac = (t - ts[lo]) / (ts[hi] - ts[lo]);
+    return x0 + (lo + 0.5 + frac) * slotPx;
+  };
+}
+
+function opLabel(op: Op): string {
+  if (op.f === 'read') return op.type === 'ok' ? `read → ${fmtValue(op.value, 60)}` : 'read';
+  if (op.f === 'cas' && Array.isArray(op.invokeValue)) return `cas ${fmtValue(op.invokeValue[0], 20)}→${fmtValue(op.invokeValue[1], 20)}`;
+  return `${op.f} ${fmtValue(op.invokeValue, 40)}`;
+}
+
+export function opTitle(f: FocusOp): string {
+  const op = f.op;
+  const lines = [
+    `#${f.index} ${op.f} ${op.key}  [${op.type}]${f.failing ? '  — cannot be linearized' : f.involved ? '  — named by the anomaly' : ''}`,
+    `process ${op.process}, session ${op.session}${op.user ? `, user ${op.user}` : ''}${op.node ? `, node ${op.node}` : ''}`,
+    `invoke #${op.invokeIndex} at ${fmtAt(op.invokeTime)}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex} at ${fmtAt(op.completeTime)} (${fmtDuration(op.completeTime - op.invokeTime)})` : 'none'}`,
+    `value ${fmtValue(op.invokeValue, 200)}${op.type === 'ok' && op.f === 'read' ? ` → ${fmtValue(op.value, 400)}` : ''}`,
+  ];
+  if (op.error) lines.push(`error: ${op.error}`);
+  if (f.prefixRank !== undefined) lines.push(`linearized at position ${f.prefixRank} of the drawn prefix`);
+  if (f.concurrent) lines.push('concurrent with the failing op');
+  return lines.join('\n');
+}
+
+export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
+  const ops = v.focus;
+  if (ops.length === 0) return '<p class="muted">The operations this anomaly names are not in the history.</p>';
+  const processes = [...new Set(ops.map((f) => f.op.process))].sort((a, b) => a - b);
+  const lane = new Map(processes.map((p, i) => [p, i]));
+  const times = ops.flatMap((f) => [f.op.invokeTime, f.op.completeTime]);
+  const nTimes = new Set(times.filter(Number.isFinite)).size + (times.some((t) => t === Infinity) ? 1 : 0);
+  const slot = Math.max(16, Math.min(64, 960 / Math.max(1, nTimes)));
+  const x0 = LABEL_W + 8;
+  const xOf = ordinalScale(times, slot, x0);
+  const width = Math.ceil(x0 + (nTimes + 1) * slot + 12);
+  const height = FOCUS_TOP + processes.length * LANE_H + 30;
+  const laneBottom = FOCUS_TOP + processes.length * LANE_H;
+  const parts: string[] = [];
+  // Lanes.
+  processes.forEach((p, i) => {
+    const y = FOCUS_TOP + i * LANE_H;
+    const sessions = [...new Set(ops.filter((f) => f.op.process === p).map((f) => f.op.session))];
+    parts.push(`<rect class="lane${i % 2 ? ' lane-odd' : ''}" x="0" y="${y}" width="${width}" height="${LANE_H}"/>`);
+    parts.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">p${p}${sessions.length === 1 && sessions[0] !== String(p) ? ` · ${esc(sessions[0])}` : ''}</text>`);
+  });
+  // Faults overlapping the window, shaded across all lanes, labelled on top.
+  const ws = v.windowStartNs;
+  const we = v.windowEndNs;
+  let nemRow = 0;
+  for (const iv of nem) {
+    if (iv.endNs < ws || iv.startNs > we) continue;
+    const xa = iv.startNs <= ws ? x0 : xOf(iv.startNs);
+    const xb = iv.endNs >= we ? width - 4 : xOf(iv.endNs);
+    const color = NEMESIS_COLOR[iv.kind];
+    const title = `<title>${esc(iv.label)}: ${fmtAt(iv.startNs)}${iv.point ? '' : ` – ${fmtAt(iv.endNs)}`}</title>`;
+    const ly = 12 + (nemRow++ % 2) * 12;
+    if (iv.point) {
+      parts.push(`<g class="focus-nem" data-fault="${esc(iv.f)}"><line x1="${r1(xa)}" y1="${ly}" x2="${r1(xa)}" y2="${laneBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/><text class="nem-label" x="${r1(xa + 3)}" y="${ly + 3}" fill="${color}">${esc(iv.label)}</text>${title}</g>`);
+    } else {
+      parts.push(`<g class="focus-nem" data-fault="${esc(iv.f)}"><rect x="${r1(xa)}" y="${FOCUS_TOP}" width="${r1(Math.max(2, xb - xa))}" height="${laneBottom - FOCUS_TOP}" fill="${color}" fill-opacity="0.12"/><rect x="${r1(xa)}" y="${ly - 8}" width="${r1(Math.max(2, xb - xa))}" height="11" rx="2" fill="${color}" fill-opacity="0.75"/><text class="nem-label nem-label-in" x="${r1(xa + 4)}" y="${ly + 1}">${esc(iv.label)}</text>${title}</g>`);
+    }
+  }
+  // Linearization order: a thin path through the drawn prefix, in order.
+  const prefix = ops.filter((f) => f.prefixRank !== undefined).sort((a, b) => a.prefixRank! - b.prefixRank!);
+  const centre = (f: FocusOp) => {
+    const xa = xOf(f.op.invokeTime);
+    const xb = xOf(f.op.completeTime);
+    return [(xa + xb) / 2, FOCUS_TOP + lane.get(f.op.process)! * LANE_H + LANE_H / 2] as const;
+  };
+  // Bars.
+  for (const f of ops) {
+    const op = f.op;
+    const y = FOCUS_TOP + lane.get(op.process)! * LANE_H + (LANE_H - BAR_H) / 2;
+    const xa = xOf(op.invokeTime);
+    const xb = Number.isFinite(op.completeTime) ? xOf(op.completeTime) : width - 6;
+    const w = Math.max(6, xb - xa);
+    const cls = [`opbar`, `op-${op.type}`, f.involved ? 'op-involved' : '', f.failing ? 'op-failing' : '', f.concurrent ? 'op-concurrent' : '', Number.isFinite(op.completeTime) ? '' : 'op-open']
+      .filter(Boolean)
+      .join(' ');
+    const label = `${opLabel(op)}${op.node ? `  @${op.node}` : ''}`;
+    parts.push(
+      `<g class="${cls}" data-index="${f.index}" data-invoke-index="${op.invokeIndex}" data-complete-index="${op.completeIndex}" data-type="${op.type}"${f.involved ? ' data-involved="true"' : ''}${f.failing ? ' data-failing="true"' : ''}${f.prefixRank !== undefined ? ` data-prefix-rank="${f.prefixRank}"` : ''}>` +
+        `<title>${esc(opTitle(f))}</title>` +
+        `<rect class="opbar-rect" x="${r1(xa)}" y="${r1(y)}" width="${r1(w)}" height="${BAR_H}" rx="3"/>` +
+        `<svg x="${r1(xa)}" y="${r1(y)}" width="${r1(w)}" height="${BAR_H}"><text class="op-text" x="4" y="${BAR_H / 2 + 4}">${esc(label)}</text></svg>` +
+        (f.failing ? `<text class="fail-mark" x="${r1(xa + w + 3)}" y="${r1(y + BAR_H / 2 + 5)}">✗</text>` : '') +
+        `</g>`,
+    );
+  }
+  if (prefix.length > 1) {
+    const pts = prefix.map(centre);
+    parts.push(`<polyline class="prefix-path" points="${pts.map(([x, y]) => `${r1(x)},${r1(y)}`).join(' ')}"/>`);
+  }
+  for (const f of prefix) {
+    const [x, y] = centre(f);
+    parts.push(`<g class="prefix-rank" data-index="${f.index}"><circle cx="${r1(x)}" cy="${r1(y - BAR_H / 2 - 1)}" r="7"/><text x="${r1(x)}" y="${r1(y - BAR_H / 2 + 2.5)}" text-anchor="middle">${f.prefixRank}</text></g>`);
+  }
+  // Time ticks at a few event slots (the scale is event order, not linear time).
+  const distinct = [...new Set(times.filter(Number.isFinite))].sort((a, b) => a - b);
+  const every = Math.max(1, Math.ceil(distinct.length / 8));
+  distinct.forEach((t, i) => {
+    if (i % every && i !== distinct.length - 1) return;
+    const x = r1(xOf(t));
+    parts.push(`<line class="tick" x1="${x}" y1="${laneBottom}" x2="${x}" y2="${laneBottom + 4}"/><text class="tl" x="${x}" y="${laneBottom + 16}" text-anchor="middle">${(t / 1e9).toFixed(4)}s</text>`);
+  });
+  return `<svg class="focus" data-anomaly="${esc(v.id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of the operations around the anomaly">${parts.join('')}</svg>`;
+}
