@@ -60,6 +60,7 @@ export interface SimStats {
 export interface MemoryTarget extends CbTarget {
   scheduler: SimScheduler;
   stats(): SimStats;
+  lagSamples(): LagSample[];
   /** The state machine currently running as node i (0-based), undefined while it is down. */
   replica(i: number): ReplicaNode | undefined;
 }
