@@ -44,8 +44,12 @@ describe('replcheck run', () => {
     expect(readFileSync(join(b, 'history.jsonl')).equals(readFileSync(join(a, 'history.jsonl')))).toBe(true);
     expect(readFileSync(join(b, 'config.yaml'), 'utf8')).toBe(readFileSync(join(a, 'config.yaml'), 'utf8'));
     const seedOf = (d: string) => Number(/^seed: (\d+)$/m.exec(readFileSync(join(d, 'config.yaml'), 'utf8'))![1]);
-    await replcheck(['run', '--config', join(a, 'config.yaml'), '--out', c, '--seed', String(seedOf(a) + 1), '--quiet']);
+    const junit = join(dir, 'extra', 'junit.xml');
+    await replcheck(['run', '--config', join(a, 'config.yaml'), '--out', c, '--seed', String(seedOf(a) + 1), '--quiet', '--no-html', '--junit', junit]);
     expect(readFileSync(join(c, 'history.jsonl')).equals(readFileSync(join(a, 'history.jsonl')))).toBe(false);
+    expect(existsSync(join(c, 'index.html'))).toBe(false);
+    expect(readFileSync(junit, 'utf8')).toBe(readFileSync(join(c, 'junit.xml'), 'utf8'));
+    expect(readFileSync(join(c, 'config.yaml'), 'utf8')).toMatch(new RegExp(`^seed: ${seedOf(a) + 1}$`, 'm'));
     expect(readFileSync(join(a, 'history.jsonl'), 'utf8')).toContain('"process":"nemesis"');
   });
 
