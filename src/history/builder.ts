@@ -39,6 +39,11 @@ export class HistoryBuilder {
   private readonly bigStates = new Map<number, number>();
   /** The first ok read (by op id) that returned no list: an error if the workload is append. */
   private firstNonListRead = -1;
+  /** Ok read lists of int32s copied flat while each event is at hand (see flatReads). */
+  private flatElems = new Int32Array(1 << 16);
+  private flatPos = 0;
+  private flatStart = new Int32Array(1024).fill(-1);
+  private flatLen = new Int32Array(1024);
   private count = 0;
   private lastTime = 0;
   private hasFinal = false;
@@ -181,9 +186,39 @@ export class HistoryBuilder {
       op.final = true;
       this.hasFinal = true;
     }
-    if (type === 'ok' && f === 'read' && !Array.isArray(e.value) && (this.firstNonListRead < 0 || op.id < this.firstNonListRead)) {
-      this.firstNonListRead = op.id;
+    if (type === 'ok' && f === 'read') {
+      if (Array.isArray(e.value)) this.copyFlat(op.id, e.value);
+      else if (this.firstNonListRead < 0 || op.id < this.firstNonListRead) this.firstNonListRead = op.id;
     }
+  }
+
+  /** Copies a read's list into flatElems if every element is an int32 (else the op stays unflat). */
+  private copyFlat(id: number, list: unknown[]): void {
+    const len = list.length;
+    let pos = this.flatPos;
+    if (pos + len > this.flatElems.length) {
+      const grown = new Int32Array(Math.max(pos + len, this.flatElems.length * 2));
+      grown.set(this.flatElems.subarray(0, pos));
+      this.flatElems = grown;
+    }
+    if (id >= this.flatStart.length) {
+      const size = Math.max(id + 1, this.flatStart.length * 2);
+      const start = new Int32Array(size).fill(-1);
+      start.set(this.flatStart);
+      const lens = new Int32Array(size);
+      lens.set(this.flatLen);
+      this.flatStart = start;
+      this.flatLen = lens;
+    }
+    const flat = this.flatElems;
+    for (let j = 0; j < len; j++) {
+      const v = list[j] as number;
+      if ((v | 0) !== v) return;
+      flat[pos + j] = v;
+    }
+    this.flatStart[id] = pos;
+    this.flatLen[id] = len;
+    this.flatPos = pos + len;
   }
 
   /** Adds an already-typed event (importers, the runner). */
@@ -200,7 +235,7 @@ export class HistoryBuilder {
         field: `value (index ${op.completeIndex})`,
       });
     }
-    return {
+    const history: History = {
       source: this.file,
       ops: this.ops,
       nemesis: this.nemesis,
@@ -209,7 +244,38 @@ export class HistoryBuilder {
       workload,
       hasFinalReads: this.hasFinal,
     };
+    if (workload === 'append') {
+      const n = this.ops.length;
+      const start = this.flatStart.length >= n ? this.flatStart.subarray(0, n) : growFilled(this.flatStart, n);
+      const len = this.flatLen.length >= n ? this.flatLen.subarray(0, n) : growFilled(this.flatLen, n, 0);
+      flatReadsOf.set(history, { elems: this.flatElems.subarray(0, this.flatPos), start, len });
+    }
+    return history;
   }
+}
+
+/**
+ * The ok reads' lists of an append history whose elements are all int32s, copied into one array
+ * while the builder had each event at hand, so the append checkers need not revisit scattered
+ * arrays: op i's list is elems[start[i] .. start[i] + len[i]) when start[i] >= 0.
+ */
+export interface FlatReads {
+  elems: Int32Array;
+  start: Int32Array;
+  len: Int32Array;
+}
+
+const flatReadsOf = new WeakMap<History, FlatReads>();
+
+/** The flat copy of a built history's read lists (undefined: not built by HistoryBuilder, or not append). */
+export function flatReads(h: History): FlatReads | undefined {
+  return flatReadsOf.get(h);
+}
+
+function growFilled(a: Int32Array, size: number, fill = -1): Int32Array {
+  const out = new Int32Array(size).fill(fill);
+  out.set(a);
+  return out;
 }
 
 function optionalString(e: Record<string, unknown>, field: string, where: Where): void {

@@ -308,3 +308,24 @@ describe('convergence', () => {
     expect(none.note).toMatch(/no final reads/);
   });
 });
+
+describe('the shared append index', () => {
+  it("is the same whether or not it reads the builder's flat copy of the read lists", async () => {
+    const { buildAppendIndex } = await import('../../src/checkers/append/index.js');
+    const { historyFromEvents } = await import('../../src/history/builder.js');
+    const { appendModelEvents } = await import('../support/append-model.js');
+    for (let seed = 0; seed < 20; seed++) {
+      const events = appendModelEvents(seed, { ops: 200, failRate: 0.1, infoRate: 0.1 });
+      // A phantom element, a big one, and a non-integer one, so every lookup path runs.
+      const read = events.find((e) => e.type === 'ok' && e.f === 'read')!;
+      read.value = [...(read.value as unknown[]), 999_999, 2 ** 40, 'x'];
+      const h = historyFromEvents(events);
+      const built = buildAppendIndex(h);
+      const plain = buildAppendIndex({ ...h }); // a copy: the builder's side data is not found
+      expect(Array.from(built.readElems)).toEqual(Array.from(plain.readElems));
+      expect(Array.from(built.readStart)).toEqual(Array.from(plain.readStart));
+      expect(Array.from(built.elemAppend)).toEqual(Array.from(plain.elemAppend));
+      expect(built.elemValue).toEqual(plain.elemValue);
+    }
+  });
+});

@@ -2,6 +2,7 @@
 // users interned to small ints, ops grouped per key and per (session|user, key) by counting
 // sort, and every ok read's list turned into element ids. Built once per History (WeakMap cache).
 
+import { flatReads } from '../../history/builder.js';
 import type { History, Op } from '../../history/types.js';
 
 export const T_OK = 0;
@@ -148,6 +149,8 @@ export function buildAppendIndex(h: History): AppendIndex {
   const keyAppends: number[] = [];
   const keyNonInteger: number[] = [];
   const appendNum = new Float64Array(n).fill(NaN);
+  // Read lists the builder already copied flat (int32 elements), read from there when present.
+  const flat = flatReads(h);
   let totalReadLen = 0;
   // Per-session user owner, so sessions without a user are interned once.
   const sessionOwner: number[] = [];
@@ -208,7 +211,7 @@ export function buildAppendIndex(h: History): AppendIndex {
         if (v < keyMin[k]) keyMin[k] = v;
         if (v > keyMax[k]) keyMax[k] = v;
       } else keyNonInteger[k] = 1;
-    } else if (f === F_READ && type === T_OK) totalReadLen += (op.value as unknown[]).length;
+    } else if (f === F_READ && type === T_OK) totalReadLen += flat !== undefined && flat.start[i] >= 0 ? flat.len[i] : (op.value as unknown[]).length;
   }
   while (keyMin.length < keys.length) {
     keyMin.push(Infinity);
@@ -291,11 +294,31 @@ export function buildAppendIndex(h: History): AppendIndex {
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_READ || opType[i] !== T_OK) continue;
     const k = opKey[i];
+    const table = keyTables[k];
+    const fs = flat !== undefined ? flat.start[i] : -1;
+    if (fs >= 0) {
+      const len = flat!.len[i];
+      const elems = flat!.elems;
+      readStart[i] = pos;
+      readLen[i] = len;
+      const min = table !== undefined ? keyMin[k] : 0;
+      const size = table !== undefined ? table.length : 0;
+      const map = keyMaps[k];
+      for (let j = fs; j < fs + len; j++) {
+        const v = elems[j];
+        let e = -1;
+        if (table !== undefined) {
+          const slot = v - min;
+          if (slot >>> 0 === slot && slot < size) e = table[slot];
+        } else if (map !== undefined) e = map.get(v) ?? -1;
+        readElems[pos++] = e >= 0 ? e : phantom(k, v);
+      }
+      continue;
+    }
     const list = ops[i].value as unknown[];
     const len = list.length;
     readStart[i] = pos;
     readLen[i] = len;
-    const table = keyTables[k];
     if (table !== undefined) {
       const min = keyMin[k];
       const size = table.length;
