@@ -145,6 +145,10 @@ export class LeaderlessNode implements ReplicaNode {
   readLocal(key: string): unknown {
     return visible(this.store.get(key));
   }
+  holds(key: string): boolean {
+    for (let i = 0; i < this.nRep; i++) if (this.replicaOf(key, i) === this.env.id) return true;
+    return false;
+  }
   /** The raw version stored for key (tests). */
   version(key: string): Versioned | undefined {
     return this.store.get(key);

@@ -212,6 +212,8 @@ export interface ReplicaNode {
   onTimer(slot: number): void;
   /** The node's local value of key (final reads): a list copy (append) or a register value. */
   readLocal(key: string): unknown;
+  /** Whether this node stores key at all (false only for leaderless nodes outside its replicas). */
+  holds?(key: string): boolean;
   /** Whether this node currently believes it leads, and in which term (0 for leaderless). */
   isLeader(): boolean;
   term(): number;

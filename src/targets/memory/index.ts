@@ -209,6 +209,7 @@ class Cluster implements MemoryTarget {
       for (let i = 0; i < this.n; i++) {
         const node = this.nodes[i];
         if (!this.alive[i] || node === undefined) continue;
+        if (node.holds !== undefined && !node.holds(key)) continue; // leaderless: not one of key's replicas
         reads.push({ node: this.names[i], completion: { type: 'ok', value: this.visible(node.readLocal(key)), node: this.names[i] } });
       }
       done(reads);
