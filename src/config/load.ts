@@ -192,6 +192,14 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
     } catch (e) {
       throw new UserError(`the value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { field: label });
     }
+    const section = path[0] as Section;
+    if (path.length === 1 && typeof value === 'string' && (section === 'target' || section === 'workload' || section === 'nemesis')) {
+      // `--set nemesis=kill-leader`: a preset name or file, like the flag.
+      const r = loadSection(section, value, label);
+      raw[section] = r.raw;
+      origins.set(section, r.origin);
+      continue;
+    }
     if (path.length === 1) raw[path[0]] = value;
     else setIn(raw, path, value, label);
     overrides.push({ path, label });

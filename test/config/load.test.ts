@@ -134,6 +134,11 @@ describe('precedence: --config < --set < flags', () => {
     expect(load({ config: cfg, workload: 'append' }).workload.kind).toBe('append');
   });
 
+  it('--set SECTION=NAME loads a preset', () => {
+    expect(load({ set: ['nemesis=kill-leader'] }).nemesis.name).toBe('kill-leader');
+    expect(load({ set: ['target=memory-sync', 'target.nodes=5'] }).target).toMatchObject({ name: 'memory-sync', nodes: 5, replication: 'sync' });
+  });
+
   it('--time-limit alone lifts the op limit', () => {
     const c = load({ timeLimit: '10' });
     expect(c.workload).toMatchObject({ ops: 0, timeLimitMs: 10000 });

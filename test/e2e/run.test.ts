@@ -1,7 +1,7 @@
 // `replcheck run` through the real bin: the default run writes a complete run directory, its
 // config.yaml repeats it byte for byte, seeds matter, bad config exits 2, Ctrl-C keeps the history.
 
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,13 @@ describe('replcheck run', () => {
     const r = await replcheck(['run', '--set', 'target.replication=asink', '--out', join(dir, 'bad')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['replcheck: --set target.replication: expected one of sync, async, semi-sync, got "asink"']);
+    const bad = join(dir, 'diagonal.yaml');
+    writeFileSync(bad, 'name: x\ndescription: bad shape\nschedule:\n  - { every: 5s, fault: partition, shape: diagonal, duration: 2s }\n');
+    const f = await replcheck(['run', '--nemesis', bad]);
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr.trim().split('\n')).toEqual([
+      `replcheck: ${bad}:4: schedule[0].shape: expected one of isolate-leader, majority-minority, halves, bridge, random, got "diagonal"`,
+    ]);
     const n = await replcheck(['run', '--nemesis', 'nope']);
     expect(n.exitCode).toBe(2);
     expect(n.stderr).toMatch(/^replcheck: --nemesis: unknown nemesis "nope"/);
