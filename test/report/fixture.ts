@@ -168,7 +168,7 @@ export function largeHistory(n: number): History {
     const latencyNs = 100_000 + ((i * 7919) % 700_000) + (i % 100_000 < 3000 ? 150_000 : 0);
     const kind = i % 97 === 0 ? 'info' : i % 31 === 0 ? 'fail' : 'ok';
     const key = `k${(i * 13) % 200}`;
-    const isRead = i % 2 === 1;
+    const isRead = Math.floor(i / 3) % 2 === 1;
     ops[i] = {
       id: i,
       process: p,

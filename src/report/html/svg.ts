@@ -146,7 +146,7 @@ export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: M
     const k = stack.get(col) ?? 0;
     stack.set(col, k + 1);
     const y = top - 8 - Math.min(k, 2) * 9;
-    return `<a href="#${esc(m.id)}" class="amark" data-anomaly="${esc(m.id)}"><line x1="${x}" y1="${y + 4}" x2="${x}" y2="${top + h}" class="amark-line"/><path d="M${x - 5},${y - 4} L${x + 5},${y - 4} L${x},${y + 4} Z" class="amark-head"/><title>${esc(m.label)}</title></a>`;
+    return `<a href="#${esc(m.id)}" class="amark" data-anomaly="${esc(m.id)}"><rect class="amark-hit" x="${r1(x - 6)}" y="${y - 6}" width="12" height="${top + h - y + 6}" fill="#000" fill-opacity="0"/><line x1="${x}" y1="${y + 4}" x2="${x}" y2="${top + h}" class="amark-line"/><path d="M${x - 5},${y - 4} L${x + 5},${y - 4} L${x},${y + 4} Z" class="amark-head"/><title>${esc(m.label)}</title></a>`;
   });
   const faults = faultRows.map((k, i) => {
     const y = faultTop + i * (rowH + 4);

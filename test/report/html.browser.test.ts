@@ -1,0 +1,220 @@
+// The HTML report in a real headless chromium (playwright-core + Debian's chromium), opened from
+// file://: verdict, clickable anomalies, focused timelines, no network, no console errors; and
+// the report of a 1M-op history stays small and loads.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Anomaly } from '../../src/checkers/types.js';
+import { readJsonlHistory } from '../../src/history/jsonl.js';
+import { renderHtmlReport, writeHtmlReport } from '../../src/report/html/index.js';
+import { historyStats, type Results } from '../../src/report/results.js';
+import { launchBrowser, type OwnedBrowser } from '../support/browser.js';
+import { largeHistory, writePlantedRunDir } from './fixture.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const artifacts = join(root, 'test-artifacts');
+const tmp = mkdtempSync(join(tmpdir(), 'replcheck-report-browser-'));
+let browser: OwnedBrowser | undefined;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    await browser?.close();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}, 60_000);
+
+interface Opened {
+  page: Page;
+  requests: string[];
+  errors: string[];
+}
+
+/** Opens a report from file://, recording every request and every console/page error. */
+async function open(file: string): Promise<Opened> {
+  const page = await browser!.context.newPage();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${file}`, { waitUntil: 'load' });
+  return { page, requests, errors };
+}
+
+function onlyLocal(requests: string[], file: string): string[] {
+  return requests.filter((u) => u !== `file://${file}` && !u.startsWith('data:'));
+}
+
+describe('index.html of a run with a read-your-writes anomaly', () => {
+  const dir = join(tmp, 'planted');
+  const file = join(dir, 'index.html');
+  let ryw: Anomaly;
+  let opened: Opened;
+
+  beforeAll(async () => {
+    const { results } = writePlantedRunDir(dir);
+    ryw = results.checkers['read-your-writes'].anomalies[0];
+    writeHtmlReport(dir, results, readJsonlHistory(join(dir, 'history.jsonl')));
+    opened = await open(file);
+  });
+
+  afterAll(async () => {
+    await opened?.page.close();
+  });
+
+  it('shows the verdict, per checker, and the design from config.yaml', async () => {
+    const { page } = opened;
+    await expect(page.locator('#verdict').innerText()).resolves.toContain('INVALID');
+    const rows = page.locator('table.checkers tbody tr');
+    await expect(rows.count()).resolves.toBe(3);
+    await expect(page.locator('tr[data-checker="read-your-writes"]').innerText()).resolves.toContain('1 anomaly');
+    await expect(page.locator('tr[data-checker="monotonic-reads"]').innerText()).resolves.toContain('valid');
+    await expect(page.locator('tr[data-checker="lost-writes"]').innerText()).resolves.toContain('no final reads');
+    await expect(page.locator('#design').innerText()).resolves.toContain('single-leader');
+    await expect(page.locator('#reproduce').innerText()).resolves.toBe('replcheck run --config reports/planted/config.yaml');
+    // The explanation's markup characters are text, not HTML.
+    await expect(page.locator('details.anomaly .explanation').first().innerText()).resolves.toContain('<without it> & "quoted"');
+  });
+
+  it('opens an anomaly when its marker in the overview is clicked', async () => {
+    const { page } = opened;
+    const details = page.locator('details.anomaly').first();
+    await details.evaluate((d) => ((d as HTMLDetailsElement).open = false));
+    await expect(details.evaluate((d) => (d as HTMLDetailsElement).open)).resolves.toBe(false);
+    await page.locator('#overview-svg a.amark').first().click();
+    await page.waitForFunction(() => (document.querySelector('details.anomaly') as HTMLDetailsElement).open);
+    await expect(page.locator('details.anomaly svg.focus').first().isVisible()).resolves.toBe(true);
+  });
+
+  it('opens an anomaly from the list by clicking its summary', async () => {
+    const { page } = opened;
+    const details = page.locator('details.anomaly').first();
+    await details.evaluate((d) => ((d as HTMLDetailsElement).open = false));
+    await details.locator('summary').click();
+    await expect(details.evaluate((d) => (d as HTMLDetailsElement).open)).resolves.toBe(true);
+  });
+
+  it('draws the involved operations, their neighbours and the faults in the focused timeline', async () => {
+    const { page } = opened;
+    const svg = page.locator('details.anomaly svg.focus').first();
+    for (const i of ryw.ops) {
+      const bar = svg.locator(`g.opbar[data-index="${i}"]`);
+      await expect(bar.count()).resolves.toBe(1);
+      await expect(bar.getAttribute('data-involved')).resolves.toBe('true');
+    }
+    // Neighbours on k1 overlapping the window: the concurrent read, the failed and the indeterminate append.
+    await expect(svg.locator('g.opbar:not([data-involved])').count()).resolves.toBeGreaterThanOrEqual(3);
+    await expect(svg.locator('g.op-fail').count()).resolves.toBeGreaterThanOrEqual(1);
+    await expect(svg.locator('g.op-info').count()).resolves.toBeGreaterThanOrEqual(1);
+    // The partition (30–60 ms) overlaps the anomaly (40–53 ms).
+    await expect(svg.locator('g.focus-nem[data-fault="partition"]').count()).resolves.toBe(1);
+    // The read's bar says which node served it and what it returned.
+    await expect(svg.locator(`g.opbar[data-index="${ryw.ops[1]}"] text`).textContent()).resolves.toContain('@n2');
+  });
+
+  it('plots the overview, latency, throughput and lag with faults shaded', async () => {
+    const { page } = opened;
+    for (const id of ['#overview-svg', '#latency-svg', '#throughput-svg', '#lag-svg']) {
+      await expect(page.locator(id).isVisible()).resolves.toBe(true);
+    }
+    await expect(page.locator('#overview-svg rect.nem-partition').count()).resolves.toBe(1);
+    await expect(page.locator('#overview-svg rect.nem-kill').count()).resolves.toBe(1);
+    await expect(page.locator('#lag-svg polyline.line-lag').count()).resolves.toBe(2);
+  });
+
+  it('makes no network request and logs no error; keeps a screenshot', async () => {
+    const { page, requests, errors } = opened;
+    await page.screenshot({ path: join(artifacts, 'report-planted.png'), fullPage: true });
+    expect(onlyLocal(requests, file)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('index.html without config.yaml or metrics.json (as `replcheck check` writes it)', () => {
+  it('renders and omits the design and lag sections', async () => {
+    const dir = join(tmp, 'bare');
+    const { results } = writePlantedRunDir(dir, { config: false, metrics: false });
+    writeHtmlReport(dir, results, readJsonlHistory(join(dir, 'history.jsonl')));
+    const file = join(dir, 'index.html');
+    const { page, requests, errors } = await open(file);
+    try {
+      await expect(page.locator('#verdict').innerText()).resolves.toContain('INVALID');
+      await expect(page.locator('#design').count()).resolves.toBe(0);
+      await expect(page.locator('#lag-svg').count()).resolves.toBe(0);
+      expect(onlyLocal(requests, file)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('index.html of a 1M-op history', () => {
+  it('stays under 5 MB, loads, and draws a linearizability prefix', async () => {
+    const h = largeHistory(1_000_000);
+    const ryw: Anomaly[] = [];
+    for (let i = 0; i < 100; i++) {
+      const a = h.ops[1000 + i * 9000];
+      const b = h.ops.slice(1000 + i * 9000 + 1).find((o) => o.key === a.key && o.f === 'read')!;
+      ryw.push({ type: 'read-your-writes', ops: [a.completeIndex, b.completeIndex], key: a.key, explanation: `planted anomaly ${i}` });
+    }
+    const base = h.ops[500_000];
+    const sameKey = h.ops.slice(496_000, 500_000).filter((o) => o.key === base.key);
+    const lin: Anomaly = {
+      type: 'linearizable',
+      ops: [base.completeIndex],
+      key: base.key,
+      explanation: 'no order of the operations explains the read',
+      linearizedPrefix: sameKey.slice(0, -1).map((o) => o.completeIndex),
+      concurrent: [sameKey[sameKey.length - 1].completeIndex],
+    };
+    const results: Results = {
+      valid: false,
+      seed: 7,
+      target: 'memory',
+      workload: 'append',
+      stats: historyStats(h),
+      checkers: {
+        'read-your-writes': { valid: false, count: 4321, anomalies: ryw },
+        linearizable: { valid: false, count: 1, anomalies: [lin] },
+        'monotonic-reads': { valid: true, count: 0, anomalies: [] },
+      },
+    };
+    const html = renderHtmlReport(results, h);
+    const bytes = Buffer.byteLength(html);
+    const dir = join(tmp, 'large');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'index.html');
+    writeFileSync(file, html);
+    writeFileSync(join(artifacts, 'report-1M-size.txt'), `${bytes} bytes\n`);
+    expect(statSync(file).size).toBeLessThan(5 * 1024 * 1024);
+
+    const { page, requests, errors } = await open(file);
+    try {
+      await expect(page.locator('#verdict').innerText()).resolves.toContain('INVALID');
+      await expect(page.locator('#overview-svg a.amark').count()).resolves.toBe(21);
+      const linDetails = page.locator('details.anomaly[data-checker="linearizable"]');
+      await linDetails.locator('summary').click();
+      await expect(linDetails.locator('g.opbar[data-failing="true"]').getAttribute('data-index')).resolves.toBe(String(base.completeIndex));
+      await expect(linDetails.locator('g.prefix-rank').count()).resolves.toBeGreaterThan(0);
+      await page.screenshot({ path: join(artifacts, 'report-1M.png'), fullPage: false });
+      expect(onlyLocal(requests, file)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+    // The page embeds no raw history: far fewer bar groups than ops.
+    expect((readFileSync(file, 'utf8').match(/class="opbar/g) ?? []).length).toBeLessThan(5000);
+  }, 180_000);
+});
