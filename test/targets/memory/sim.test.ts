@@ -277,3 +277,20 @@ describe('property', () => {
     );
   }, 120_000);
 });
+
+describe('safe design', () => {
+  it('sync + leader reads + fencing + most-up-to-date: no lost writes, every read a prefix of the final list', async () => {
+    for (const seed of [11, 12, 13, 14]) {
+      const cfg = baseConfig({ replication: 'sync', readFrom: 'leader', failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing: true } });
+      const r = await drive(cfg, { seed, ops: 2000, keys: 3, faults: faultMix });
+      const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, JSON.stringify(reads[0].completion.value)]));
+      for (const reads of Object.values(r.finals)) expect(new Set(reads.map((x) => JSON.stringify(x.completion.value))).size).toBe(1);
+      for (const e of r.trace) {
+        if (e.type !== 'ok' || e.final) continue;
+        const fin = JSON.parse(finals.get(e.key!)!) as unknown[];
+        if (e.f === 'append') expect(fin).toContain(e.value);
+        if (e.f === 'read') expect(fin.slice(0, (e.value as unknown[]).length)).toEqual(e.value);
+      }
+    }
+  });
+});
