@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadRunConfig, type ConfigFlags } from '../config/load.js';
 import { listPresets, presetNames } from '../config/presets.js';
 import type { RunConfig } from '../config/types.js';
+import { createProgress } from '../report/progress.js';
 import { defaultRunDir } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
 import { progressTotal } from '../runner/execute.js';
@@ -19,27 +20,6 @@ export interface RunFlags extends ConfigFlags {
   quiet?: boolean;
   verbose?: boolean;
   html?: boolean;
-}
-
-interface Progress {
-  update(done: number): void;
-  stop(): void;
-}
-
-/**
- * PROGRESS CALL SITE: src/report/progress.ts (the report engineer's) exports
- * createProgress({ total, enabled }); loaded by a computed specifier so this file compiles and runs
- * before that module exists. Without it, no progress bar.
- */
-async function startProgress(total: number, enabled: boolean): Promise<Progress | undefined> {
-  if (!enabled || total <= 0) return undefined;
-  try {
-    const spec = '../report/progress.js';
-    const m = (await import(spec)) as { createProgress?: (o: { total: number; enabled: boolean }) => Progress };
-    return m.createProgress?.({ total, enabled });
-  } catch {
-    return undefined;
-  }
 }
 
 /** One line describing the replication design under test. */
@@ -74,13 +54,13 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const { total } = progressTotal(config);
-  const progress = await startProgress(total, Boolean(process.stdout.isTTY) && !quiet);
+  const { total, unit } = progressTotal(config);
+  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, label: unit === 'ops' ? 'ops' : 'ms' });
   let progressStopped = false;
   const stopProgress = (): void => {
     if (progressStopped) return;
     progressStopped = true;
-    progress?.stop();
+    progress.stop();
   };
   let outcome;
   try {
@@ -90,7 +70,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       junit: flags.junit,
       html: flags.html,
       signal: controller.signal,
-      onProgress: progress ? (n) => progress.update(n) : undefined,
+      onProgress: (n) => progress.update(n),
       onExecuted: () => {
         executed = true;
         stopProgress();
