@@ -69,8 +69,12 @@ const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 }
 const MSG_NAMES = ['?', 'req', 'resp', 'append', 'append-resp', 'vote', 'vote-resp', 'lww-put', 'lww-put-resp', 'lww-get', 'lww-get-resp', 'ml-ship', 'ml-ack'];
 const MAX_REDIRECTS = 3;
 
+/** A client op in flight; it is also the request message itself (one object per op). */
 interface PendingOp extends Route {
+  t: typeof M_REQ;
   id: number;
+  nd: number;
+  ctx: unknown;
   f: number;
   fName: string;
   key: string;
@@ -340,6 +344,9 @@ class Cluster implements MemoryTarget {
       return;
     }
     const p: PendingOp = {
+      t: M_REQ,
+      nd: f === 1 ? ndKind(op.value) : 0,
+      ctx: undefined,
       node: 0,
       route: 0,
       minIndex: 0,
@@ -356,6 +363,7 @@ class Cluster implements MemoryTarget {
       deadlineNs: this.sched.nowNs() + this.clientTimeoutNs,
       finished: false,
     };
+    p.ctx = p;
     this.router.route(f, session, user, p);
     this.deadlines.push(p);
     if (this.deadlineTimer === undefined) this.deadlineTimer = this.sched.scheduleAt(p.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
@@ -363,20 +371,8 @@ class Cluster implements MemoryTarget {
   }
 
   private sendReq(p: PendingOp): void {
-    const r = p;
-    const req: ClientReq = {
-      t: M_REQ,
-      id: p.id,
-      f: p.f,
-      key: p.key,
-      value: p.value,
-      nd: p.f === 1 ? ndKind(p.value) : 0,
-      route: r.route,
-      minIndex: r.minIndex,
-      maxLagMs: r.maxLagMs,
-      ctx: p,
-    };
-    this.send(this.n, r.node, req);
+    // The op object doubles as the request (nodes only read the ClientReq fields and never keep it).
+    this.send(this.n, p.node, p as unknown as ClientReq);
   }
 
   private finish(p: PendingOp, c: Completion): void {
