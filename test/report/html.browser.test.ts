@@ -209,6 +209,7 @@ describe('index.html of a 1M-op history', () => {
       await expect(linDetails.locator('g.opbar[data-failing="true"]').getAttribute('data-index')).resolves.toBe(String(base.completeIndex));
       await expect(linDetails.locator('g.prefix-rank').count()).resolves.toBeGreaterThan(0);
       await page.screenshot({ path: join(artifacts, 'report-1M.png'), fullPage: false });
+      await linDetails.screenshot({ path: join(artifacts, 'report-1M-linearizable.png') });
       expect(onlyLocal(requests, file)).toEqual([]);
       expect(errors).toEqual([]);
     } finally {

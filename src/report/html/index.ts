@@ -144,10 +144,10 @@ function opTable(v: AnomalyView): string {
     .map((f) => {
       const op = f.op;
       const role = f.failing ? 'cannot linearize' : f.involved ? 'named' : f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : f.concurrent ? 'concurrent' : '';
-      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}" title="${esc(opTitle(f))}"><td>${f.index}</td><td>${role ? `<span class="role">${role}</span>` : ''}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 90)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
+      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}" title="${esc(opTitle(f))}"><td>${f.index}</td><td>${role ? `<span class="role">${role}</span>` : ''}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
     })
     .join('');
-  return `<table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th><th>invoked</th><th>took</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th><th>invoked</th><th>took</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function anomalyDetail(v: AnomalyView, d: ReportData, open: boolean): string {

@@ -89,6 +89,7 @@ svg.focus{display:block}
 .prefix-rank circle{fill:#3b4a6b}.prefix-rank text{fill:#fff;font-size:9.5px;font-weight:700}
 .nem-label{font-size:10.5px;font-weight:600}.nem-label-in{fill:#fff}
 table.ops{font-size:12.5px}
+.ops-wrap{overflow-x:auto}
 table.ops td{padding:3px 8px;white-space:nowrap}
 table.ops tr.row-involved td{background:#fff6e8;font-weight:600}
 .role{font-size:11px;background:#eef1f6;border-radius:4px;padding:0 5px}

@@ -306,7 +306,7 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
   const lane = new Map(processes.map((p, i) => [p, i]));
   const times = ops.flatMap((f) => [f.op.invokeTime, f.op.completeTime]);
   const nTimes = new Set(times.filter(Number.isFinite)).size + (times.some((t) => t === Infinity) ? 1 : 0);
-  const slot = Math.max(16, Math.min(64, 960 / Math.max(1, nTimes)));
+  const slot = Math.max(34, Math.min(72, 1000 / Math.max(1, nTimes)));
   const x0 = LABEL_W + 8;
   const xOf = ordinalScale(times, slot, x0);
   const width = Math.ceil(x0 + (nTimes + 1) * slot + 12);
