@@ -670,7 +670,8 @@ class HttpCluster implements HttpTarget {
             return this.startNode(i, false);
           })
           .catch((e: Error) => {
-            if (nd.incarnation === inc) nd.alive = false;
+            if (nd.incarnation !== inc || this.closed) return; // killed again (or torn down) meanwhile
+            nd.alive = false;
             this.problem(`restart ${nd.name}: ${e.message}`);
           })
           .finally(release);
@@ -697,7 +698,8 @@ class HttpCluster implements HttpTarget {
       },
       pause: (id) => {
         const nd = this.nodes[this.index(id)];
-        if (!nd.alive || nd.paused) return;
+        // A node still restarting is not paused: a frozen start-up would only time out.
+        if (!nd.alive || !nd.ready || nd.paused) return;
         nd.paused = true;
         this.signal(nd, 'SIGSTOP');
       },
