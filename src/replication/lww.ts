@@ -235,7 +235,15 @@ export class LeaderlessNode implements ReplicaNode {
     }
     if (op.reading) {
       const m: LwwGet = { t: M_LWW_GET, op: op.id, key: op.key };
-      for (let i = 0; i < this.nRep; i++) this.env.send(this.replicaOf(op.key, i), m);
+      const me = this.env.id;
+      let local = false;
+      for (let i = 0; i < this.nRep; i++) {
+        const to = this.replicaOf(op.key, i);
+        if (to === me) local = true;
+        else this.env.send(to, m);
+      }
+      // Our own replica answers without a network round trip.
+      if (local) this.onGetResp(me, { t: M_LWW_GET_RESP, op: op.id, key: op.key, v: this.store.get(op.key) });
     } else {
       this.write(op, arg);
     }
@@ -246,7 +254,17 @@ export class LeaderlessNode implements ReplicaNode {
     op.count = 0;
     const v: Versioned = { value, tsNs: this.env.wallNs(), node: this.env.id, seq: ++this.seq };
     const m: LwwPut = { t: M_LWW_PUT, op: op.id, key: op.key, v };
-    for (let i = 0; i < this.nRep; i++) this.env.send(this.replicaOf(op.key, i), m);
+    const me = this.env.id;
+    let local = false;
+    for (let i = 0; i < this.nRep; i++) {
+      const to = this.replicaOf(op.key, i);
+      if (to === me) local = true;
+      else this.env.send(to, m);
+    }
+    if (local) {
+      this.putLocal(v, op.key);
+      this.onPutResp(op.id);
+    }
   }
 
   private onGetResp(from: number, msg: LwwGetResp): void {
