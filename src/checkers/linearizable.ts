@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { violationAnomaly } from './linear/explain.js';
-import { keyProblems, type KeyProblem } from './linear/model.js';
+import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch } from './linear/search.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
@@ -97,7 +97,7 @@ function assemble(
   h: History,
   jobs: Job[],
   violation: Job | undefined,
-  dropped: { fail: number; infoReads: number },
+  dropped: Dropped,
   elapsedMs: number,
   memoLimit: number,
 ): CheckResult {

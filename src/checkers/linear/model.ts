@@ -40,6 +40,8 @@ export interface KeyProblem {
 export interface Dropped {
   fail: number;
   infoReads: number;
+  /** Indeterminate writes and cas whose value no read or cas ever observes (see unobserved()). */
+  unobserved: number;
 }
 
 /** A value as a Map key: numbers, strings, booleans and null as themselves, the rest as JSON. */
@@ -78,7 +80,7 @@ function casPair(v: unknown): [unknown, unknown] {
 /** Groups the history's register ops by key and builds one problem per key, in first-seen order. */
 export function keyProblems(h: History): { problems: KeyProblem[]; dropped: Dropped } {
   const byKey = new Map<string, Op[]>();
-  const dropped: Dropped = { fail: 0, infoReads: 0 };
+  const dropped: Dropped = { fail: 0, infoReads: 0, unobserved: 0 };
   for (const op of h.ops) {
     if (!searched(op)) {
       if (op.type === 'fail') dropped.fail++;
@@ -90,8 +92,37 @@ export function keyProblems(h: History): { problems: KeyProblem[]; dropped: Drop
     list.push(op);
   }
   const problems: KeyProblem[] = [];
-  for (const [key, ops] of byKey) problems.push(keyProblem(key, ops));
+  for (const [key, ops] of byKey) {
+    const kept = withoutUnobserved(ops);
+    dropped.unobserved += ops.length - kept.length;
+    problems.push(keyProblem(key, kept));
+  }
   return { problems, dropped };
+}
+
+/**
+ * Drops indeterminate writes (and cas) whose value no ok read returns and no cas expects. Such an
+ * op, if linearized, sets a value that nothing after it can observe, so the next op placed after
+ * it can only be a write: the same order without it is just as valid. Skipping it is always
+ * allowed for an indeterminate op, so the verdict is unchanged and the search avoids trying every
+ * subset of timed-out writes. Repeats until nothing more goes (a dropped cas observes nothing).
+ */
+export function withoutUnobserved(ops: Op[]): Op[] {
+  let kept = ops;
+  for (;;) {
+    const observed = new Set<unknown>();
+    for (const o of kept) {
+      if (o.f === 'read') observed.add(valueKey(o.value));
+      else if (o.f === 'cas') observed.add(valueKey(casPair(o.invokeValue)[0]));
+    }
+    const next = kept.filter((o) => {
+      if (o.type === 'ok' || o.f === 'read') return true;
+      const v = o.f === 'write' ? o.invokeValue : casPair(o.invokeValue)[1];
+      return observed.has(valueKey(v));
+    });
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /** Builds one key's problem from its searched ops (in invoke order). */
