@@ -1,5 +1,8 @@
-// Terminal summary: one line per checker, a few example anomalies, where the run directory is.
+// Terminal summary: the run in one line, one line per checker with a few example anomalies, the
+// verdict, and where to look next (run directory, index.html, the command that reproduces it).
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Results } from './results.js';
 
@@ -9,6 +12,8 @@ export interface TerminalOptions {
   /** Colour on/off; default: on only for a TTY without NO_COLOR. */
   color?: boolean;
   examples?: number;
+  /** The HTML report's path; default: the run directory's index.html when it exists. */
+  htmlReport?: string;
 }
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -41,10 +46,14 @@ export function formatSummary(results: Results, runDir: string | undefined, opts
     results.seed !== undefined && `seed ${results.seed}`,
   ].filter(Boolean);
   if (head.length) out.push(c.bold(head.join('  ')));
-  out.push(`${s.ops} ops: ${s.ok} ok, ${s.fail} fail, ${s.info} info over ${(s.durationNs / 1e9).toFixed(3)} s`);
-  const width = Math.max(0, ...Object.keys(results.checkers).map((k) => k.length));
+  const pct = (n: number) => (s.ops > 0 && n > 0 ? c.dim(` (${((100 * n) / s.ops).toFixed(1)}%)`) : '');
+  out.push(
+    `${s.ops} ops: ${s.ok} ok, ${s.fail > 0 ? c.red(`${s.fail} fail`) : `${s.fail} fail`}${pct(s.fail)}, ${s.info > 0 ? c.yellow(`${s.info} info`) : `${s.info} info`}${pct(s.info)} over ${formatSeconds(s.durationNs)}`,
+  );
+  const entries = Object.entries(results.checkers);
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
   const examples = opts.verbose ? 20 : (opts.examples ?? 3);
-  for (const [name, r] of Object.entries(results.checkers)) {
+  for (const [name, r] of entries) {
     const mark = r.valid === true ? '✓' : r.valid === false ? '✗' : '?';
     const detail =
       r.valid === false
@@ -54,12 +63,29 @@ export function formatSummary(results: Results, runDir: string | undefined, opts
           : 'held';
     out.push(`  ${paint(r.valid, mark)} ${name.padEnd(width)}  ${paint(r.valid, detail)}`);
     if (r.valid === false) {
-      for (const a of r.anomalies.slice(0, examples)) out.push(c.dim(`      ops ${a.ops.join(', ')}: `) + a.explanation);
-      if (r.count > examples) out.push(c.dim(`      ... ${r.count - Math.min(examples, r.anomalies.length)} more`));
+      for (const a of r.anomalies.slice(0, examples)) {
+        const where = `${a.key !== undefined ? `${a.key} ` : ''}ops ${a.ops.join(', ')}`;
+        out.push(c.dim(`      ${where}: `) + a.explanation);
+      }
+      const shown = Math.min(examples, r.anomalies.length);
+      if (r.count > shown) out.push(c.dim(`      ... ${r.count - shown} more`));
     }
   }
-  out.push(`${c.bold('verdict:')} ${paint(results.valid, verdictWord(results.valid))}`);
+  const failed = entries.filter(([, r]) => r.valid === false).length;
+  const unknown = entries.filter(([, r]) => r.valid === 'unknown').length;
+  const tally = [
+    failed > 0 && `${failed} of ${entries.length} checker${entries.length === 1 ? '' : 's'} found anomalies`,
+    unknown > 0 && `${unknown} inconclusive`,
+    failed === 0 && unknown === 0 && entries.length > 0 && `all ${entries.length} guarantees held`,
+  ].filter(Boolean);
+  out.push(`${c.bold('verdict:')} ${c.bold(paint(results.valid, verdictWord(results.valid)))}${tally.length ? c.dim(` (${tally.join(', ')})`) : ''}`);
   if (runDir) out.push(`run directory: ${runDir}`);
+  const html = opts.htmlReport ?? (runDir && existsSync(join(runDir, 'index.html')) ? join(runDir, 'index.html') : undefined);
+  if (html) out.push(`report: ${c.underline(html)}`);
   if (results.command) out.push(`reproduce: ${results.command}`);
   return out.join('\n');
+}
+
+function formatSeconds(ns: number): string {
+  return ns < 1e9 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e9).toFixed(3)} s`;
 }
