@@ -242,14 +242,16 @@ function show(v: unknown): string {
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function issueMessage(issue: z.core.$ZodIssue, actual: unknown): string {
+function issueMessage(issue: z.core.$ZodIssue, actual: unknown, known: string[] = []): string {
   switch (issue.code) {
     case 'invalid_value':
       return `expected ${issue.values.length === 1 ? show(issue.values[0]) : `one of ${issue.values.map((v) => String(v)).join(', ')}`}, got ${show(actual)}`;
     case 'invalid_type':
       return actual === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(actual)}`;
-    case 'unrecognized_keys':
-      return `unknown knob ${show(issue.keys[0])}`;
+    case 'unrecognized_keys': {
+      const hint = didYouMean(String(issue.keys[0]), known);
+      return `unknown knob ${show(issue.keys[0])}${hint ? ` (did you mean ${hint}?)` : ''}`;
+    }
     case 'too_small':
       return `expected ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}, got ${show(actual)}`;
     case 'too_big':
@@ -273,7 +275,9 @@ function isPrefix(a: Path, b: Path): boolean {
 function issueToError(issue: z.core.$ZodIssue, raw: Raw, origins: Map<Section, Origin>, overrides: Override[]): UserError {
   const path: Path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]);
-  const message = issueMessage(issue, getIn(raw, path));
+  const parent = getIn(raw, path.slice(0, -1));
+  const known = path[0] === 'nemesis' && path[1] === 'schedule' ? FAULT_KEYS : isPlainObject(parent) ? Object.keys(parent) : [];
+  const message = issueMessage(issue, getIn(raw, path), known);
   for (let i = overrides.length - 1; i >= 0; i--) {
     const o = overrides[i];
     if (isPrefix(o.path, path) || isPrefix(path, o.path)) {
@@ -287,4 +291,31 @@ function issueToError(issue: z.core.$ZodIssue, raw: Raw, origins: Map<Section, O
     return new UserError(message, { file: origin.yaml.file, line: lineOf(origin.yaml, filePath), field: formatPath(filePath) });
   }
   return new UserError(message, { field: formatPath(path) });
+}
+
+const FAULT_KEYS = ['fault', 'every', 'at', 'duration', 'restartAfter', 'node', 'shape', 'offsetMs', 'strobe'];
+
+/** The closest known name within two edits, for "did you mean" hints. */
+export function didYouMean(word: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    if (k === word) continue;
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

@@ -174,7 +174,9 @@ describe('errors name the file, line and field', () => {
   it('an unknown knob in a --config file', () => {
     const p = file('knob.yaml', 'target:\n  nodes: 3\n  replicaton: async\n');
     const e = errorOf({ config: p });
-    expect(e.describe()).toBe(`${p}:3: target.replicaton: unknown knob "replicaton"`);
+    expect(e.describe()).toBe(`${p}:3: target.replicaton: unknown knob "replicaton" (did you mean replication?)`);
+    const q = file('knob2.yaml', 'schedule:\n  - { every: 1s, fault: kill, restart_after: 1s }\n');
+    expect(errorOf({ nemesis: q }).describe()).toBe(`${q}:2: schedule[0].restart_after: unknown knob "restart_after" (did you mean restartAfter?)`);
   });
 
   it('a bad duration', () => {
@@ -217,7 +219,8 @@ describe('errors name the file, line and field', () => {
 
   it('--set errors name the override', () => {
     expect(errorOf({ set: ['target.replication=asink'] }).describe()).toBe('--set target.replication: expected one of sync, async, semi-sync, got "asink"');
-    expect(errorOf({ set: ['target.nodez=3'] }).describe()).toBe('--set target.nodez: unknown knob "nodez"');
+    expect(errorOf({ set: ['target.nodez=3'] }).describe()).toBe('--set target.nodez: unknown knob "nodez" (did you mean nodes?)');
+    expect(errorOf({ set: ['target.zzzzzz=3'] }).describe()).toBe('--set target.zzzzzz: unknown knob "zzzzzz"');
     expect(errorOf({ set: ['replication'] }).describe()).toMatch(/^--set: expected PATH=VALUE/);
     expect(errorOf({ set: ['tarket.nodes=3'] }).describe()).toMatch(/^--set tarket.nodes: unknown section "tarket"/);
     expect(errorOf({ set: ['target.lagMs=[1, 2'] }).describe()).toMatch(/^--set target.lagMs: the value is not valid YAML/);
