@@ -111,9 +111,14 @@ export class Router {
     if (pos > cur) this.positions.set(k, pos);
   }
 
-  /** A node redirected us to `hint` (-1: it knows no leader). Returns the node to retry at. */
-  redirected(hint: number): number {
+  /**
+   * A node redirected us to `hint`; -1: it knows no leader (or is a fenced leader), so try the
+   * node after it (after the believed leader when `from` is not given). Returns where to retry.
+   */
+  redirected(hint: number, from?: number): number {
     if (hint >= 0) this.leaderHint = hint;
+    else if (from === undefined || from === this.leaderHint) this.leaderHint = (this.leaderHint + 1) % this.n;
+    else this.leaderHint = (from + 1) % this.n;
     return this.leaderHint;
   }
 

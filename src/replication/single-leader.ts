@@ -250,7 +250,7 @@ export class SingleLeaderNode implements ReplicaNode {
   private onClient(from: number, req: ClientReq): void {
     if (this.role === LEADER) {
       if (!this.leaseValid()) {
-        this.reply(from, req, C_FAIL, null, 0, -1, 'not leader: lease expired (fenced)');
+        this.reply(from, req, C_REDIRECT, null, 0, -1, 'not leader: lease expired (fenced)');
         return;
       }
       if (req.f === F_READ) {
@@ -269,7 +269,7 @@ export class SingleLeaderNode implements ReplicaNode {
       }
     }
     if (this.leaderId >= 0) this.reply(from, req, C_REDIRECT, null, 0, this.leaderId);
-    else this.reply(from, req, C_FAIL, null, 0, -1, 'no leader known');
+    else this.reply(from, req, C_REDIRECT, null, 0, -1, 'no leader known');
   }
 
   private leaderWrite(from: number, req: ClientReq): void {

@@ -93,8 +93,10 @@ describe('single-leader replication', () => {
     const late = h.request(0, F_APPEND, 'k', 2);
     const read = h.request(0, F_READ, 'k', null);
     h.run(1);
-    expect(h.response(late)?.c).toBe(C_FAIL);
-    expect(h.response(read)?.c).toBe(C_FAIL);
+    // refused, certainly not applied: the client tries another node
+    expect(h.response(late)).toMatchObject({ c: C_REDIRECT, redirect: -1 });
+    expect(h.response(read)).toMatchObject({ c: C_REDIRECT, redirect: -1 });
+    expect(h.nodes[0]!.readLocal('k')).toEqual([1]);
     const leaders = h.leaders();
     expect(leaders).toHaveLength(1);
     expect(leaders[0]).not.toBe(0);
@@ -187,5 +189,28 @@ describe('single-leader replication', () => {
     h.flush();
     expect(h.response(bl)?.c).toBe(C_REDIRECT);
     expect(h.nodes[1]!.lagMs()).toBeGreaterThan(100);
+  });
+});
+
+describe('router', () => {
+  it('follows redirects, rotates past nodes that know no leader, tracks read-your-writes positions', async () => {
+    const { Router } = await import('../../src/replication/index.js');
+    const { Rng } = await import('../../src/rng.js');
+    const r = new Router(baseConfig({ readFrom: 'read-your-writes', readYourWritesScope: 'user' }), 3, new Rng(1));
+    expect(r.redirected(2)).toBe(2);
+    expect(r.redirected(-1, 2)).toBe(0);
+    expect(r.redirected(-1, 1)).toBe(2);
+    r.timedOut(2);
+    expect(r.leaderHint).toBe(0);
+    r.wrote('s1', 'u1', 7);
+    const out = { node: 0, route: 0, minIndex: 0, maxLagMs: 0 };
+    r.route(F_READ, 's2', 'u1', out); // another device of the same user
+    expect(out).toMatchObject({ route: R_MIN_INDEX, minIndex: 7 });
+    const s = new Router(baseConfig({ readFrom: 'read-your-writes', readYourWritesScope: 'session' }), 3, new Rng(1));
+    s.wrote('s1', 'u1', 7);
+    s.route(F_READ, 's2', 'u1', out);
+    expect(out.minIndex).toBe(0);
+    s.route(F_WRITE, 's2', 'u1', out);
+    expect(out.node).toBe(s.leaderHint);
   });
 });

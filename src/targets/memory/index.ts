@@ -67,7 +67,6 @@ export interface MemoryTarget extends CbTarget {
 
 const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 };
 const MSG_NAMES = ['?', 'req', 'resp', 'append', 'append-resp', 'vote', 'vote-resp', 'lww-put', 'lww-put-resp', 'lww-get', 'lww-get-resp', 'ml-ship', 'ml-ack'];
-const MAX_REDIRECTS = 3;
 
 /** A client op in flight; it is also the request message itself (one object per op). */
 interface PendingOp extends Route {
@@ -134,6 +133,8 @@ class Cluster implements MemoryTarget {
   private readonly latLoNs: number;
   private readonly latHiNs: number;
   private readonly clientTimeoutNs: number;
+  /** Redirects an op follows before it fails (enough to walk once around the cluster). */
+  private readonly maxRedirects: number;
   private nextReq = 1;
   /** Pending ops in deadline order (the timeout is the same for all); one timer for the head. */
   private deadlines: PendingOp[] = [];
@@ -176,6 +177,7 @@ class Cluster implements MemoryTarget {
     this.latLoNs = Math.max(0, cfg.latencyMs[0]) * 1e6;
     this.latHiNs = Math.max(cfg.latencyMs[0], cfg.latencyMs[1]) * 1e6;
     this.clientTimeoutNs = cfg.clientTimeoutMs * 1e6;
+    this.maxRedirects = Math.max(3, n);
     const kind = opts.workload ?? (cfg.options?.workload === 'register' ? 'register' : 'append');
     this.emptyRead = kind === 'register' ? () => null : () => [];
     this.sampleEveryNs = (opts.sampleEveryMs ?? 100) * 1e6;
@@ -398,14 +400,14 @@ class Cluster implements MemoryTarget {
       return;
     }
     if (r.c === C_REDIRECT) {
-      if (p.hops >= MAX_REDIRECTS) {
-        this.finish(p, { type: 'fail', value: p.value, node, error: 'too many redirects' });
+      if (p.hops >= this.maxRedirects) {
+        this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'too many redirects' });
         return;
       }
       p.hops++;
       const cfgTopo = this.cfg.topology;
       if (cfgTopo === 'single-leader') {
-        p.node = this.router.redirected(r.redirect);
+        p.node = this.router.redirected(r.redirect, r.node);
         p.route = R_LEADER;
       } else {
         p.node = this.router.home(p.session, p.user);
