@@ -37,7 +37,9 @@ function end(op: Op): number {
 function concurrentWith(p: KeyProblem, x: Op): number[] {
   const xEnd = end(x);
   const found = p.ops.filter((o) => o !== x && o.invokeIndex < xEnd && x.invokeIndex < end(o));
-  found.sort((a, b) => Math.abs(a.invokeIndex - x.invokeIndex) - Math.abs(b.invokeIndex - x.invokeIndex));
+  // Completed ops first (indeterminate ones overlap everything after them), then the nearest.
+  const rank = (o: Op) => (o.type === 'ok' ? 0 : 1);
+  found.sort((a, b) => rank(a) - rank(b) || Math.abs(a.invokeIndex - x.invokeIndex) - Math.abs(b.invokeIndex - x.invokeIndex));
   return found.slice(0, MAX_CONCURRENT).map(opIndex);
 }
 
@@ -66,6 +68,35 @@ function lastWriteClause(h: History, p: KeyProblem, prefix: Op[]): string {
   return `no write can precede it, so ${p.key} was still absent (nil)`;
 }
 
+/** The value an op leaves in the register when it takes effect (write value, cas new value). */
+function writtenValue(o: Op): unknown {
+  return o.f === 'write' ? o.invokeValue : (o.invokeValue as unknown[])[1];
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * A proof that `x` cannot observe `v`: an ok write (or cas) of another value that comes, in real
+ * time, after every op that could have written `v` and before `x` began. Undefined if none.
+ */
+function staleProof(p: KeyProblem, x: Op, v: unknown): string | undefined {
+  const writers = p.ops.filter((o) => o !== x && o.f !== 'read' && same(writtenValue(o), v));
+  let best: Op | undefined;
+  for (const w of p.ops) {
+    if (w === x || w.f === 'read' || w.type !== 'ok' || same(writtenValue(w), v)) continue;
+    if (!(w.completeIndex < x.invokeIndex)) continue;
+    if (!writers.every((o) => o.type === 'ok' && o.completeIndex < w.invokeIndex)) continue;
+    if (!best || w.completeIndex > best.completeIndex) best = w;
+  }
+  if (!best) return undefined;
+  const what = best.f === 'write' ? `the write of ${showValue(writtenValue(best))}` : `the cas to ${showValue(writtenValue(best))}`;
+  const verb = x.f === 'read' ? 'the read' : 'the cas';
+  if (writers.length === 0) return `${what} (index ${opIndex(best)}) completed before ${verb} began, and nothing ever wrote ${showValue(v)} back`;
+  const ws = writers.slice(0, 3).map(opIndex).join(', ');
+  const of = writers.length === 1 ? `the write of ${showValue(v)} (index ${ws})` : `every write of ${showValue(v)} (indices ${ws}${writers.length > 3 ? ', ...' : ''})`;
+  return `${what} (index ${opIndex(best)}) came after ${of} and before ${verb} began`;
+}
+
 export function violationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomaly {
   const x = p.ops[f.blockedSlot];
   const prefix = f.prefixSlots.map((s) => p.ops[s]);
@@ -75,10 +106,12 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomal
   if (x.f === 'read') {
     const v = x.value;
     const head = `read of ${p.key} ${when(h, x, true)} returned ${showValue(v)}, ${because}`;
-    explanation = everWritten(p, v) ? `${head}: ${lastWriteClause(h, p, prefix)}` : `${head}: no operation ever wrote ${showValue(v)} to ${p.key}`;
+    const why = everWritten(p, v) ? (staleProof(p, x, v) ?? lastWriteClause(h, p, prefix)) : `no operation ever wrote ${showValue(v)} to ${p.key}`;
+    explanation = `${head}: ${why}`;
   } else if (x.f === 'cas') {
     const [from, to] = x.invokeValue as unknown[];
-    explanation = `cas of ${p.key} from ${showValue(from)} to ${showValue(to)} ${when(h, x, true)} succeeded, ${because}: ${lastWriteClause(h, p, prefix)}`;
+    const why = everWritten(p, from) ? (staleProof(p, x, from) ?? lastWriteClause(h, p, prefix)) : `no operation ever wrote ${showValue(from)} to ${p.key}`;
+    explanation = `cas of ${p.key} from ${showValue(from)} to ${showValue(to)} ${when(h, x, true)} succeeded, ${because}: ${why}`;
   } else {
     explanation =
       `write of ${showValue(x.invokeValue)} to ${p.key} ${when(h, x, true)} completed, ${because}: ` +
