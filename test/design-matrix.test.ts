@@ -56,6 +56,11 @@ const DESIGNS: Design[] = [
     expect: { 'lost-writes': false, 'consistent-prefix': false },
   },
   {
+    name: 'with fencing the same paused leader yields no anomaly',
+    flags: { nemesis: 'pause-leader', timeLimit: 20, set: ['target.failover.fencing=true', 'target.readFrom=leader'] },
+    expect: { 'read-your-writes': true, 'monotonic-reads': true, 'lost-writes': true, 'consistent-prefix': true, convergence: true },
+  },
+  {
     name: 'leaderless w=1 r=1 reads stale values',
     flags: { set: ['target.topology=leaderless', 'target.quorum={n: 3, w: 1, r: 1, readRepair: false}'] },
     expect: { 'read-your-writes': false },
