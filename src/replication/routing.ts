@@ -122,6 +122,11 @@ export class Router {
     return this.leaderHint;
   }
 
+  /** A leader health check (a proxy polling every node) found `node` claiming leadership. */
+  probed(node: number): void {
+    this.leaderHint = node;
+  }
+
   /** An attempt at `node` timed out: if it was our believed leader, try the next node next time. */
   timedOut(node: number): void {
     if (node === this.leaderHint) this.leaderHint = (node + 1) % this.n;

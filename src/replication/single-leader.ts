@@ -185,6 +185,10 @@ export class SingleLeaderNode implements ReplicaNode {
     return this.curTerm;
   }
 
+  acceptsWrites(): boolean {
+    return this.role === LEADER && this.leaseValid();
+  }
+
   lagMs(): number {
     if (this.role === LEADER) return 0;
     return Math.max(0, (this.env.wallNs() - this.freshWallNs) / 1e6);

@@ -216,6 +216,8 @@ export interface ReplicaNode {
   holds?(key: string): boolean;
   /** Whether this node currently believes it leads, and in which term (0 for leaderless). */
   isLeader(): boolean;
+  /** What a leader health check sees: it believes it leads and (with fencing) holds its lease. */
+  acceptsWrites?(): boolean;
   term(): number;
   /** This node's estimate of its replication lag, ms (0 for a leader). */
   lagMs(): number;

@@ -25,6 +25,7 @@ import {
   R_LEADER,
   TIMER_SLOTS,
   createNode,
+  heartbeatMs,
   ndKind,
   Router,
   SingleLeaderNode,
@@ -35,7 +36,7 @@ import {
   type ReplicaNode,
   type Route,
 } from '../../replication/index.js';
-import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
+import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_PROBE, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
 
 export { SimScheduler } from './scheduler.js';
 
@@ -135,6 +136,7 @@ class Cluster implements MemoryTarget {
   private readonly clientTimeoutNs: number;
   /** Redirects an op follows before it fails (enough to walk once around the cluster). */
   private readonly maxRedirects: number;
+  private readonly probeEveryNs: number;
   private nextReq = 1;
   /** Pending ops in deadline order (the timeout is the same for all); one timer for the head. */
   private deadlines: PendingOp[] = [];
@@ -178,6 +180,7 @@ class Cluster implements MemoryTarget {
     this.latHiNs = Math.max(cfg.latencyMs[0], cfg.latencyMs[1]) * 1e6;
     this.clientTimeoutNs = cfg.clientTimeoutMs * 1e6;
     this.maxRedirects = Math.max(3, n);
+    this.probeEveryNs = heartbeatMs(cfg) * 1e6;
     const kind = opts.workload ?? (cfg.options?.workload === 'register' ? 'register' : 'append');
     this.emptyRead = kind === 'register' ? () => null : () => [];
     this.sampleEveryNs = (opts.sampleEveryMs ?? 100) * 1e6;
@@ -194,6 +197,7 @@ class Cluster implements MemoryTarget {
     const first = this.nodes[0];
     if (first instanceof SingleLeaderNode) first.initialLeader();
     this.sched.schedule(this.sampleEveryNs, K_SAMPLE, 0, 0, 0, undefined);
+    if (this.cfg.topology === 'single-leader') this.sched.schedule(this.probeEveryNs, K_PROBE, 0, 0, 0, undefined);
     this.sched.after(0, done);
   }
 
@@ -282,6 +286,9 @@ class Cluster implements MemoryTarget {
         break;
       case K_SAMPLE:
         this.sample();
+        break;
+      case K_PROBE:
+        this.probe();
         break;
     }
   }
@@ -443,6 +450,26 @@ class Cluster implements MemoryTarget {
       this.deadlineHead = 0;
     }
     this.deadlineTimer = this.sched.scheduleAt(this.deadlines[this.deadlineHead].deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
+  }
+
+  // ---- the proxy's leader health check ----
+
+  /**
+   * Like HAProxy in front of Patroni: every probe period, route writes to the first node (by id)
+   * that answers "I lead" (a fenced leader without its lease says no). Paused and dead nodes do
+   * not answer. Without fencing, a deposed leader that still believes it leads attracts writes.
+   */
+  private probe(): void {
+    if (this.closed) return;
+    for (let i = 0; i < this.n; i++) {
+      const node = this.nodes[i];
+      if (!this.alive[i] || this.paused[i] || node === undefined) continue;
+      if (node.acceptsWrites !== undefined ? node.acceptsWrites() : node.isLeader()) {
+        this.router.probed(i);
+        break;
+      }
+    }
+    this.sched.schedule(this.probeEveryNs, K_PROBE, 0, 0, 0, undefined);
   }
 
   // ---- lag sampling ----

@@ -10,7 +10,8 @@ export const K_MSG = 2;
 export const K_TIMER = 3;
 export const K_CLIENT_TIMEOUT = 4;
 export const K_SAMPLE = 5;
-export const KIND_NAMES = ['cancelled', 'callback', 'message', 'node-timer', 'client-timeout', 'lag-sample'];
+export const K_PROBE = 6;
+export const KIND_NAMES = ['cancelled', 'callback', 'message', 'node-timer', 'client-timeout', 'lag-sample', 'leader-probe'];
 
 export class Ev implements Timer {
   constructor(
@@ -38,7 +39,7 @@ export class SimScheduler implements Scheduler {
   private stopped = false;
   private running = false;
   /** Events executed, by kind (for the benchmark's breakdown). */
-  readonly counts = [0, 0, 0, 0, 0, 0];
+  readonly counts = [0, 0, 0, 0, 0, 0, 0];
   dispatch: Dispatch = () => {};
 
   nowNs(): number {

@@ -294,3 +294,32 @@ describe('safe design', () => {
     }
   });
 });
+
+describe('pause of the leader', () => {
+  const lostAppends = async (fencing: boolean, seed: number) => {
+    const cfg = baseConfig({ failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing } });
+    const r = await drive(cfg, {
+      seed,
+      ops: 3000,
+      keys: 2,
+      readShare: 0.2,
+      faults: [
+        { atMs: 300, apply: (t) => t.faults.pause(t.faults.leader()!) },
+        { atMs: 1300, apply: (t) => { for (const n of t.faults.nodes()) t.faults.resume(n); } },
+      ],
+    });
+    const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
+    let lost = 0;
+    for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
+    return lost;
+  };
+
+  it('without fencing the resumed old leader acknowledges writes that are then lost; with fencing none are', async () => {
+    let unfenced = 0;
+    for (const seed of [1, 2, 3]) {
+      unfenced += await lostAppends(false, seed);
+      expect(await lostAppends(true, seed)).toBe(0);
+    }
+    expect(unfenced).toBeGreaterThan(0);
+  });
+});
