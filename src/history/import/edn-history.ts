@@ -73,7 +73,7 @@ function readElementOrForm(reader: EdnReader, events: JepsenEvent[], path: strin
   const openLine = reader.line;
   reader.pos++;
   for (;;) {
-    if (reader.atEnd()) throw new UserError(`unclosed ${c} (opened on line ${openLine})`, { file: path, line: reader.line });
+    if (reader.atEnd()) throw new UserError(`EDN: unclosed ${c} (opened here, never closed)`, { file: path, line: openLine });
     if (text[reader.pos] === close) {
       reader.pos++;
       return { value: [], line: openLine };

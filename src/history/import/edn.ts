@@ -127,7 +127,7 @@ export class EdnReader {
     const out: EdnValue[] = [];
     const start = this.line;
     for (;;) {
-      if (!this.skip()) this.fail(`unclosed ${close === ']' ? '[' : '('} (opened on line ${start})`);
+      if (!this.skip()) this.fail(`unclosed ${close === ']' ? '[' : close === ')' ? '(' : '#{'} (opened here, never closed)`, start);
       if (this.text[this.pos] === close) {
         this.pos++;
         return out;
@@ -140,13 +140,14 @@ export class EdnReader {
     const out: EdnMap = new Map();
     const start = this.line;
     for (;;) {
-      if (!this.skip()) this.fail(`unclosed { (opened on line ${start})`);
+      if (!this.skip()) this.fail('unclosed { (opened here, never closed)', start);
       if (this.text[this.pos] === '}') {
         this.pos++;
         return out;
       }
       const k = this.read();
-      if (!this.skip() || this.text[this.pos] === '}') this.fail(`a map needs a value for the key ${String(k)}`);
+      if (!this.skip()) this.fail('unclosed { (opened here, never closed)', start);
+      if (this.text[this.pos] === '}') this.fail(`a map needs a value for the key ${String(k)}`);
       out.set(k, this.read());
     }
   }
@@ -158,7 +159,7 @@ export class EdnReader {
     let out = '';
     let from = i;
     for (;;) {
-      if (i >= t.length) this.fail(`unterminated string (opened on line ${start})`);
+      if (i >= t.length) this.fail('unterminated string (opened here, never closed)', start);
       const c = t.charCodeAt(i);
       if (c === 34) break;
       if (c === 10) this.line++;

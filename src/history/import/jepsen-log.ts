@@ -15,6 +15,8 @@ const EVENT = /jepsen\.util\s*[-:]?\s+(\d+|:nemesis)\s+:(\S+)\s+:(\S+)(?:\s+(.*?
 /** A leading timestamp (`2017-03-21 14:05:40,120`), used as the event's time when present. */
 const STAMP = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)[,.](\d{1,3})/;
 
+/** Wall-clock stamps (ms since the epoch) of parsed lines; made relative once the file is read. */
+const stampMs = new WeakMap<JepsenEvent, number>();
 const SMALL_FILE_BYTES = 4 * 1024 * 1024;
 const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 
@@ -38,7 +40,7 @@ export function parseLogLine(text: string, file: string, line: number): JepsenEv
   const s = STAMP.exec(text);
   if (s) {
     const ms = Date.UTC(+s[1], +s[2] - 1, +s[3], +s[4], +s[5], +s[6], +s[7].padEnd(3, '0'));
-    ev.timeNs = ms * 1e6;
+    stampMs.set(ev, ms);
   }
   return ev;
 }
@@ -63,8 +65,8 @@ export function readJepsenLog(path: string): History {
     for (let i = 0; i < lines.length; i++) onLine(lines[i], i + 1);
   } else forEachLine(path, onLine);
   if (events.length === 0) throw new UserError('no Jepsen events found (lines like "INFO  jepsen.util - 3 :invoke :read nil")', { file: path });
-  const t0 = events[0].timeNs;
-  const allStamped = t0 !== undefined && events.every((e) => e.timeNs !== undefined);
-  for (const e of events) e.timeNs = allStamped ? e.timeNs! - t0! : undefined;
+  const t0 = stampMs.get(events[0]);
+  const allStamped = t0 !== undefined && events.every((e) => stampMs.has(e));
+  if (allStamped) for (const e of events) e.timeNs = (stampMs.get(e)! - t0) * 1e6;
   return historyFromJepsen(path, events);
 }
