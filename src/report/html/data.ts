@@ -1,33 +1,46 @@
 // The report's data, computed once from a History: the operations around each anomaly, nemesis
 // intervals, and a binned overview (counts, latency, throughput, lag) whose size does not grow
-// with the history. Everything here is plain data; render.ts turns it into HTML and SVG.
+// with the history. Everything here is plain data; svg.ts and index.ts turn it into HTML.
 
 import type { Anomaly } from '../../checkers/types.js';
-import type { History, NemesisEvent, Op } from '../../history/types.js';
+import type { History, Op } from '../../history/types.js';
 import type { Results } from '../results.js';
+import { nemesisIntervals, type NemesisInterval } from './nemesis.js';
+
+export type { NemesisInterval } from './nemesis.js';
 
 export const OVERVIEW_BINS = 400;
-/** Anomalies per checker drawn with a timeline (the rest are listed as text). */
+/** Anomalies per checker drawn with a timeline (the rest are listed as text)... */
 export const MAX_DETAILED_PER_CHECKER = 20;
+/** ...and in the whole report, shared between the checkers that found anomalies. */
+export const MAX_DETAILED_TOTAL = 50;
+/** Anomalies listed as text per checker beyond the detailed ones. */
+export const MAX_LISTED_PER_CHECKER = 200;
+
+/** How many anomalies of each checker get a timeline, within the report-wide budget. */
+export function detailBudget(anomalyCounts: number[]): number[] {
+  const budget = anomalyCounts.map(() => 0);
+  let left = MAX_DETAILED_TOTAL;
+  // Round-robin so every checker with anomalies gets some before any gets many.
+  for (let progress = true; left > 0 && progress; ) {
+    progress = false;
+    for (let i = 0; i < budget.length && left > 0; i++) {
+      if (budget[i] < Math.min(anomalyCounts[i], MAX_DETAILED_PER_CHECKER)) {
+        budget[i]++;
+        left--;
+        progress = true;
+      }
+    }
+  }
+  return budget;
+}
 /** Operations drawn in one focused timeline (involved ops first, then neighbours). */
-export const MAX_FOCUS_OPS = 40;
+export const MAX_FOCUS_OPS = 32;
 /** How many ops before the window's end we scan for overlapping neighbours on a key. */
 const NEIGHBOUR_SCAN_LIMIT = 4000;
 /** Linearized-prefix and concurrent ops drawn per anomaly. */
 const MAX_PREFIX_OPS = 16;
 const MAX_CONCURRENT_OPS = 12;
-
-export interface NemesisInterval {
-  /** The fault's f (kill, pause, partition, clock-skew, ...). */
-  f: string;
-  kind: 'kill' | 'pause' | 'partition' | 'skew' | 'other';
-  startNs: number;
-  /** +Infinity never happens: an unhealed fault ends at the history's end. */
-  endNs: number;
-  /** A point event (an unknown f, or a fault that was skipped). */
-  point: boolean;
-  label: string;
-}
 
 export interface FocusOp {
   op: Op;
@@ -63,7 +76,7 @@ export interface CheckerView {
   count: number;
   reason?: string;
   detailed: AnomalyView[];
-  /** Anomalies listed as text only (beyond MAX_DETAILED_PER_CHECKER). */
+  /** Anomalies listed as text only (beyond the detailed ones, at most MAX_LISTED_PER_CHECKER). */
   listedOnly: Anomaly[];
 }
 
@@ -110,96 +123,6 @@ function nameIndex(op: Op): number {
 
 function numbers(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isInteger(x)) : [];
-}
-
-// ---- nemesis -------------------------------------------------------------------------------
-
-const KIND_OF: Record<string, NemesisInterval['kind']> = {
-  kill: 'kill',
-  'kill-leader': 'kill',
-  crash: 'kill',
-  pause: 'pause',
-  'pause-leader': 'pause',
-  partition: 'partition',
-  'start-partition': 'partition',
-  start: 'partition',
-  'clock-skew': 'skew',
-  'skew-clock': 'skew',
-  'bump-clock': 'skew',
-  'strobe-clock': 'skew',
-};
-
-/** For each closing f, the start fs it closes. */
-const CLOSES: Record<string, string[]> = {
-  restart: ['kill', 'kill-leader', 'crash'],
-  resume: ['pause', 'pause-leader'],
-  heal: ['partition', 'start-partition', 'start'],
-  stop: ['start', 'partition'],
-  'stop-partition': ['start-partition', 'partition'],
-  'reset-clock': ['clock-skew', 'skew-clock', 'bump-clock', 'strobe-clock'],
-  'clock-skew-end': ['clock-skew'],
-  'end-clock-skew': ['clock-skew'],
-};
-
-function nodeOf(value: unknown): string | null | undefined {
-  if (value && typeof value === 'object' && 'node' in value) {
-    const n = (value as { node: unknown }).node;
-    return n === null ? null : typeof n === 'string' ? n : n === undefined ? undefined : String(n);
-  }
-  return undefined;
-}
-
-function isSkipped(value: unknown): boolean {
-  return Boolean(value && typeof value === 'object' && ('skipped' in value || (value as { node?: unknown }).node === null));
-}
-
-function describeFault(f: string, value: unknown): string {
-  const node = nodeOf(value);
-  const v = value as Record<string, unknown> | null;
-  if (f === 'partition' && v && Array.isArray(v.groups)) {
-    const groups = (v.groups as unknown[]).map((g) => (Array.isArray(g) ? g.join(',') : String(g))).join(' | ');
-    return `partition${typeof v.shape === 'string' ? ` (${v.shape})` : ''}: ${groups}`;
-  }
-  if (KIND_OF[f] === 'skew' && v && typeof v.offsetMs === 'number') return `${f} ${node ?? ''} ${v.offsetMs >= 0 ? '+' : ''}${v.offsetMs} ms`.replace(/\s+/g, ' ');
-  if (isSkipped(value)) return `${f} (skipped${v && typeof v.skipped === 'string' ? `: ${v.skipped}` : ''})`;
-  return node ? `${f} ${node}` : f;
-}
-
-/** Pairs each fault's start with its end (kill→restart, pause→resume, partition→heal, skew→reset). */
-export function nemesisIntervals(events: NemesisEvent[], endNs: number): NemesisInterval[] {
-  const out: NemesisInterval[] = [];
-  const open: { iv: NemesisInterval; node?: string | null }[] = [];
-  for (const e of events) {
-    // Jepsen records invoke+completion pairs for the same action: the invoke alone is enough.
-    const kind = KIND_OF[e.f];
-    const node = nodeOf(e.value);
-    if (kind && !isSkipped(e.value)) {
-      const dup = open.find((o) => o.iv.f === e.f && o.node === node);
-      if (dup) continue;
-      const iv: NemesisInterval = { f: e.f, kind, startNs: e.time, endNs, point: false, label: describeFault(e.f, e.value) };
-      out.push(iv);
-      open.push({ iv, node });
-      continue;
-    }
-    const closes = CLOSES[e.f];
-    if (closes) {
-      let closed = false;
-      for (let i = 0; i < open.length; i++) {
-        const o = open[i];
-        if (!closes.includes(o.iv.f)) continue;
-        // heal closes every partition; node-scoped ends close the same node's fault.
-        if (e.f !== 'heal' && node !== undefined && o.node !== undefined && o.node !== node) continue;
-        o.iv.endNs = Math.max(o.iv.startNs, e.time);
-        open.splice(i, 1);
-        i--;
-        closed = true;
-        if (e.f !== 'heal') break;
-      }
-      if (closed || e.f === 'heal') continue;
-    }
-    out.push({ f: e.f, kind: kind ?? 'other', startNs: e.time, endNs: e.time, point: true, label: describeFault(e.f, e.value) });
-  }
-  return out;
 }
 
 // ---- overview ------------------------------------------------------------------------------
@@ -427,8 +350,10 @@ export function reportData(results: Results, h: History, inputs: ReportInputs = 
   // Index only the ops the anomalies name, in one pass over the history.
   const wanted = new Set<number>();
   const checkerEntries = Object.entries(results.checkers ?? {});
-  for (const [, r] of checkerEntries) {
-    for (const a of (r.anomalies ?? []).slice(0, MAX_DETAILED_PER_CHECKER)) {
+  const anomalyLists = checkerEntries.map(([, r]) => (Array.isArray(r.anomalies) ? r.anomalies : []));
+  const budget = detailBudget(anomalyLists.map((l) => l.length));
+  for (const [k, list] of anomalyLists.entries()) {
+    for (const a of list.slice(0, budget[k])) {
       for (const i of numbers(a.ops)) wanted.add(i);
       for (const i of numbers(a.linearizedPrefix).slice(-MAX_PREFIX_OPS)) wanted.add(i);
       for (const i of numbers(a.concurrent).slice(0, MAX_CONCURRENT_OPS)) wanted.add(i);
@@ -443,15 +368,15 @@ export function reportData(results: Results, h: History, inputs: ReportInputs = 
   }
   let keyIndex: Map<string, Op[]> | undefined;
   const byKey = () => (keyIndex ??= opsByKey(h));
-  const checkers: CheckerView[] = checkerEntries.map(([name, r]) => {
-    const anomalies = Array.isArray(r.anomalies) ? r.anomalies : [];
+  const checkers: CheckerView[] = checkerEntries.map(([name, r], k) => {
+    const anomalies = anomalyLists[k];
     return {
       name,
       valid: r.valid,
       count: typeof r.count === 'number' ? r.count : anomalies.length,
       reason: typeof r.reason === 'string' ? r.reason : undefined,
-      detailed: anomalies.slice(0, MAX_DETAILED_PER_CHECKER).map((a, i) => anomalyView(anchorId(name, i), name, a, byIndex, byKey)),
-      listedOnly: anomalies.slice(MAX_DETAILED_PER_CHECKER),
+      detailed: anomalies.slice(0, budget[k]).map((a, i) => anomalyView(anchorId(name, i), name, a, byIndex, byKey)),
+      listedOnly: anomalies.slice(budget[k], budget[k] + MAX_LISTED_PER_CHECKER),
     };
   });
   const overview = overviewBins(h);

@@ -10,7 +10,7 @@ import type { History } from '../../history/types.js';
 import type { Results } from '../results.js';
 import { reportData, type AnomalyView, type CheckerView, type ReportData, type ReportInputs } from './data.js';
 import { PAGE_CSS, PAGE_JS } from './style.js';
-import { esc, fmtAt, fmtDuration, fmtValue, focusSvg, lagSvg, latencySvg, NEMESIS_COLOR, opTitle, overviewSvg, throughputSvg, type Marker } from './svg.js';
+import { esc, fmtAt, fmtDuration, fmtValue, focusSvg, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
 
 function verdictClass(v: boolean | 'unknown'): string {
   return v === true ? 'v-ok' : v === false ? 'v-bad' : 'v-unknown';
@@ -144,7 +144,7 @@ function opTable(v: AnomalyView): string {
     .map((f) => {
       const op = f.op;
       const role = f.failing ? 'cannot linearize' : f.involved ? 'named' : f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : f.concurrent ? 'concurrent' : '';
-      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}" title="${esc(opTitle(f))}"><td>${f.index}</td><td>${role ? `<span class="role">${role}</span>` : ''}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
+      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${role ? `<span class="role">${role}</span>` : ''}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
     })
     .join('');
   return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th><th>invoked</th><th>took</th></tr></thead><tbody>${rows}</tbody></table></div>`;
@@ -183,9 +183,9 @@ function anomalies(d: ReportData): string {
       return html;
     });
     const listed = c.listedOnly.length
-      ? `<details class="more"><summary>${c.listedOnly.length} more listed without timeline</summary><ul>${c.listedOnly.map((a) => `<li><code>ops ${esc((a.ops ?? []).join(', '))}</code> ${esc(a.explanation ?? '')}</li>`).join('')}</ul></details>`
+      ? `<details class="more"><summary>${c.listedOnly.length} more listed without timeline</summary><ul>${c.listedOnly.map((a) => `<li><code>ops ${esc((a.ops ?? []).join(', '))}</code> ${esc(truncate(String(a.explanation ?? ''), 300))}</li>`).join('')}</ul></details>`
       : '';
-    const capped = c.count > c.detailed.length + c.listedOnly.length ? `<p class="muted">${(c.count - c.detailed.length - c.listedOnly.length).toLocaleString('en-US')} more not listed by the checker (count is the true total).</p>` : '';
+    const capped = c.count > c.detailed.length + c.listedOnly.length ? `<p class="muted">${(c.count - c.detailed.length - c.listedOnly.length).toLocaleString('en-US')} more not shown here (the count is the true total; results.json has every anomaly the checker kept).</p>` : '';
     const why = c.valid === 'unknown' ? `<p class="note">Inconclusive${c.reason ? `: ${esc(c.reason)}` : ''}.</p>` : '';
     return `<div class="checker-block" id="checker-${esc(slug(c.name))}"><h3>${esc(c.name)} ${badge(c.valid)} <span class="muted">${c.count.toLocaleString('en-US')} anomal${c.count === 1 ? 'y' : 'ies'}</span></h3>${why}${items.join('\n')}${listed}${capped}</div>`;
   });

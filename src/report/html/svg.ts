@@ -291,7 +291,7 @@ export function opTitle(f: FocusOp): string {
     `#${f.index} ${op.f} ${op.key}  [${op.type}]${f.failing ? '  — cannot be linearized' : f.involved ? '  — named by the anomaly' : ''}`,
     `process ${op.process}, session ${op.session}${op.user ? `, user ${op.user}` : ''}${op.node ? `, node ${op.node}` : ''}`,
     `invoke #${op.invokeIndex} at ${fmtAt(op.invokeTime)}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex} at ${fmtAt(op.completeTime)} (${fmtDuration(op.completeTime - op.invokeTime)})` : 'none'}`,
-    `value ${fmtValue(op.invokeValue, 200)}${op.type === 'ok' && op.f === 'read' ? ` → ${fmtValue(op.value, 400)}` : ''}`,
+    `value ${fmtValue(op.invokeValue, 120)}${op.type === 'ok' && op.f === 'read' ? ` → ${fmtValue(op.value, 160)}` : ''}`,
   ];
   if (op.error) lines.push(`error: ${op.error}`);
   if (f.prefixRank !== undefined) lines.push(`linearized at position ${f.prefixRank} of the drawn prefix`);
@@ -354,7 +354,7 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
     const cls = [`opbar`, `op-${op.type}`, f.involved ? 'op-involved' : '', f.failing ? 'op-failing' : '', f.concurrent ? 'op-concurrent' : '', Number.isFinite(op.completeTime) ? '' : 'op-open']
       .filter(Boolean)
       .join(' ');
-    const label = `${opLabel(op)}${op.node ? `  @${op.node}` : ''}`;
+    const label = `${op.node ? `${op.node} · ` : ''}${opLabel(op)}`;
     parts.push(
       `<g class="${cls}" data-index="${f.index}" data-invoke-index="${op.invokeIndex}" data-complete-index="${op.completeIndex}" data-type="${op.type}"${f.involved ? ' data-involved="true"' : ''}${f.failing ? ' data-failing="true"' : ''}${f.prefixRank !== undefined ? ` data-prefix-rank="${f.prefixRank}"` : ''}>` +
         `<title>${esc(opTitle(f))}</title>` +
