@@ -6,6 +6,7 @@ import { createMemoryTarget } from '../dist/targets/memory/index.js';
 
 const OPS = Number(process.env.SIM_OPS ?? 100_000);
 const CLIENTS = 20;
+const KEYS = 1000; // list-append workloads bound the appends per key (Jepsen rotates keys)
 
 function config(over) {
   return {
@@ -23,7 +24,7 @@ function run(cfg, seed) {
   const target = createMemoryTarget(cfg, rng.fork(), { workload: 'append' });
   const w = rng.fork();
   const sched = target.scheduler;
-  const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+  const keys = Array.from({ length: KEYS }, (_, i) => `k${i}`);
   const counters = new Array(keys.length).fill(0);
   let issued = 0, live = CLIENTS, ok = 0, fail = 0, info = 0;
   const f = target.faults;
@@ -57,10 +58,12 @@ function run(cfg, seed) {
     for (let i = 0; i < CLIENTS; i++) start(i, i);
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   sched.run(); // synchronous: the returned promise is already settled
   const wallMs = performance.now() - t0;
+  const cpuMs = process.cpuUsage(c0).user / 1000;
   if (sched.size() !== 0) throw new Error('run did not drain the event queue');
-  return { wallMs, stats: target.stats(), ok, fail, info };
+  return { wallMs, cpuMs, stats: target.stats(), ok, fail, info };
 }
 
 const designs = [
@@ -71,10 +74,21 @@ const designs = [
   ['multi-leader', config({ topology: 'multi-leader', readFrom: 'any' })],
 ];
 
+/** A fixed CPU yardstick (ms for 1e8 trivial loop iterations), to read the figures on a busy machine. */
+function calibrate() {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < 1e8; i++) x += i & 7;
+  if (x < 0) console.log(x);
+  return performance.now() - t0;
+}
+
 run(config({}), 1); // warm-up
-console.log(`${OPS} client ops, ${CLIENTS} clients, kill/restart, partition, pause, clock skew\n`);
-console.log('| design | wall ms | ops/s | ok / fail / info | events/op | virtual s | events by kind | messages by type |');
-console.log('| --- | ---: | ---: | --- | ---: | ---: | --- | --- |');
+const yardstickMs = calibrate();
+console.log(`${OPS} client ops (half appends, half reads, ${KEYS} keys), ${CLIENTS} clients, faults: kill/restart, partition, pause, clock skew`);
+console.log(`CPU yardstick: ${yardstickMs.toFixed(0)} ms per 1e8 loop iterations (about 50 on an idle core)\n`);
+console.log('| design | wall ms | CPU ms | ops/s (wall) | ok / fail / info | events/op | virtual s | events by kind | messages by type |');
+console.log('| --- | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |');
 for (const [name, cfg] of designs) {
   const r = run(cfg, 42);
   const ev = r.stats.eventsByKind;
@@ -82,7 +96,7 @@ for (const [name, cfg] of designs) {
   const share = (o, t) => Object.entries(o).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((100 * v) / t).toFixed(0)}%`).join(', ');
   const msgTotal = Object.values(r.stats.messagesByType).reduce((a, b) => a + b, 0);
   console.log(
-    `| ${name} | ${r.wallMs.toFixed(0)} | ${Math.round(OPS / (r.wallMs / 1000)).toLocaleString('en-US')} | ${r.ok} / ${r.fail} / ${r.info} | ${(total / OPS).toFixed(1)} | ${(r.stats.nowNs / 1e9).toFixed(1)} | ${share(ev, total)} | ${share(r.stats.messagesByType, msgTotal)} |`,
+    `| ${name} | ${r.wallMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${Math.round(OPS / (r.wallMs / 1000)).toLocaleString('en-US')} | ${r.ok} / ${r.fail} / ${r.info} | ${(total / OPS).toFixed(1)} | ${(r.stats.nowNs / 1e9).toFixed(1)} | ${share(ev, total)} | ${share(r.stats.messagesByType, msgTotal)} |`,
   );
 }
 console.log('\nbaseline: >= 500,000 simulated client ops per wall second (issue 3)');

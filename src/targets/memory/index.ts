@@ -250,21 +250,22 @@ class Cluster implements MemoryTarget {
     this.messagesSent++;
     this.msgCounts[msg.t]++;
     const lat = Math.round(this.latHiNs > this.latLoNs ? this.netRng.between(this.latLoNs, this.latHiNs) : this.latLoNs);
+    const now = this.sched.nowNs();
     if (to >= this.n) {
       // to a client (clients are never partitioned)
-      this.sched.schedule(lat, K_MSG, to, from, 0, msg);
+      this.sched.message(now + lat, to, from, 0, msg);
       return;
     }
     if (from >= this.n) {
-      this.sched.schedule(lat, K_MSG, to, from, this.incarnation[to], msg);
+      this.sched.message(now + lat, to, from, this.incarnation[to], msg);
       return;
     }
     // node to node: FIFO per link (TCP)
     const link = from * this.n + to;
-    let at = this.sched.nowNs() + lat;
+    let at = now + lat;
     if (at < this.linkLastNs[link]) at = this.linkLastNs[link];
     this.linkLastNs[link] = at;
-    this.sched.scheduleAt(at, K_MSG, to, from, this.incarnation[to], msg);
+    this.sched.message(at, to, from, this.incarnation[to], msg);
   }
 
   private dispatch(ev: Ev): void {
