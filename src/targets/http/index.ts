@@ -115,6 +115,7 @@ class HttpCluster implements HttpTarget {
   private readonly nodes: NodeProc[];
   private readonly seeds: number[];
   private readonly router: Router;
+  private readonly netRng: Rng;
   private readonly script: string;
   private readonly nodeArgs: string[];
   private readonly startTimeoutMs: number;
@@ -155,6 +156,7 @@ class HttpCluster implements HttpTarget {
     const kind = opts.workload ?? (o.workload === 'register' ? 'register' : 'append');
     this.emptyRead = kind === 'register' ? () => null : () => [];
     this.router = new Router(cfg, n, rng.fork());
+    this.netRng = rng.fork();
     this.seeds = Array.from({ length: n }, () => rng.u32());
     this.group = new Array<number>(n).fill(0);
     this.nodes = Array.from({ length: n }, (_, i) => ({
@@ -269,7 +271,10 @@ class HttpCluster implements HttpTarget {
       for (let j = 0; j < n; j++) {
         if (i === j) continue;
         const target = this.nodes[j];
-        this.proxies[i * n + j] = await createLinkProxy(() => (target.alive ? target.port : undefined));
+        this.proxies[i * n + j] = await createLinkProxy(() => (target.alive ? target.port : undefined), {
+          latencyMs: this.cfg.latencyMs,
+          random: () => this.netRng.float(),
+        });
       }
     }
     await Promise.all(this.nodes.map((_, i) => this.launch(i, 0)));

@@ -54,6 +54,16 @@ describe('link proxy', () => {
     expect((await requestJson(undefined, proxy.port, 'GET', '/y', undefined, 2000)).body).toEqual({ path: '/y' });
   });
 
+  it('adds the configured one-way latency in both directions', async () => {
+    const port = await echoServer();
+    const proxy = await createLinkProxy(() => port, { latencyMs: [40, 40] });
+    closers.push(() => proxy.close());
+    const t0 = performance.now();
+    const ans = await requestJson(undefined, proxy.port, 'POST', '/slow', { big: 'x'.repeat(200_000) }, 3000);
+    expect(ans.body).toEqual({ path: '/slow' });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(75);
+  });
+
   it('requestJson times out with code ETIMEDOUT', async () => {
     const server = http.createServer(() => {}); // never answers
     closers.push(
