@@ -54,13 +54,14 @@ export function deepMerge(a: unknown, b: unknown): unknown {
   return out;
 }
 
+/** The built-in values a section's mapping is merged over (without a description of its own). */
 function baseFor(kind: PresetKind, v: Raw): Raw {
-  if (kind === 'target') {
-    const type = v.type === 'http' || v.type === 'external' ? v.type : 'memory';
-    return defaultTarget(type) as unknown as Raw;
-  }
-  if (kind === 'workload') return defaultWorkload(v.kind === 'register' ? 'register' : 'append') as unknown as Raw;
-  return { ...noNemesis(), description: '' } as unknown as Raw;
+  let base: Raw;
+  if (kind === 'target') base = defaultTarget(v.type === 'http' || v.type === 'external' ? v.type : 'memory') as unknown as Raw;
+  else if (kind === 'workload') base = defaultWorkload(v.kind === 'register' ? 'register' : 'append') as unknown as Raw;
+  else return { ...noNemesis(), description: '' } as unknown as Raw;
+  delete base.description;
+  return base;
 }
 
 /** A preset or file reference for one section: its raw value over the built-in base, and its origin. */
@@ -229,6 +230,14 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
     overrides.push({ path: ['seed'], label: '--seed' });
   }
   if (raw.seed === undefined) raw.seed = seedSource();
+  // A preset's description no longer describes a section the command line changed.
+  for (const section of ['target', 'workload', 'nemesis'] as const) {
+    const changed = overrides.some((o) => o.path[0] === section && o.path.length > 1 && o.path[1] !== 'description' && o.path[1] !== 'name');
+    const sec = raw[section];
+    if (!changed || !isPlainObject(sec) || typeof sec.description !== 'string') continue;
+    if (section === 'nemesis') sec.description = sec.description.endsWith(' (modified)') ? sec.description : `${sec.description} (modified)`;
+    else delete sec.description;
+  }
 
   const parsed = runSchema.safeParse(raw);
   if (!parsed.success) throw issueToError(parsed.error.issues[0], raw, origins, overrides);

@@ -130,6 +130,13 @@ describe('precedence: --config < --set < flags', () => {
     expect(c.seed).toBe(8);
   });
 
+  it('a section changed on the command line loses its preset description', () => {
+    expect(load({}).target.description).toMatch(/async/);
+    expect(load({ set: ['target.replication=sync'] }).target.description).toBeUndefined();
+    expect(load({ ops: '10' }).workload.description).toBeUndefined();
+    expect(load({ nemesis: 'kill-leader', set: ['nemesis.schedule[0].restartAfter=2s'] }).nemesis.description).toMatch(/\(modified\)$/);
+  });
+
   it('a --workload flag replaces the file section', () => {
     expect(load({ config: cfg, workload: 'append' }).workload.kind).toBe('append');
   });
@@ -156,7 +163,12 @@ describe('precedence: --config < --set < flags', () => {
 
 describe('round trip', () => {
   it('config.yaml loads back into the same RunConfig', () => {
-    for (const flags of [{}, { nemesis: 'chaos', target: 'memory-leaderless' }, { workload: 'register', nemesis: 'clock-skew' }] as ConfigFlags[]) {
+    for (const flags of [
+      {},
+      { nemesis: 'chaos', target: 'memory-leaderless' },
+      { workload: 'register', nemesis: 'clock-skew' },
+      { set: ['target.replication=sync', 'nemesis=kill-leader', 'nemesis.schedule[0].every=2s'], ops: '10', timeLimit: '3' },
+    ] as ConfigFlags[]) {
       const c = load(flags);
       const p = file('effective.yaml', configToYaml(c));
       expect(load({ config: p })).toEqual(c);
