@@ -284,7 +284,7 @@ export class SingleLeaderNode implements ReplicaNode {
       nd = ndKind(value);
       if (nd !== ND_NONE) value = makeElement(nd, this.env, this.gen);
     }
-    const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd };
+    const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd, atNs: this.env.monoNs() };
     this.log.push(e);
     this.waiting[index - this.waitBase] = { client: from, id: req.id, ctx: req.ctx };
     if (this.n > 1) {

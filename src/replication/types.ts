@@ -107,6 +107,8 @@ export interface Entry {
   value: unknown;
   /** Nondeterministic statement kind (ND_*); with log: statement followers recompute `value`. */
   nd: number;
+  /** The leader's monotonic time when it created the entry, ns (lag measurement only). */
+  atNs: number;
 }
 
 export interface AppendMsg {

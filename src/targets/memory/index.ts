@@ -478,10 +478,23 @@ class Cluster implements MemoryTarget {
   private sample(): void {
     if (this.closed) return;
     const t = this.sched.nowNs();
+    // Single-leader: the true lag behind the newest-term leader's log (the age of the oldest entry
+    // a node has not applied yet); other designs: the node's own estimate (queued replication).
+    let leader: SingleLeaderNode | undefined;
+    for (let i = 0; i < this.n; i++) {
+      const node = this.nodes[i];
+      if (this.alive[i] && node instanceof SingleLeaderNode && node.isLeader() && (leader === undefined || node.term() > leader.term())) leader = node;
+    }
     for (let i = 0; i < this.n; i++) {
       const node = this.nodes[i];
       if (!this.alive[i] || node === undefined) continue;
-      this.samples.push({ timeNs: t, node: this.names[i], lagMs: node.lagMs() });
+      let lagMs: number;
+      if (leader !== undefined && node instanceof SingleLeaderNode) {
+        const log = leader.logEntries();
+        const applied = node.appliedIndex();
+        lagMs = applied >= log.length || node === leader ? 0 : Math.max(0, (t - log[applied].atNs) / 1e6);
+      } else lagMs = node.lagMs();
+      this.samples.push({ timeNs: t, node: this.names[i], lagMs });
     }
     if (this.samples.length > this.maxSamples) {
       // keep every other sampling round, sample half as often from now on
