@@ -120,7 +120,7 @@ describe('index.html of a run with a read-your-writes anomaly', () => {
     // The partition (30–60 ms) overlaps the anomaly (40–53 ms).
     await expect(svg.locator('g.focus-nem[data-fault="partition"]').count()).resolves.toBe(1);
     // The read's bar says which node served it and what it returned.
-    await expect(svg.locator(`g.opbar[data-index="${ryw.ops[1]}"] text`).textContent()).resolves.toContain('@n2');
+    await expect(svg.locator(`g.opbar[data-index="${ryw.ops[1]}"] text`).textContent()).resolves.toContain('n2 · read → [100]');
   });
 
   it('plots the overview, latency, throughput and lag with faults shaded', async () => {
