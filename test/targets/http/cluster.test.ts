@@ -32,7 +32,9 @@ afterEach(async () => {
 
 describe('http target', () => {
   it('runs a 3-node single-leader sync cluster: appends and reads complete, final reads agree, nothing is left', async () => {
-    const r = await driveHttp(httpConfig(), { seed: 1, ops: 300, durationMs: 4000, onTarget: (t) => targets.push(t) });
+    // generous timeouts: on a loaded machine a slow heartbeat must not start an election here
+    const cfg = httpConfig({ failover: { enabled: true, timeoutMs: 3000, promote: 'most-up-to-date', fencing: true }, clientTimeoutMs: 4000 });
+    const r = await driveHttp(cfg, { seed: 1, ops: 300, durationMs: 4000, onTarget: (t) => targets.push(t) });
     const t = tally(r.ops);
     expect(t['append:ok'] ?? 0).toBeGreaterThan(100);
     expect(t['read:ok'] ?? 0).toBeGreaterThan(50);
