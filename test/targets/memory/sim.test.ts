@@ -215,10 +215,10 @@ const arbFault = fc.record({
   offsetMs: fc.integer({ min: -3000, max: 3000 }),
 });
 
-describe('property', () => {
-  it('every invoke completes exactly once, under random configs and faults', async () => {
-    await fc.assert(
-      fc.asyncProperty(arbConfig, fc.array(arbFault, { maxLength: 8 }), fc.integer(), async (c, faults, seed) => {
+type ArbConfig = typeof arbConfig extends fc.Arbitrary<infer T> ? T : never;
+type ArbFault = typeof arbFault extends fc.Arbitrary<infer T> ? T : never;
+
+async function runRandom(c: ArbConfig, faults: ArbFault[], seed: number) {
         const cfg: TargetConfig = baseConfig({
           nodes: c.nodes,
           topology: c.topology as TargetConfig['topology'],
@@ -232,7 +232,7 @@ describe('property', () => {
           clientTimeoutMs: c.clientTimeoutMs,
           settleMs: 500,
         });
-        const r = await drive(cfg, {
+        return drive(cfg, {
           seed,
           ops: 300,
           clients: 4,
@@ -257,6 +257,13 @@ describe('property', () => {
             },
           })),
         });
+}
+
+describe('property', () => {
+  it('every invoke completes exactly once, under random configs and faults', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbConfig, fc.array(arbFault, { maxLength: 8 }), fc.integer(), async (c, faults, seed) => {
+        const r = await runRandom(c, faults, seed);
         expect(r.invokes).toBe(300);
         expect(r.completions).toBe(r.invokes);
         // every process's completions follow its invokes one to one
@@ -273,7 +280,20 @@ describe('property', () => {
           }
         }
       }),
-      { numRuns: 60, seed: 20261125 },
+      { numRuns: Number(process.env.PROP_RUNS ?? 60), seed: Number(process.env.PROP_SEED ?? 20261125) },
+    );
+  }, 120_000);
+
+  it('the same seed and config give the same trace and final reads, byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbConfig, fc.array(arbFault, { maxLength: 6 }), fc.integer(), async (c, faults, seed) => {
+        const a = await runRandom(c, faults, seed);
+        const b = await runRandom(c, faults, seed);
+        expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
+        expect(JSON.stringify(b.finals)).toBe(JSON.stringify(a.finals));
+        expect(JSON.stringify(b.target.lagSamples())).toBe(JSON.stringify(a.target.lagSamples()));
+      }),
+      { numRuns: 25, seed: 7 },
     );
   }, 120_000);
 });
