@@ -1,12 +1,13 @@
 // Builds the effective RunConfig from --config, presets, --set overrides and flags (flags win),
 // validates it once, and maps every problem to a one-line UserError naming file, line and field.
 
+import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { randomSeed } from '../rng.js';
 import { defaultTarget, defaultWorkload, noNemesis } from './defaults.js';
-import { presetFile, stemOf, unknownPreset, type PresetKind } from './presets.js';
+import { isPathLike, presetFile, stemOf, unknownPreset, type PresetKind } from './presets.js';
 import { runSchema, toRunConfig } from './schema.js';
 import type { RunConfig } from './types.js';
 import { formatPath, lineOf, readYamlFile, type Path, type YamlFile } from './yamlfile.js';
@@ -149,7 +150,9 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
       }
       const s = k as Section;
       if ((s === 'target' || s === 'workload' || s === 'nemesis') && typeof v === 'string') {
-        const r = loadSection(s, v, s);
+        // A path in a config file is relative to that file.
+        const ref = isPathLike(v) && !isAbsolute(v) ? join(dirname(flags.config), v) : v;
+        const r = loadSection(s, ref, s);
         raw[s] = r.raw;
         origins.set(s, r.origin);
       } else if ((s === 'target' || s === 'workload' || s === 'nemesis') && isPlainObject(v)) {

@@ -137,6 +137,12 @@ describe('precedence: --config < --set < flags', () => {
     expect(load({ nemesis: 'kill-leader', set: ['nemesis.schedule[0].restartAfter=2s'] }).nemesis.description).toMatch(/\(modified\)$/);
   });
 
+  it('a path in a config file is relative to that file', () => {
+    file('sub-nemesis.yaml', 'description: local\nschedule:\n  - { at: 2s, fault: heal }\n');
+    const c = load({ config: file('uses-sub.yaml', 'nemesis: ./sub-nemesis.yaml\n') });
+    expect(c.nemesis).toMatchObject({ name: 'sub-nemesis', description: 'local' });
+  });
+
   it('a --workload flag replaces the file section', () => {
     expect(load({ config: cfg, workload: 'append' }).workload.kind).toBe('append');
   });
