@@ -29,15 +29,18 @@ export const consistentPrefix: Checker = {
         const s = readStart[r];
         const len = readLen[r];
         const mark = r + 1;
-        for (let j = s; j < s + len; j++) {
-          const e = readElems[j];
-          if (inRead[e] === mark) {
-            list.add(() => duplicate(ops[r], ix.elemValue[e]));
-          } else inRead[e] = mark;
-          if (elemStatus[e] !== ELEM_OK && reported[e] === 0) {
-            reported[e] = 1;
-            const a = elemAppend[e];
-            list.add(() => (a < 0 ? phantom(ops[r], ix.elemValue[e]) : failedShown(ops[r], ops[a])));
+        if (!cleanRead(readElems, s, s + len, inRead, mark, elemStatus)) {
+          // Rare: a repeated or bad element. Look again, slowly, to say which.
+          const seen = new Set<number>();
+          for (let j = s; j < s + len; j++) {
+            const e = readElems[j];
+            if (seen.has(e)) list.add(() => duplicate(ops[r], ix.elemValue[e]));
+            else seen.add(e);
+            if (elemStatus[e] !== ELEM_OK && reported[e] === 0) {
+              reported[e] = 1;
+              const a = elemAppend[e];
+              list.add(() => (a < 0 ? phantom(ops[r], ix.elemValue[e]) : failedShown(ops[r], ops[a])));
+            }
           }
         }
         if (longest < 0) {
@@ -47,8 +50,7 @@ export const consistentPrefix: Checker = {
         const ls = readStart[longest];
         const llen = readLen[longest];
         const n = len < llen ? len : llen;
-        let i = 0;
-        while (i < n && readElems[s + i] === readElems[ls + i]) i++;
+        const i = commonPrefix(readElems, s, ls, n);
         if (i < n) {
           const other = longest;
           list.add(() => fork(ops[other], ops[r], i));
@@ -59,6 +61,24 @@ export const consistentPrefix: Checker = {
     return list.result({ readsChecked, duplicateAppends: ix.duplicateAppends });
   },
 };
+
+/** True when readElems[from..end) has no repeated element and only ok elements; stamps them with `mark`. */
+function cleanRead(readElems: Int32Array, from: number, end: number, inRead: Int32Array, mark: number, status: Uint8Array): boolean {
+  let clean = true;
+  for (let j = from; j < end; j++) {
+    const e = readElems[j];
+    if (inRead[e] === mark || status[e] !== ELEM_OK) clean = false;
+    inRead[e] = mark;
+  }
+  return clean;
+}
+
+/** How many leading elements two reads share (up to n). */
+function commonPrefix(readElems: Int32Array, a: number, b: number, n: number): number {
+  let i = 0;
+  while (i < n && readElems[a + i] === readElems[b + i]) i++;
+  return i;
+}
 
 function duplicate(read: Op, v: unknown) {
   return {

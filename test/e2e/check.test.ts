@@ -87,7 +87,7 @@ describe('replcheck check', () => {
 
   it('exits 2 naming the line and field of a bad field', () => {
     const lines = readFileSync(VALID, 'utf8').trim().split('\n');
-    lines[3] = lines[3].replace('"time":', '"time":-').replace('"time":-', '"time":"soon","x":');
+    lines[3] = JSON.stringify({ ...JSON.parse(lines[3]), time: 'soon' });
     const bad = writeHistory('bad-field.jsonl', lines);
     const r = cli('check', bad, '--out', outDir());
     expect(r.code).toBe(2);

@@ -301,17 +301,19 @@ export function buildAppendIndex(h: History): AppendIndex {
       const elems = flat!.elems;
       readStart[i] = pos;
       readLen[i] = len;
-      const min = table !== undefined ? keyMin[k] : 0;
-      const size = table !== undefined ? table.length : 0;
-      const map = keyMaps[k];
-      for (let j = fs; j < fs + len; j++) {
-        const v = elems[j];
-        let e = -1;
+      const end = fs + len;
+      let j = fs;
+      while (j < end) {
+        // Fast run of table hits; a miss (or a key without a table) goes through the Map.
         if (table !== undefined) {
-          const slot = v - min;
-          if (slot >>> 0 === slot && slot < size) e = table[slot];
-        } else if (map !== undefined) e = map.get(v) ?? -1;
-        readElems[pos++] = e >= 0 ? e : phantom(k, v);
+          const hits = mapByTable(elems, j, end, table, keyMin[k], readElems, pos);
+          j += hits;
+          pos += hits;
+          if (j === end) break;
+        }
+        const v = elems[j++];
+        const e = keyMaps[k]?.get(v);
+        readElems[pos++] = e !== undefined ? e : phantom(k, v);
       }
       continue;
     }
@@ -392,6 +394,23 @@ export function buildAppendIndex(h: History): AppendIndex {
     readLen,
     duplicateAppends,
   };
+}
+
+/**
+ * Maps elems[from..end) to element ids through a key's table into out[outPos..], stopping at the
+ * first element the table does not know; returns how many it mapped. Small, so V8 optimises it.
+ */
+function mapByTable(elems: Int32Array, from: number, end: number, table: Int32Array, min: number, out: Int32Array, outPos: number): number {
+  const size = table.length;
+  let j = from;
+  for (; j < end; j++) {
+    const slot = elems[j] - min;
+    if (!(slot >= 0 && slot < size)) break;
+    const e = table[slot];
+    if (e < 0) break;
+    out[outPos++] = e;
+  }
+  return j - from;
 }
 
 /** The list an ok read returned, as element ids (a copy). */
