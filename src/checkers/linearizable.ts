@@ -26,7 +26,8 @@ export interface KeyStats {
 
 interface Job {
   problem: KeyProblem;
-  search: KeySearch;
+  /** Created at the job's first turn, so a finished search's memo is reused by the next. */
+  search?: KeySearch;
   ms: number;
   verdict?: KeyStats['valid'];
   reason?: string;
@@ -39,7 +40,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const memoLimit = opts.memoLimit ?? DEFAULT_MEMO_LIMIT;
   const deadline = started + timeLimitMs;
   const { problems, dropped } = keyProblems(h);
-  const jobs: Job[] = problems.map((problem) => ({ problem, search: new KeySearch(problem, memoLimit), ms: 0 }));
+  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0 }));
   let active = jobs.slice();
   let violation: Job | undefined;
   let timedOut = false;
@@ -48,6 +49,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     let memoTotal = 0;
     for (const job of active) {
       const t0 = performance.now();
+      job.search ??= new KeySearch(job.problem, memoLimit);
       const status = job.search.run(SLICE_STEPS);
       const t1 = performance.now();
       job.ms += t1 - t0;
@@ -72,10 +74,10 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     if (violation || timedOut) break;
     // The memory budget holds over all keys: give up on the largest searches first.
     while (memoTotal > memoLimit && still.length > 0) {
-      still.sort((a, b) => b.search.memoEntries - a.search.memoEntries);
+      still.sort((a, b) => b.search!.memoEntries - a.search!.memoEntries);
       const big = still.shift()!;
-      memoTotal -= big.search.memoEntries;
-      big.search.end('memo-limit');
+      memoTotal -= big.search!.memoEntries;
+      big.search!.end('memo-limit');
       big.verdict = 'unknown';
       big.reason = `memo limit of ${memoLimit} entries reached (over all keys)`;
     }
@@ -83,7 +85,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   }
   for (const job of jobs) {
     if (job.verdict !== undefined) continue;
-    job.search.end('memo-limit'); // frees the memo; the verdict below says why it stopped
+    job.search?.end('memo-limit'); // frees the memo; the verdict below says why it stopped
     if (violation) job.verdict = 'not checked';
     else {
       job.verdict = 'unknown';
@@ -101,20 +103,21 @@ function assemble(
   elapsedMs: number,
   memoLimit: number,
 ): CheckResult {
-  const listed = jobs.slice().sort((a, b) => b.search.steps - a.search.steps).slice(0, MAX_KEYS_LISTED);
+  const steps = (j: Job) => j.search?.steps ?? 0;
+  const listed = jobs.slice().sort((a, b) => steps(b) - steps(a)).slice(0, MAX_KEYS_LISTED);
   const keys: Record<string, KeyStats> = {};
   for (const job of listed) {
     const stats: KeyStats = {
       ops: job.problem.ops.length,
-      steps: job.search.steps,
-      memo: job.search.memoEntries,
+      steps: steps(job),
+      memo: job.search?.memoEntries ?? 0,
       ms: Math.round(job.ms * 1000) / 1000,
       valid: job.verdict!,
     };
     if (job.reason) stats.reason = job.reason;
     keys[job.problem.key] = stats;
   }
-  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, violation.search.frontier())] : [];
+  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, violation.search!.frontier())] : [];
   const unknown = jobs.filter((j) => j.verdict === 'unknown');
   const valid: CheckResult['valid'] = violation ? false : unknown.length > 0 ? 'unknown' : true;
   const result: CheckResult = {
@@ -124,7 +127,7 @@ function assemble(
     keyCount: jobs.length,
     keysListed: listed.length,
     keys,
-    steps: jobs.reduce((n, j) => n + j.search.steps, 0),
+    steps: jobs.reduce((n, j) => n + steps(j), 0),
     ms: Math.round(elapsedMs * 1000) / 1000,
     dropped,
   };

@@ -19,6 +19,7 @@ export interface KeyProblem {
   key: string;
   /** Ops by slot. */
   ops: Op[];
+  /** Ops that must take effect (ok ones, and indeterminate ones with a deadline): slots 0..okCount-1. */
   okCount: number;
   kind: Uint8Array;
   /** read: the value returned; write: the value; cas: the expected value. */
@@ -125,10 +126,44 @@ export function withoutUnobserved(ops: Op[]): Op[] {
   }
 }
 
+/**
+ * Deadlines for indeterminate writes (and cas) that must have taken effect: when an op is the only
+ * one that ever writes its value and some ok read returns that value (or some ok cas expects it),
+ * it happened, and before the first such observer returned. It then joins the search like an ok
+ * op whose return is just before that observer's, instead of floating to the end of the history:
+ * a constraint every valid order meets anyway, which keeps timed-out writes from multiplying the
+ * search. Returns op -> the observer's completion index.
+ */
+export function deadlines(keyOps: Op[]): Map<Op, number> {
+  const writers = new Map<unknown, number>();
+  const firstObserved = new Map<unknown, number>();
+  for (const o of keyOps) {
+    if (o.f === 'write' || o.f === 'cas') {
+      const v = valueKey(o.f === 'write' ? o.invokeValue : casPair(o.invokeValue)[1]);
+      writers.set(v, (writers.get(v) ?? 0) + 1);
+    }
+    if (o.type !== 'ok') continue;
+    const seen = o.f === 'read' ? valueKey(o.value) : o.f === 'cas' ? valueKey(casPair(o.invokeValue)[0]) : undefined;
+    if (seen === undefined) continue;
+    const at = firstObserved.get(seen);
+    if (at === undefined || o.completeIndex < at) firstObserved.set(seen, o.completeIndex);
+  }
+  const out = new Map<Op, number>();
+  for (const o of keyOps) {
+    if (o.type === 'ok' || o.f === 'read') continue;
+    const v = valueKey(o.f === 'write' ? o.invokeValue : casPair(o.invokeValue)[1]);
+    if (v === null || writers.get(v) !== 1) continue; // nil is also the initial state
+    const at = firstObserved.get(v);
+    if (at !== undefined && at > o.invokeIndex) out.set(o, at);
+  }
+  return out;
+}
+
 /** Builds one key's problem from its searched ops (in invoke order). */
 export function keyProblem(key: string, keyOps: Op[]): KeyProblem {
-  const okOps = keyOps.filter((o) => o.type === 'ok');
-  const openOps = keyOps.filter((o) => o.type !== 'ok');
+  const due = deadlines(keyOps);
+  const okOps = keyOps.filter((o) => o.type === 'ok' || due.has(o));
+  const openOps = keyOps.filter((o) => o.type !== 'ok' && !due.has(o));
   const ops = okOps.concat(openOps);
   const n = ops.length;
   const okCount = okOps.length;
@@ -151,15 +186,20 @@ export function keyProblem(key: string, keyOps: Op[]): KeyProblem {
       arg2[s] = codes.code(to);
     }
   }
-  // Events in history order: calls at invokeIndex, returns (ok ops only) at completeIndex.
-  const events: number[] = []; // position * 2 + (0 call | 1 return), paired with slot below
+  // Events in history order: calls at invokeIndex, returns of ok ops at completeIndex, and the
+  // returns of ops with a deadline just before the return of the observer that set it.
+  const events: number[] = []; // position * 4 + (2 call | 3 return | 1 deadline), paired with slot below
   const eventSlot: number[] = [];
+  const isReturn: boolean[] = [];
   for (let s = 0; s < n; s++) {
-    events.push(ops[s].invokeIndex * 2);
+    events.push(ops[s].invokeIndex * 4 + 2);
     eventSlot.push(s);
+    isReturn.push(false);
     if (s < okCount) {
-      events.push(ops[s].completeIndex * 2 + 1);
+      const d = due.get(ops[s]);
+      events.push(d === undefined ? ops[s].completeIndex * 4 + 3 : d * 4 + 1);
       eventSlot.push(s);
+      isReturn.push(true);
     }
   }
   const order = events.map((_, i) => i).sort((a, b) => events[a] - events[b]);
@@ -174,7 +214,7 @@ export function keyProblem(key: string, keyOps: Op[]): KeyProblem {
     const ev = order[i];
     const s = eventSlot[ev];
     entrySlot[e] = s;
-    if ((events[ev] & 1) === 0) {
+    if (!isReturn[ev]) {
       entryIsCall[e] = 1;
       callEntry[s] = e;
     } else {

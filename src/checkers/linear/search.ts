@@ -96,7 +96,7 @@ export class KeySearch {
     }
     this.okLeft = ok;
     this.cur = this.next[0];
-    this.memo = takeMemo(1 << 14);
+    this.memo = takeMemo(Math.min(1 << 14, 16 * n));
     if (this.okLeft === 0) this.end('linearizable');
   }
 

@@ -1,0 +1,188 @@
+// Linearizability checking: the Jepsen etcd corpus (102 files) in-process (cold and warm) and
+// through the CLI in a child process, beside a parse-only baseline; then generated hard histories.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { checkLinearizable } from '../dist/checkers/linearizable.js';
+import { historyFromEvents } from '../dist/history/builder.js';
+import { readJepsenLog } from '../dist/history/import/jepsen-log.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CORPUS = process.env.JEPSEN_ETCD_CORPUS ?? join(here, '../../shared/corpora/jepsen-etcd');
+/** Expected verdicts published with the data set (the linearizable ones; the rest are not). */
+const LINEARIZABLE = new Set([2, 5, 7, 18, 25, 31, 38, 45, 48, 49, 51, 53, 56, 67, 75, 76, 80, 87, 92, 98, 100, 101, 102]);
+const GO_YARDSTICK_S = 0.46;
+
+const cpuMs = (c0) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+
+/** A fixed CPU yardstick (ms for 1e8 trivial loop iterations), to read the figures on a busy machine. */
+function calibrate() {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < 1e8; i++) x += i & 7;
+  if (x < 0) console.log(x);
+  return performance.now() - t0;
+}
+
+function corpusPass(files) {
+  const rows = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let parseMs = 0;
+  let wrong = 0;
+  for (const f of files) {
+    const a = performance.now();
+    const h = readJepsenLog(join(CORPUS, f));
+    const b = performance.now();
+    const r = checkLinearizable(h);
+    const ms = performance.now() - b;
+    parseMs += b - a;
+    if (r.valid !== LINEARIZABLE.has(Number(f.slice(5, 8)))) wrong++;
+    rows.push({ f, ms, valid: r.valid, steps: r.steps, memo: r.keys.r?.memo ?? 0 });
+  }
+  return { wallMs: performance.now() - t0, cpuMs: cpuMs(c0), parseMs, rows, wrong };
+}
+
+function parseOnly(files) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const f of files) readJepsenLog(join(CORPUS, f));
+  return { wallMs: performance.now() - t0, cpuMs: cpuMs(c0) };
+}
+
+function cli(args) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(here, '../bin/replcheck.js'), ...args], { encoding: 'utf8' });
+  return { wallMs: performance.now() - t0, status: r.status, stdout: r.stdout };
+}
+
+/** mulberry32, so the generated histories are the same every run. */
+function rng(seed) {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * An atomic register under `processes` concurrent clients: each op is invoked, applied at a random
+ * later moment, then completed; `infoRate` of them end indeterminate (applied or not), the client
+ * continuing as a new process. Values are unique per key; reads are half the ops.
+ */
+function registerHistory({ seed, ops, processes, keys, infoRate, valueSpace = 0 }) {
+  const rand = rng(seed);
+  const state = new Map();
+  const idle = Array.from({ length: processes }, (_, i) => i);
+  let nextProcess = processes;
+  let nextValue = 1;
+  const pending = [];
+  const events = [];
+  let invoked = 0;
+  const emit = (e) => events.push({ index: events.length, time: events.length * 1000, ...e });
+  while (invoked < ops || pending.length > 0) {
+    if (invoked < ops && idle.length > 0 && (rand() < 0.5 || pending.length === 0)) {
+      const process = idle.splice(Math.floor(rand() * idle.length), 1)[0];
+      const key = `k${Math.floor(rand() * keys)}`;
+      const r = rand();
+      const f = invoked === 0 ? 'write' : r < 0.5 ? 'read' : r < 0.85 ? 'write' : 'cas';
+      const fresh = () => (valueSpace > 0 ? 1 + Math.floor(rand() * valueSpace) : nextValue++);
+      const value = f === 'read' ? null : f === 'write' ? fresh() : [state.get(key) ?? null, fresh()];
+      pending.push({ process, key, f, value, applied: false, result: null });
+      emit({ process, type: 'invoke', f, key, value });
+      invoked++;
+      continue;
+    }
+    const i = Math.floor(rand() * pending.length);
+    const p = pending[i];
+    if (!p.applied && rand() < 0.5) {
+      p.applied = true;
+      const cur = state.get(p.key) ?? null;
+      if (p.f === 'read') p.result = cur;
+      else if (p.f === 'write') state.set(p.key, p.value);
+      else if (p.value[0] === cur) state.set(p.key, p.value[1]);
+      else p.failed = true;
+      continue;
+    }
+    const info = rand() < infoRate;
+    if (!info && !p.applied) continue;
+    pending.splice(i, 1);
+    const type = info ? 'info' : p.failed ? 'fail' : 'ok';
+    emit({ process: p.process, type, f: p.f, key: p.key, value: p.f === 'read' ? (type === 'ok' ? p.result : null) : p.value });
+    idle.push(info ? nextProcess++ : p.process);
+  }
+  return historyFromEvents(events);
+}
+
+const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => /^etcd_\d{3}\.log$/.test(f)).sort() : [];
+if (files.length === 0) {
+  console.log(`(no corpus at ${CORPUS}: set JEPSEN_ETCD_CORPUS)`);
+  process.exit(0);
+}
+
+// In-process, in a fresh process: the first pass is cold (the JIT has not seen the code yet).
+const baseline = parseOnly(files);
+const cold = corpusPass(files);
+const warm = corpusPass(files);
+const warm2 = corpusPass(files);
+const parseWarm = parseOnly(files);
+const yardstickMs = calibrate();
+
+// The CLI, as a user runs it: one call for the whole corpus, no HTML.
+const out = mkdtempSync(join(tmpdir(), 'replcheck-bench-lin-'));
+const startup = cli(['list']);
+const cliRun = cli(['check', ...files.map((f) => join(CORPUS, f)), '--checkers', 'linearizable', '--out', out, '--no-html', '--quiet']);
+rmSync(out, { recursive: true, force: true });
+const invalidLines = cliRun.stdout.split('\n').filter((l) => l.startsWith('INVALID')).length;
+
+console.log(`Jepsen etcd corpus: ${files.length} files, ${warm.rows.length} checked; wrong verdicts: cold ${cold.wrong}, warm ${warm.wrong}`);
+console.log(`CPU yardstick: ${yardstickMs.toFixed(0)} ms per 1e8 loop iterations (about 50 on an idle core)\n`);
+console.log('| measurement | wall ms | CPU ms (all threads) |');
+console.log('| --- | ---: | ---: |');
+console.log(`| baseline: read + parse the corpus, cold | ${baseline.wallMs.toFixed(0)} | ${baseline.cpuMs.toFixed(0)} |`);
+console.log(`| baseline: read + parse the corpus, warm | ${parseWarm.wallMs.toFixed(0)} | ${parseWarm.cpuMs.toFixed(0)} |`);
+console.log(`| parse + check, in-process, cold (first pass) | ${cold.wallMs.toFixed(0)} | ${cold.cpuMs.toFixed(0)} |`);
+console.log(`| parse + check, in-process, warm (2nd pass) | ${warm.wallMs.toFixed(0)} | ${warm.cpuMs.toFixed(0)} |`);
+console.log(`| parse + check, in-process, warm (3rd pass) | ${warm2.wallMs.toFixed(0)} | ${warm2.cpuMs.toFixed(0)} |`);
+console.log(`| check only (sum over files), warm | ${(warm2.wallMs - warm2.parseMs).toFixed(0)} | |`);
+console.log(`| CLI startup: \`replcheck list\` | ${startup.wallMs.toFixed(0)} | |`);
+console.log(`| CLI: \`replcheck check <102 files> --checkers linearizable --no-html\` (exit ${cliRun.status}, ${invalidLines} INVALID) | ${cliRun.wallMs.toFixed(0)} | |`);
+console.log(`| yardstick: fastest Go checker, whole set | ${(GO_YARDSTICK_S * 1000).toFixed(0)} | |`);
+
+console.log('\nSlowest files (check only; cold = first pass of the process, warm = third pass):\n');
+console.log('| file | verdict | cold ms | warm ms | steps | memo entries |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+const coldBy = new Map(cold.rows.map((r) => [r.f, r]));
+for (const r of warm2.rows.slice().sort((a, b) => b.ms - a.ms).slice(0, 6)) {
+  console.log(`| ${r.f} | ${r.valid} | ${coldBy.get(r.f).ms.toFixed(1)} | ${r.ms.toFixed(1)} | ${r.steps} | ${r.memo} |`);
+}
+
+console.log('\nGenerated histories (atomic register, so linearizable; per-key search statistics of the largest keys):\n');
+console.log('| history | ops | verdict | wall ms | steps | keys | largest key: ops / steps / memo / ms | dropped |');
+console.log('| --- | ---: | --- | ---: | ---: | ---: | --- | --- |');
+const cases = [
+  ['100 keys, 20 clients, 5% info', { seed: 1, ops: 100_000, processes: 20, keys: 100, infoRate: 0.05 }],
+  ['1 key, 50 clients, 10% info', { seed: 2, ops: 20_000, processes: 50, keys: 1, infoRate: 0.1 }],
+  ['1 key, 10 clients, 30% info', { seed: 3, ops: 5_000, processes: 10, keys: 1, infoRate: 0.3 }],
+  ['1 key, 8 clients, 20% info, values 1..5', { seed: 4, ops: 2_000, processes: 8, keys: 1, infoRate: 0.2, valueSpace: 5 }],
+];
+for (const [name, opts] of cases) {
+  const h = registerHistory(opts);
+  const t0 = performance.now();
+  const r = checkLinearizable(h, { timeLimitMs: 60_000 });
+  const ms = performance.now() - t0;
+  const [k, s] = Object.entries(r.keys).sort((a, b) => b[1].steps - a[1].steps)[0];
+  const d = r.dropped;
+  console.log(
+    `| ${name} | ${h.ops.length} | ${r.valid}${r.reason ? ` (${r.reason})` : ''} | ${ms.toFixed(0)} | ${r.steps} | ${r.keyCount} | ${k}: ${s.ops} / ${s.steps} / ${s.memo} / ${s.ms.toFixed(1)} | fail ${d.fail}, info reads ${d.infoReads}, unobserved ${d.unobserved} |`,
+  );
+}
+console.log(`\nbaseline: the fastest Go checker takes about ${GO_YARDSTICK_S} s for the whole corpus on this kind of machine`);
