@@ -257,7 +257,6 @@ ${timeAxis(ov.endNs, top + h)}${legendRow(series.map((s, i) => [s.node, NODE_COL
 const LANE_H = 34;
 const BAR_H = 22;
 const LABEL_W = 120;
-const FOCUS_TOP = 40;
 
 /** Event-order x scale: each distinct event time gets a slot, so short ops stay readable. */
 function ordinalScale(times: number[], slotPx: number, x0: number): (t: number) => number {
@@ -306,10 +305,16 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
   const lane = new Map(processes.map((p, i) => [p, i]));
   const times = ops.flatMap((f) => [f.op.invokeTime, f.op.completeTime]);
   const nTimes = new Set(times.filter(Number.isFinite)).size + (times.some((t) => t === Infinity) ? 1 : 0);
-  const slot = Math.max(34, Math.min(72, 1000 / Math.max(1, nTimes)));
+  // Fill about 1000 px; scroll sideways rather than squeeze bars below a readable width.
+  const slot = Math.max(34, Math.min(220, 1000 / Math.max(1, nTimes)));
   const x0 = LABEL_W + 8;
   const xOf = ordinalScale(times, slot, x0);
   const width = Math.ceil(x0 + (nTimes + 1) * slot + 12);
+  const ws = v.windowStartNs;
+  const we = v.windowEndNs;
+  const faults = nem.filter((iv) => iv.endNs >= ws && iv.startNs <= we);
+  // Room above the lanes for fault labels, only when some fault overlaps the window.
+  const FOCUS_TOP = faults.length ? 40 : 12;
   const height = FOCUS_TOP + processes.length * LANE_H + 30;
   const laneBottom = FOCUS_TOP + processes.length * LANE_H;
   const parts: string[] = [];
@@ -321,11 +326,8 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
     parts.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">p${p}${sessions.length === 1 && sessions[0] !== String(p) ? ` · ${esc(sessions[0])}` : ''}</text>`);
   });
   // Faults overlapping the window, shaded across all lanes, labelled on top.
-  const ws = v.windowStartNs;
-  const we = v.windowEndNs;
   let nemRow = 0;
-  for (const iv of nem) {
-    if (iv.endNs < ws || iv.startNs > we) continue;
+  for (const iv of faults) {
     const xa = iv.startNs <= ws ? x0 : xOf(iv.startNs);
     const xb = iv.endNs >= we ? width - 4 : xOf(iv.endNs);
     const color = NEMESIS_COLOR[iv.kind];
