@@ -138,9 +138,16 @@ class Cluster implements MemoryTarget {
   private readonly maxRedirects: number;
   private readonly probeEveryNs: number;
   private nextReq = 1;
-  /** Pending ops in deadline order (the timeout is the same for all); one timer for the head. */
-  private deadlines: PendingOp[] = [];
-  private deadlineHead = 0;
+  /** Ops in flight, by id (finished ops leave at once, so nothing outlives its op). */
+  private readonly inFlight = new Map<number, PendingOp>();
+  /**
+   * Deadlines in invoke order (the timeout is the same for every op): a ring of (id, deadline)
+   * numbers, so finished ops are not kept alive until their deadline; one timer for the head.
+   */
+  private ringIds = new Float64Array(1024);
+  private ringDeadlines = new Float64Array(1024);
+  private ringHead = 0;
+  private ringLen = 0;
   private deadlineTimer: Ev | undefined;
   private readonly emptyRead: () => unknown;
   private closed = false;
@@ -375,7 +382,8 @@ class Cluster implements MemoryTarget {
     };
     p.ctx = p;
     this.router.route(f, session, user, p);
-    this.deadlines.push(p);
+    this.inFlight.set(p.id, p);
+    this.ringPush(p.id, p.deadlineNs);
     if (this.deadlineTimer === undefined) this.deadlineTimer = this.sched.scheduleAt(p.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
     this.sendReq(p);
   }
@@ -387,6 +395,7 @@ class Cluster implements MemoryTarget {
 
   private finish(p: PendingOp, c: Completion): void {
     p.finished = true;
+    this.inFlight.delete(p.id);
     p.done(c);
   }
 
@@ -425,32 +434,44 @@ class Cluster implements MemoryTarget {
     }
   }
 
-  /** The deadline timer fired: time out every pending op whose deadline has come. */
+  private ringPush(id: number, deadlineNs: number): void {
+    const cap = this.ringIds.length;
+    if (this.ringLen === cap) {
+      const ids = new Float64Array(cap * 2);
+      const dls = new Float64Array(cap * 2);
+      for (let i = 0; i < this.ringLen; i++) {
+        const j = (this.ringHead + i) % cap;
+        ids[i] = this.ringIds[j];
+        dls[i] = this.ringDeadlines[j];
+      }
+      this.ringIds = ids;
+      this.ringDeadlines = dls;
+      this.ringHead = 0;
+    }
+    const j = (this.ringHead + this.ringLen) % this.ringIds.length;
+    this.ringIds[j] = id;
+    this.ringDeadlines[j] = deadlineNs;
+    this.ringLen++;
+  }
+
+  /** The deadline timer fired: time out every op in flight whose deadline has come. */
   private clientTimeouts(): void {
     this.deadlineTimer = undefined;
     const now = this.sched.nowNs();
-    const q = this.deadlines;
-    while (this.deadlineHead < q.length) {
-      const p = q[this.deadlineHead];
-      if (!p.finished) {
-        if (p.deadlineNs > now) break;
+    const cap = this.ringIds.length;
+    while (this.ringLen > 0) {
+      const p = this.inFlight.get(this.ringIds[this.ringHead]);
+      if (p !== undefined) {
+        if (this.ringDeadlines[this.ringHead] > now) break;
         this.router.timedOut(p.node);
         const node = this.names[p.node];
         if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
         else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
       }
-      q[this.deadlineHead++] = undefined as unknown as PendingOp;
+      this.ringHead = (this.ringHead + 1) % cap;
+      this.ringLen--;
     }
-    if (this.deadlineHead === q.length) {
-      this.deadlines = [];
-      this.deadlineHead = 0;
-      return;
-    }
-    if (this.deadlineHead > 4096) {
-      this.deadlines = q.slice(this.deadlineHead);
-      this.deadlineHead = 0;
-    }
-    this.deadlineTimer = this.sched.scheduleAt(this.deadlines[this.deadlineHead].deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
+    if (this.ringLen > 0) this.deadlineTimer = this.sched.scheduleAt(this.ringDeadlines[this.ringHead], K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
   }
 
   // ---- the proxy's leader health check ----
