@@ -351,6 +351,14 @@ class HttpCluster implements HttpTarget {
       child.on('error', (e) => finish(fail(e.message)));
       child.on('exit', (code, sig) => {
         if (nd.child === child) {
+          // alive here means nobody killed it on purpose: a crash (a bug in the node) or an outside kill
+          if (settled && nd.alive && !this.closed) {
+            nd.alive = false;
+            nd.paused = false;
+            nd.incarnation++;
+            const tail = nd.stderrTail.trim().split('\n').slice(-3).join(' | ');
+            this.problem(`node ${nd.name} (pid ${child.pid}) exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
+          }
           nd.ready = false;
           nd.status = undefined;
         }

@@ -1,12 +1,16 @@
-// One replica as an OS process: src/replication's state machine behind node:http on 127.0.0.1, peers
-// reached through the runner's fault proxies, real clocks (plus a skew offset), durable state in a
-// file. Started by the http target as `node node-server.js --id N --config <file|base64>`.
-//
-// Durability (what survives SIGKILL): the node's durable() state (single-leader: log, term, vote;
-// LWW: store and sequence) is written to a temp file and renamed over the state file before any
-// message or client answer produced by the same step leaves the process. So everything a peer or
-// a client was ever told survives a SIGKILL of this process. There is no fsync: an OS crash or
-// power loss can lose the tail. Cost: the whole state is rewritten when it changed (O(state)).
+// One replica as an OS process: src/replication's state machine behind node:http on 127.0.0.1,
+// peers reached through the runner's fault proxies, real clocks plus a skew offset, durable state
+// in a file. Started by the http target as `node node-server.js --id N --config <file|base64>`.
+
+/*
+ * Durability (what survives SIGKILL): the node's durable() state (single-leader: log, term, vote;
+ * LWW: store and sequence; multi-leader: store, outbox and positions) is written to a temp file
+ * and renamed over the state file before any message or client answer produced by the same step
+ * leaves the process. So everything a peer or a client was ever told survives a SIGKILL of this
+ * process. There is no fsync: an OS crash or power loss can lose the tail. Volatile state (commit
+ * index, leadership, pending client requests, queued outgoing messages) is lost, as in the
+ * simulator. Cost: the whole state is rewritten when it changed (O(state) per change).
+ */
 
 import fs from 'node:fs';
 import http from 'node:http';
