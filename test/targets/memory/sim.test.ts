@@ -219,44 +219,44 @@ type ArbConfig = typeof arbConfig extends fc.Arbitrary<infer T> ? T : never;
 type ArbFault = typeof arbFault extends fc.Arbitrary<infer T> ? T : never;
 
 async function runRandom(c: ArbConfig, faults: ArbFault[], seed: number) {
-        const cfg: TargetConfig = baseConfig({
-          nodes: c.nodes,
-          topology: c.topology as TargetConfig['topology'],
-          replication: c.replication as TargetConfig['replication'],
-          readFrom: c.readFrom as TargetConfig['readFrom'],
-          readYourWritesScope: c.readYourWritesScope as 'session' | 'user',
-          failover: { enabled: true, timeoutMs: c.timeoutMs, promote: c.promote as 'any', fencing: c.fencing },
-          quorum: { n: 3, w: c.w, r: c.r, readRepair: true },
-          log: c.log as 'row',
-          lagMs: [0, c.lagHi],
-          clientTimeoutMs: c.clientTimeoutMs,
-          settleMs: 500,
-        });
-        return drive(cfg, {
-          seed,
-          ops: 300,
-          clients: 4,
-          sessionsPerUser: 2,
-          nondeterministic: 0.1,
-          kind: seed % 2 ? 'append' : 'register',
-          faults: faults.map((f) => ({
-            atMs: f.atMs,
-            apply: (t) => {
-              const names = t.faults.nodes();
-              const n = names[f.node % names.length];
-              switch (f.kind) {
-                case 'kill': return t.faults.kill(n);
-                case 'kill-leader': { const l = t.faults.leader(); if (l) t.faults.kill(l); return l; }
-                case 'restart': return t.faults.restart(n);
-                case 'partition': return t.faults.partition([[n], names.filter((x) => x !== n)]);
-                case 'heal': return t.faults.heal();
-                case 'pause': return t.faults.pause(n);
-                case 'resume': return t.faults.resume(n);
-                case 'skew': return t.faults.skewClock(n, f.offsetMs);
-              }
-            },
-          })),
-        });
+  const cfg: TargetConfig = baseConfig({
+    nodes: c.nodes,
+    topology: c.topology as TargetConfig['topology'],
+    replication: c.replication as TargetConfig['replication'],
+    readFrom: c.readFrom as TargetConfig['readFrom'],
+    readYourWritesScope: c.readYourWritesScope as 'session' | 'user',
+    failover: { enabled: true, timeoutMs: c.timeoutMs, promote: c.promote as 'any', fencing: c.fencing },
+    quorum: { n: 3, w: c.w, r: c.r, readRepair: true },
+    log: c.log as 'row',
+    lagMs: [0, c.lagHi],
+    clientTimeoutMs: c.clientTimeoutMs,
+    settleMs: 500,
+  });
+  return drive(cfg, {
+    seed,
+    ops: 300,
+    clients: 4,
+    sessionsPerUser: 2,
+    nondeterministic: 0.1,
+    kind: seed % 2 ? 'append' : 'register',
+    faults: faults.map((f) => ({
+      atMs: f.atMs,
+      apply: (t) => {
+        const names = t.faults.nodes();
+        const n = names[f.node % names.length];
+        switch (f.kind) {
+          case 'kill': return t.faults.kill(n);
+          case 'kill-leader': { const l = t.faults.leader(); if (l) t.faults.kill(l); return l; }
+          case 'restart': return t.faults.restart(n);
+          case 'partition': return t.faults.partition([[n], names.filter((x) => x !== n)]);
+          case 'heal': return t.faults.heal();
+          case 'pause': return t.faults.pause(n);
+          case 'resume': return t.faults.resume(n);
+          case 'skew': return t.faults.skewClock(n, f.offsetMs);
+        }
+      },
+    })),
+  });
 }
 
 describe('property', () => {
