@@ -90,19 +90,19 @@ describe('index.html of a run with a read-your-writes anomaly', () => {
   it('opens an anomaly when its marker in the overview is clicked', async () => {
     const { page } = opened;
     const details = page.locator('details.anomaly').first();
-    await details.evaluate((d) => ((d as HTMLDetailsElement).open = false));
-    await expect(details.evaluate((d) => (d as HTMLDetailsElement).open)).resolves.toBe(false);
+    await details.evaluate((d) => ((d as unknown as { open: boolean }).open = false));
+    await expect(details.evaluate((d) => (d as unknown as { open: boolean }).open)).resolves.toBe(false);
     await page.locator('#overview-svg a.amark').first().click();
-    await page.waitForFunction(() => (document.querySelector('details.anomaly') as HTMLDetailsElement).open);
+    await page.waitForFunction("document.querySelector('details.anomaly').open === true");
     await expect(page.locator('details.anomaly svg.focus').first().isVisible()).resolves.toBe(true);
   });
 
   it('opens an anomaly from the list by clicking its summary', async () => {
     const { page } = opened;
     const details = page.locator('details.anomaly').first();
-    await details.evaluate((d) => ((d as HTMLDetailsElement).open = false));
+    await details.evaluate((d) => ((d as unknown as { open: boolean }).open = false));
     await details.locator('summary').click();
-    await expect(details.evaluate((d) => (d as HTMLDetailsElement).open)).resolves.toBe(true);
+    await expect(details.evaluate((d) => (d as unknown as { open: boolean }).open)).resolves.toBe(true);
   });
 
   it('draws the involved operations, their neighbours and the faults in the focused timeline', async () => {
