@@ -7,7 +7,7 @@ import type { Scheduler, Timer } from '../types.js';
 export interface RealScheduler extends Scheduler {
   /** Marks work in flight (an HTTP call) so run() does not finish while it is out; call the result once. */
   hold(): () => void;
-  /** Makes run() (now or next) reject with err: for failures with no callback to report to. */
+  /** Makes run() (now, or the next one) reject with err once: for failures with no callback to report to. */
   fail(err: unknown): void;
   /** Cancels every timer (teardown). */
   close(): void;
@@ -113,7 +113,11 @@ export function createRealScheduler(): RealScheduler {
     },
     run(): Promise<void> {
       if (running) return Promise.reject(new Error('scheduler: run() is already running'));
-      if (failure !== undefined) return Promise.reject(failure.err);
+      if (failure !== undefined) {
+        const err = failure.err;
+        failure = undefined; // reported once; a later run() (e.g. a teardown after the failure) works
+        return Promise.reject(err);
+      }
       running = true;
       stopped = false;
       // A ref'd handle keeps the process alive while the run waits on unref'd timers.
@@ -122,8 +126,11 @@ export function createRealScheduler(): RealScheduler {
         wake = () => {
           running = false;
           clearInterval(keepAlive);
-          if (failure !== undefined) reject(failure.err);
-          else resolve();
+          if (failure !== undefined) {
+            const err = failure.err;
+            failure = undefined;
+            reject(err);
+          } else resolve();
         };
         drainQueued = true;
         setImmediate(drain);

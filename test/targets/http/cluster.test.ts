@@ -94,6 +94,11 @@ describe('http target set-up failure', () => {
     t.setup(() => (called = true));
     await expect(t.scheduler.run()).rejects.toBeInstanceOf(UserError);
     expect(called).toBe(false);
+    // the runner's best-effort teardown after a failure completes
+    let tornDown = false;
+    t.teardown(() => (tornDown = true));
+    await t.scheduler.run();
+    expect(tornDown).toBe(true);
   });
 
   it('a node server that exits at once is a UserError naming the node', async () => {

@@ -125,6 +125,11 @@ describe('real-time scheduler', () => {
     setTimeout(() => s2.fail(new Error('setup failed')), 10);
     await expect(s2.run()).rejects.toThrow('setup failed');
     release();
+    // reported once: a later run (a teardown after the failure) runs normally
+    let ran = false;
+    s2.after(0, () => (ran = true));
+    await s2.run();
+    expect(ran).toBe(true);
   });
 });
 
