@@ -53,11 +53,8 @@ export interface SingleLeaderDurable {
   votedFor: number;
 }
 
-interface Waiter {
-  client: number;
-  id: number;
-  ctx: unknown;
-}
+/** A client waiting for a commit: the request itself (id and ctx are echoed) and its sender. */
+type Waiter = ClientReq;
 
 /** Heartbeat period derived from the failover timeout: a fifth of it, between 1 and 50 ms. */
 export function heartbeatMs(cfg: ReplicaConfig): number {
@@ -123,6 +120,7 @@ export class SingleLeaderNode implements ReplicaNode {
   private sawHigherTerm = 0;
   /** Clients waiting for the commit of a log index (sparse, by index). */
   private waiting: (Waiter | undefined)[] = [];
+  private waitFrom: number[] = [];
   /** waiting[i] is for log index waitBase + i. */
   private waitBase = 1;
 
@@ -242,7 +240,7 @@ export class SingleLeaderNode implements ReplicaNode {
 
   // ---- clients ----
 
-  private reply(to: number, req: ClientReq | Waiter, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
+  private reply(to: number, req: ClientReq, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
     const r: ClientResp = { t: M_RESP, id: req.id, ctx: req.ctx, c, value, node: this.id, pos, redirect, error };
     this.env.send(to, r);
   }
@@ -286,7 +284,8 @@ export class SingleLeaderNode implements ReplicaNode {
     }
     const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd, atNs: this.env.monoNs() };
     this.log.push(e);
-    this.waiting[index - this.waitBase] = { client: from, id: req.id, ctx: req.ctx };
+    this.waiting[index - this.waitBase] = req;
+    this.waitFrom[index - this.waitBase] = from;
     if (this.n > 1) {
       const prevTerm = index > 1 ? this.log[index - 2].term : 0;
       const m: AppendMsg = {
@@ -330,11 +329,13 @@ export class SingleLeaderNode implements ReplicaNode {
       const e = this.log[this.applied];
       this.applied++;
       const ok = this.applyEntry(e);
-      const w = this.waiting[e.index - this.waitBase];
+      const slot = e.index - this.waitBase;
+      const w = this.waiting[slot];
       if (w !== undefined) {
-        this.waiting[e.index - this.waitBase] = undefined;
-        if (ok) this.reply(w.client, w, C_OK, e.value, e.index, -1);
-        else this.reply(w.client, w, C_FAIL, e.value, 0, -1, 'cas: expected value did not match');
+        this.waiting[slot] = undefined;
+        const client = this.waitFrom[slot];
+        if (ok) this.reply(client, w, C_OK, e.value, e.index, -1);
+        else this.reply(client, w, C_FAIL, e.value, 0, -1, 'cas: expected value did not match');
       }
     }
   }
@@ -483,6 +484,7 @@ export class SingleLeaderNode implements ReplicaNode {
     this.leaderId = -1;
     if (wasLeader) {
       this.waiting = [];
+    this.waitFrom = [];
     this.waitBase = this.log.length + 1;
       this.env.clearTimer(T_HEARTBEAT);
       this.env.clearTimer(T_HACHECK);
@@ -726,6 +728,7 @@ export class SingleLeaderNode implements ReplicaNode {
       this.applied++;
     }
     this.waiting = [];
+    this.waitFrom = [];
     this.waitBase = this.log.length + 1;
     this.heartbeat();
     this.env.setTimer(T_HACHECK, this.timeoutNs);
