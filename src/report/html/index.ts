@@ -65,6 +65,7 @@ function header(d: ReportData): string {
   return `<header class="top ${verdictClass(r.valid)}">
 <div class="title-row"><h1>replcheck report</h1><div class="verdict" id="verdict" data-verdict="${esc(String(r.valid))}">${badge(r.valid)}</div></div>
 <div class="chips">${chips}</div>
+<nav class="jump-nav"><a href="#checkers">verdicts</a>${d.knobs.length ? '<a href="#design">design</a>' : ''}<a href="#overview">timeline</a><a href="#anomalies">anomalies</a></nav>
 ${command}${source}
 </header>
 <section class="card">${stats}
@@ -100,12 +101,16 @@ function design(d: ReportData): string {
 function legend(d: ReportData): string {
   const kinds = [...new Set(d.nemesis.map((n) => n.kind))];
   const faults = kinds.map((k) => `<span class="lg"><span class="sw" style="background:${NEMESIS_COLOR[k]};opacity:.6"></span>${k === 'skew' ? 'clock skew' : k}</span>`).join('');
+  const lin = d.checkers.some((c) => c.detailed.some((v) => v.hasPrefix));
+  const linItems = lin
+    ? `<span class="lg"><span class="rank-sw">1</span>linearization order</span><span class="lg"><span class="sw sw-failing"></span>cannot be linearized ✗</span>`
+    : '';
   return `<div class="legend" id="legend">
 <span class="lg"><span class="sw sw-ok"></span>ok</span>
 <span class="lg"><span class="sw sw-fail"></span>fail (did not happen)</span>
 <span class="lg"><span class="sw sw-info"></span>info (may have happened)</span>
 <span class="lg"><span class="sw sw-involved"></span>named by the anomaly</span>
-<span class="lg"><span class="amark-sw">▼</span>anomaly (click)</span>
+${linItems}<span class="lg"><span class="amark-sw">▼</span>anomaly (click)</span>
 ${faults}</div>`;
 }
 
@@ -143,8 +148,12 @@ function opTable(v: AnomalyView): string {
   const rows = v.focus
     .map((f) => {
       const op = f.op;
-      const role = f.failing ? 'cannot linearize' : f.involved ? 'named' : f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : f.concurrent ? 'concurrent' : '';
-      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${role ? `<span class="role">${role}</span>` : ''}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
+      const roles = [
+        f.failing ? 'cannot linearize' : f.involved ? 'named' : '',
+        f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : '',
+        f.concurrent ? 'concurrent' : '',
+      ].filter(Boolean);
+      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${roles.map((r) => `<span class="role">${r}</span>`).join(' ')}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
     })
     .join('');
   return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th><th>invoked</th><th>took</th></tr></thead><tbody>${rows}</tbody></table></div>`;

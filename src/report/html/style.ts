@@ -44,6 +44,9 @@ details>summary{cursor:pointer}
 .sw-ok{background:var(--ok-bg);border-color:var(--ok)}.sw-fail{background:var(--fail-bg);border-color:var(--fail)}
 .sw-info{background:var(--info-bg);border-color:var(--info);border-style:dashed}.sw-involved{background:#fff;border:2.5px solid #111}
 .amark-sw{color:#C00000;font-size:12px}
+.sw-failing{background:var(--ok-bg);border:3px solid #C00000}
+.rank-sw{display:inline-block;width:15px;height:15px;border-radius:50%;background:#3b4a6b;color:#fff;font-size:9.5px;font-weight:700;text-align:center;line-height:15px}
+.jump-nav{display:flex;gap:14px;margin-top:8px;font-size:13px}
 svg.plot{width:100%;height:auto;display:block;margin:4px 0 8px}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 .axis{stroke:#98a2b3;stroke-width:1}.tick{stroke:#98a2b3}.grid{stroke:#eef0f4;stroke-width:1}
