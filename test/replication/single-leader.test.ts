@@ -192,6 +192,24 @@ describe('single-leader replication', () => {
   });
 });
 
+describe('bounded-lag estimates', () => {
+  it('use wall clocks, so a replica whose clock runs behind underestimates its lag and serves stale reads', () => {
+    const h = cluster({ lagMs: [0, 0] });
+    h.request(0, F_APPEND, 'k', 1);
+    h.run(10);
+    h.isolate(1);
+    h.request(0, F_APPEND, 'k', 2);
+    h.run(400);
+    const honest = h.request(1, F_READ, 'k', null, R_MAX_LAG, 0, 100);
+    h.flush();
+    expect(h.response(honest)?.c).toBe(C_REDIRECT);
+    h.offsetNs[1] = -1e9; // n2's clock falls a second behind
+    const fooled = h.request(1, F_READ, 'k', null, R_MAX_LAG, 0, 100);
+    h.flush();
+    expect(h.response(fooled)).toMatchObject({ c: C_OK, value: [1] }); // stale: [1, 2] is committed
+  });
+});
+
 describe('router', () => {
   it('follows redirects, rotates past nodes that know no leader, tracks read-your-writes positions', async () => {
     const { Router } = await import('../../src/replication/index.js');
