@@ -6,6 +6,7 @@ import type { NemesisEvent } from '../../src/history/types.js';
 import { configKnobs, detailBudget, lagSeries, MAX_DETAILED_TOTAL, MAX_FOCUS_OPS, overviewBins, reportData } from '../../src/report/html/data.js';
 import { nemesisIntervals } from '../../src/report/html/nemesis.js';
 import { renderHtmlReport } from '../../src/report/html/index.js';
+import { historyFromEvents } from '../../src/history/builder.js';
 import { historyStats, type Results } from '../../src/report/results.js';
 import { largeHistory, plantedHistory, plantedResults } from './fixture.js';
 
@@ -137,5 +138,30 @@ describe('configKnobs', () => {
     ]);
     expect(configKnobs(undefined)).toEqual([]);
     expect(configKnobs('text')).toEqual([]);
+  });
+});
+
+describe('renderHtmlReport edge cases', () => {
+  it('renders an empty history', () => {
+    const h = { ops: [], nemesis: [], eventCount: 0, endTime: 0, workload: 'append' as const, hasFinalReads: false };
+    const html = renderHtmlReport({ valid: true, stats: historyStats(h), checkers: {} }, h);
+    expect(html).toContain('No completed operations to plot.');
+    expect(html).toContain('No anomaly');
+  });
+
+  it('draws an op that never completed as open to the right', () => {
+    const { events } = plantedHistory();
+    const last = events[events.length - 1];
+    const extra = { index: events.length, time: last.time + 1, process: 9, session: 's9', type: 'invoke' as const, f: 'append', key: 'k1', value: 99 };
+    const h = historyFromEvents([...events, extra]);
+    const open = h.ops.find((o) => o.process === 9)!;
+    expect(open.completeIndex).toBe(-1);
+    const results: Results = {
+      valid: false,
+      stats: historyStats(h),
+      checkers: { x: { valid: false, count: 1, anomalies: [{ type: 'x', ops: [open.invokeIndex], key: 'k1', explanation: 'open op' }] } },
+    };
+    const html = renderHtmlReport(results, h);
+    expect(html).toMatch(new RegExp(`class="opbar op-info op-involved op-open" data-index="${open.invokeIndex}"`));
   });
 });
