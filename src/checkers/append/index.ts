@@ -96,33 +96,37 @@ function intern(map: Map<string, number>, names: string[], s: string): number {
   return i;
 }
 
-/** Stable counting sort of `ids` by `by[id]` (values in 0..n-1). */
-function countingSort(ids: Int32Array, by: Int32Array, n: number): Int32Array {
-  const counts = new Int32Array(n + 1);
-  for (let i = 0; i < ids.length; i++) counts[by[ids[i]] + 1]++;
-  for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
-  const out = new Int32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) out[counts[by[ids[i]]]++] = ids[i];
-  return out;
-}
-
-function groupByOwner(byKey: Int32Array, owner: Int32Array, nOwners: number, opKey: Int32Array): Grouping {
-  const order = countingSort(byKey, owner, nOwners);
-  const starts: number[] = [];
+/**
+ * Groups ops by (owner, key) in one pass: each pair gets a dense group id on first sight (a direct
+ * table when owners x keys is small enough, else a Map), then one counting sort by group id.
+ * Groups come in order of their first op; inside a group, ops stay in invoke order.
+ */
+function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Array, nKeys: number): Grouping {
+  const n = owner.length;
+  const opGroup = new Int32Array(n);
   const owners: number[] = [];
-  let prevOwner = -1;
-  let prevKey = -1;
-  for (let i = 0; i < order.length; i++) {
-    const id = order[i];
-    if (owner[id] !== prevOwner || opKey[id] !== prevKey) {
-      prevOwner = owner[id];
-      prevKey = opKey[id];
-      starts.push(i);
-      owners.push(prevOwner);
+  const direct = nOwners * nKeys <= 1 << 24 ? new Int32Array(nOwners * nKeys).fill(-1) : undefined;
+  const map = direct === undefined ? new Map<number, number>() : undefined;
+  for (let i = 0; i < n; i++) {
+    const o = owner[i];
+    const pair = o * nKeys + opKey[i];
+    let g = direct !== undefined ? direct[pair] : (map!.get(pair) ?? -1);
+    if (g < 0) {
+      g = owners.length;
+      owners.push(o);
+      if (direct !== undefined) direct[pair] = g;
+      else map!.set(pair, g);
     }
+    opGroup[i] = g;
   }
-  starts.push(order.length);
-  return { order, start: Int32Array.from(starts), owner: Int32Array.from(owners), count: owners.length };
+  const count = owners.length;
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) start[opGroup[i] + 1]++;
+  for (let g = 0; g < count; g++) start[g + 1] += start[g];
+  const fill = start.slice(0, count);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[opGroup[i]]++] = i;
+  return { order, start, owner: Int32Array.from(owners), count };
 }
 
 export function buildAppendIndex(h: History): AppendIndex {
@@ -220,12 +224,12 @@ export function buildAppendIndex(h: History): AppendIndex {
     keyNonInteger.push(0);
   }
 
-  const all = new Int32Array(n);
-  for (let i = 0; i < n; i++) all[i] = i;
-  const byKey = countingSort(all, opKey, keys.length);
   const keyStart = new Int32Array(keys.length + 1);
   for (let i = 0; i < n; i++) keyStart[opKey[i] + 1]++;
   for (let k = 0; k < keys.length; k++) keyStart[k + 1] += keyStart[k];
+  const byKey = new Int32Array(n);
+  const keyFill = keyStart.slice(0, keys.length);
+  for (let i = 0; i < n; i++) byKey[keyFill[opKey[i]]++] = i;
 
   // Elements: appends first (so each element knows its append), then every ok read's list, each
   // pass walking ops in memory order. Keys whose elements are integers in a compact range look
@@ -379,8 +383,8 @@ export function buildAppendIndex(h: History): AppendIndex {
     opsWithoutUser,
     byKey,
     keyStart,
-    bySession: groupByOwner(byKey, opSession, sessions.length, opKey),
-    byUser: groupByOwner(byKey, opUser, users.length, opKey),
+    bySession: groupByOwner(opSession, sessions.length, opKey, keys.length),
+    byUser: groupByOwner(opUser, users.length, opKey, keys.length),
     elemAppend,
     elemSession,
     elemUser,
