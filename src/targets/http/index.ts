@@ -2,7 +2,7 @@
 // 127.0.0.1) running src/replication's state machines, linked through TCP fault proxies in this
 // process; clients route like the simulator's (Router), faults are signals, proxies and /admin.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,10 +13,11 @@ import { UserError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import { C_FAIL, C_OK, C_REDIRECT, F_READ, R_LEADER, R_LOCAL, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
 import type { CbClient, CbFaults, CbTarget, Completion, FinalRead, Invocation, LagSample, NodeId, SessionInfo } from '../types.js';
-import { disown, disownDir, own, ownDir } from './processes.js';
+import { killAndWait, spawnNodeServer, tailLine, waitExit } from './launcher.js';
+import { disownDir, ownDir } from './processes.js';
 import { createLinkProxy, type LinkProxy } from './proxy.js';
 import { createRealScheduler, type RealScheduler } from './scheduler.js';
-import { READY_PREFIX, requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
+import { requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
 
 export { createRealScheduler, type RealScheduler } from './scheduler.js';
 export { createLinkProxy, type LinkProxy } from './proxy.js';
@@ -58,7 +59,6 @@ const MAX_REDIRECTS = 3;
 const REFUSED_BACKOFF_MS = 20;
 const ADMIN_TIMEOUT_MS = 2000;
 const MAX_ERRORS = 100;
-const STDERR_TAIL_BYTES = 4096;
 
 interface NodeProc {
   name: NodeId;
@@ -73,7 +73,6 @@ interface NodeProc {
   incarnation: number;
   status: NodeStatus | undefined;
   polling: boolean;
-  stderrTail: string;
 }
 
 interface PendingOp extends Route {
@@ -170,7 +169,6 @@ class HttpCluster implements HttpTarget {
       incarnation: 0,
       status: undefined,
       polling: false,
-      stderrTail: '',
     }));
     this.faults = this.makeFaults();
   }
@@ -309,83 +307,36 @@ class HttpCluster implements HttpTarget {
     }
   }
 
-  private launchOnce(i: number, port: number): Promise<void> {
+  private async launchOnce(i: number, port: number): Promise<void> {
     const nd = this.nodes[i];
     const file = path.join(this.dir!, `n${i + 1}.config.json`);
     fs.writeFileSync(file, JSON.stringify(this.nodeConfig(i, port)));
-    const child = spawn(process.execPath, [...this.nodeArgs, this.script, '--id', String(i), '--config', file], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: false,
-    });
-    own(child);
-    if (child.pid !== undefined) this.started.push(child.pid);
-    nd.child = child;
     nd.port = undefined;
-    nd.stderrTail = '';
-    child.stdin?.on('error', () => {});
-    child.stderr?.on('data', (c: Buffer) => {
-      nd.stderrTail = (nd.stderrTail + c.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-    });
-    const fail = (why: string): UserError => {
-      const tail = nd.stderrTail.trim().split('\n').slice(-3).join(' | ');
-      return new UserError(`node ${nd.name} could not start: ${why}${tail ? ` (${tail})` : ''}`, { field: 'target' });
-    };
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      let buf = '';
-      const finish = (err: UserError | undefined): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err === undefined) return resolve();
-        if (child.pid !== undefined) {
-          try {
-            process.kill(child.pid, 'SIGKILL');
-          } catch {
-            // gone
-          }
+    nd.port = await spawnNodeServer({
+      name: nd.name,
+      id: i,
+      script: this.script,
+      nodeArgs: this.nodeArgs,
+      configFile: file,
+      startTimeoutMs: this.startTimeoutMs,
+      agent: this.adminAgent,
+      onSpawn: (child) => {
+        nd.child = child;
+        if (child.pid !== undefined) this.started.push(child.pid);
+      },
+      onExit: (child, why, stderr, wasReady) => {
+        if (nd.child !== child) return;
+        // alive here means nobody killed it on purpose: a crash (a bug in the node) or an outside kill
+        if (wasReady && nd.alive && !this.closed) {
+          nd.alive = false;
+          nd.paused = false;
+          nd.incarnation++;
+          const tail = tailLine(stderr);
+          this.problem(`node ${nd.name} (pid ${child.pid}) exited unexpectedly (${why})${tail ? `: ${tail}` : ''}`);
         }
-        reject(err);
-      };
-      const timer = setTimeout(() => finish(fail(`no answer within ${this.startTimeoutMs} ms`)), this.startTimeoutMs);
-      child.on('error', (e) => finish(fail(e.message)));
-      child.on('exit', (code, sig) => {
-        if (nd.child === child) {
-          // alive here means nobody killed it on purpose: a crash (a bug in the node) or an outside kill
-          if (settled && nd.alive && !this.closed) {
-            nd.alive = false;
-            nd.paused = false;
-            nd.incarnation++;
-            const tail = nd.stderrTail.trim().split('\n').slice(-3).join(' | ');
-            this.problem(`node ${nd.name} (pid ${child.pid}) exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
-          }
-          nd.ready = false;
-          nd.status = undefined;
-        }
-        // give stderr a moment to arrive before reporting
-        setTimeout(() => finish(fail(`exited (${sig ?? `code ${code}`})`)), 50);
-      });
-      child.stdout?.on('data', (c: Buffer) => {
-        if (settled) return;
-        buf += c.toString('utf8');
-        const nl = buf.indexOf('\n');
-        if (nl < 0) {
-          if (buf.length > 4096) finish(fail('unexpected output'));
-          return;
-        }
-        const line = buf.slice(0, nl).trim();
-        if (!line.startsWith(READY_PREFIX)) return finish(fail(`unexpected output ${JSON.stringify(line.slice(0, 80))}`));
-        const p = Number(line.slice(READY_PREFIX.length));
-        if (!Number.isInteger(p) || p <= 0) return finish(fail(`bad port ${JSON.stringify(line)}`));
-        requestJson(this.adminAgent, p, 'GET', '/admin/status', undefined, ADMIN_TIMEOUT_MS).then(
-          (ans) => {
-            if (ans.status !== 200) return finish(fail(`/admin/status answered ${ans.status}`));
-            nd.port = p;
-            finish(undefined);
-          },
-          (e: Error) => finish(fail(`/admin/status: ${e.message}`)),
-        );
-      });
+        nd.ready = false;
+        nd.status = undefined;
+      },
     });
   }
 
@@ -724,36 +675,6 @@ class HttpCluster implements HttpTarget {
       },
     };
   }
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
-
-/** SIGCONT (in case it is paused) and SIGKILL by PID, then wait (bounded) for the exit. */
-async function killAndWait(child: ChildProcess): Promise<void> {
-  const pid = child.pid!;
-  if (child.exitCode === null && child.signalCode === null) {
-    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-    await waitExit(child, 5000);
-  }
-  child.stdin?.destroy();
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  disown(pid);
 }
 
 /** A real cluster of cfg.nodes node-server processes on 127.0.0.1 (see the module header). */
