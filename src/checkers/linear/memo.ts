@@ -43,7 +43,7 @@ export class MemoSet {
   private hashes: Int32Array;
   private states: Int32Array;
   /** arena offset of the entry in each slot */
-  private offsets: Float64Array;
+  private offsets: Int32Array;
   /** a slot is full when its generation is the set's current one */
   private gens: Int32Array;
   private gen = 1;
@@ -57,7 +57,7 @@ export class MemoSet {
     this.mask = c - 1;
     this.hashes = new Int32Array(c);
     this.states = new Int32Array(c);
-    this.offsets = new Float64Array(c);
+    this.offsets = new Int32Array(c);
     this.gens = new Int32Array(c);
     this.arena = new Int32Array(Math.max(1024, initialCapacity * 8));
   }
@@ -143,7 +143,7 @@ export class MemoSet {
     const mask = cap - 1;
     const hashes = new Int32Array(cap);
     const states = new Int32Array(cap);
-    const offsets = new Float64Array(cap);
+    const offsets = new Int32Array(cap);
     const gens = new Int32Array(cap);
     for (let j = 0; j < oldO.length; j++) {
       if (oldG[j] !== gen) continue;

@@ -90,7 +90,8 @@ export class KeySearch {
     for (let s = 0; s < n; s++) this.bitOf[s] = s < ok ? s : (this.okWords << 5) + (s - ok);
     this.opHash = new Int32Array(randomWords(n, 0x9e3779b9 ^ n).buffer);
     this.pure = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
+    // Only ops that must take effect: an optional one moved first would forbid a write after it.
+    for (let i = 0; i < ok; i++) {
       const k = problem.kind[i];
       this.pure[i] = k === K_READ || (k === K_CAS && problem.arg1[i] === problem.arg2[i]) ? 1 : 0;
     }
@@ -172,7 +173,15 @@ export class KeySearch {
             continue;
           }
           ns = arg2[s];
-        } else ns = arg1[s];
+        } else {
+          // Right after an optional indeterminate op, a write would make it pointless: the same
+          // order without it is as good and is tried on another branch (see the memo key below).
+          if (sp > 0 && entrySlot[stackEntry[sp - 1]] >= okCount) {
+            cur = next[cur];
+            continue;
+          }
+          ns = arg1[s];
+        }
         // Add the op to the set, then ask the memo about (set, state').
         const b = bitOf[s];
         const w = b >>> 5;
@@ -193,7 +202,9 @@ export class KeySearch {
           while (words[hiB - 1] === 0) hiB--;
         }
         const h = hash ^ opHash[s];
-        if (memo.addIfAbsent(h, ns, words, nLoA, nHiA, loB, hiB)) {
+        // The memo key is (set, state, whether the last op is an optional one): after one, fewer
+        // continuations are allowed, so the two must not stand for each other.
+        if (memo.addIfAbsent(h, s < okCount ? ns << 1 : (ns << 1) | 1, words, nLoA, nHiA, loB, hiB)) {
           stackEntry[sp] = cur;
           stackState[sp] = state;
           sp++;

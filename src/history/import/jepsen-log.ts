@@ -22,19 +22,22 @@ const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 
 /** Parses one event line; undefined when the line is not an event; throws when it is a broken one. */
 export function parseLogLine(text: string, file: string, line: number): JepsenEvent | undefined {
-  if (!EVENT_START.test(text)) return undefined;
+  if (text.indexOf('jepsen.util') < 0) return undefined;
   const m = EVENT.exec(text);
+  if (!m && !EVENT_START.test(text)) return undefined;
   const expected = 'expected a Jepsen event: PROCESS :TYPE :F VALUE (e.g. "3 :invoke :write 4")';
   if (!m) throw new UserError(`${expected}, got ${JSON.stringify(text.slice(0, 80))}`, { file, line });
   const [, proc, type, f, valueText] = m;
   if (!TYPES.has(type)) throw new UserError(`expected :invoke, :ok, :fail or :info, got :${type}`, { file, line });
   if (valueText === undefined || valueText === '') throw new UserError(`${expected}: the value is missing (use nil for none)`, { file, line });
-  let value: EdnValue;
-  try {
-    value = readOne(valueText, file, line);
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError(`the value ${JSON.stringify(valueText.slice(0, 40))} is not EDN (${e.message})`, { file, line });
-    throw e;
+  let value: EdnValue | undefined = simpleValue(valueText);
+  if (value === undefined) {
+    try {
+      value = readOne(valueText, file, line);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`the value ${JSON.stringify(valueText.slice(0, 40))} is not EDN (${e.message})`, { file, line });
+      throw e;
+    }
   }
   const ev: JepsenEvent = { line, process: proc === ':nemesis' ? kw('nemesis') : Number(proc), type: kw(type), f: kw(f), value };
   const s = STAMP.exec(text);
@@ -43,6 +46,18 @@ export function parseLogLine(text: string, file: string, line: number): JepsenEv
     stampMs.set(ev, ms);
   }
   return ev;
+}
+
+const INT = /^-?\d{1,15}$/;
+const INT_PAIR = /^\[(-?\d{1,15})[\s,]+(-?\d{1,15})\]$/;
+
+/** The common values without the EDN reader: nil, an integer, a pair of integers. */
+function simpleValue(text: string): EdnValue | undefined {
+  if (text === 'nil') return null;
+  if (INT.test(text)) return Number(text);
+  const m = INT_PAIR.exec(text);
+  if (m) return [Number(m[1]), Number(m[2])];
+  return undefined;
 }
 
 /** Reads a Jepsen log into a History (times relative to the first event, or event positions). */
