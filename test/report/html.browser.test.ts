@@ -123,6 +123,14 @@ describe('index.html of a run with a read-your-writes anomaly', () => {
     await expect(svg.locator(`g.opbar[data-index="${ryw.ops[1]}"] text`).textContent()).resolves.toContain('n2 · read → [100]');
   });
 
+  it('highlights an op in the timeline when its table row is hovered', async () => {
+    const { page } = opened;
+    const details = page.locator('details.anomaly').first();
+    const i = ryw.ops[1];
+    await details.locator(`table.ops tr[data-index="${i}"]`).hover();
+    await expect(details.locator(`g.opbar[data-index="${i}"]`).getAttribute('class')).resolves.toContain('hl');
+  });
+
   it('plots the overview, latency, throughput and lag with faults shaded', async () => {
     const { page } = opened;
     for (const id of ['#overview-svg', '#latency-svg', '#throughput-svg', '#lag-svg']) {

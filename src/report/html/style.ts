@@ -86,7 +86,9 @@ svg.focus{display:block}
 .op-open .opbar-rect{fill-opacity:.55}
 .op-text{font-size:11.5px;fill:#1d2430}
 .op-involved .op-text{font-weight:650}
-.opbar:hover .opbar-rect{filter:brightness(.93)}
+.opbar:hover .opbar-rect,.opbar.hl .opbar-rect{filter:brightness(.9)}
+.opbar.hl .opbar-rect{stroke-width:3}
+table.ops tr.hl td{background:#e8f1fa}
 .fail-mark{fill:#C00000;font-weight:700;font-size:15px}
 .prefix-path{fill:none;stroke:#3b4a6b;stroke-width:1.2;stroke-dasharray:3 3;opacity:.8}
 .prefix-rank circle{fill:#3b4a6b}.prefix-rank text{fill:#fff;font-size:9.5px;font-weight:700}
@@ -122,6 +124,16 @@ export const PAGE_JS = `
     var a=e.target&&e.target.closest?e.target.closest('a[href^="#"]'):null;
     if(a&&a.getAttribute('href')===location.hash){setTimeout(openFromHash,0);}
   });
+  // Hovering a bar or a table row highlights the same op in both.
+  function mark(e,on){
+    var t=e.target&&e.target.closest?e.target.closest('[data-index]'):null;
+    var box=t&&t.closest('details.anomaly');
+    if(!box) return;
+    var els=box.querySelectorAll('g.opbar[data-index="'+t.getAttribute('data-index')+'"], tr[data-index="'+t.getAttribute('data-index')+'"]');
+    for(var i=0;i<els.length;i++) els[i].classList.toggle('hl',on);
+  }
+  document.addEventListener('mouseover',function(e){mark(e,true);});
+  document.addEventListener('mouseout',function(e){mark(e,false);});
   openFromHash();
 })();
 `;
