@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { formatSummary } from '../../src/report/terminal.js';
+import { colorEnabled, formatSummary } from '../../src/report/terminal.js';
 import { writePlantedRunDir } from './fixture.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -97,5 +97,22 @@ describe('formatSummary', () => {
 
   it('prints one line in quiet mode', () => {
     expect(formatSummary(results, 'reports/x', { quiet: true, color: false })).toBe('INVALID  reports/x');
+  });
+
+  it('colours only a TTY, and never with NO_COLOR set', () => {
+    const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+    try {
+      delete process.env.FORCE_COLOR;
+      delete process.env.NO_COLOR;
+      expect(colorEnabled({ isTTY: true } as NodeJS.WriteStream)).toBe(true);
+      expect(colorEnabled({ isTTY: false } as NodeJS.WriteStream)).toBe(false);
+      process.env.NO_COLOR = '1';
+      expect(colorEnabled({ isTTY: true } as NodeJS.WriteStream)).toBe(false);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
