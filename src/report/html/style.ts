@@ -69,6 +69,7 @@ details.anomaly.flash{animation:flash 1.6s ease-out}
 .atype{font-weight:650;color:#9a3f00}.akey{background:#eef1f6;border-radius:5px;padding:0 6px;font-size:12.5px}
 .aops{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:var(--muted)}
 .aexp{flex-basis:100%;color:#344054}
+details.anomaly[open]>summary .aexp{display:none}
 .abody{padding:10px 14px 14px}
 .explanation{font-size:15px;margin:2px 0 6px}
 .note{background:#f4f6fb;border-left:3px solid var(--accent);padding:6px 10px;margin:6px 0}
