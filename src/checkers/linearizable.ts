@@ -33,7 +33,15 @@ interface Job {
   reason?: string;
 }
 
-/** Runs every key's search to a verdict, round-robin in slices, stopping at the first violation. */
+/**
+ * Runs every key's search to a verdict, round-robin in slices, stopping at the first violation.
+ * A failing result has one anomaly (the first key found not linearizable) with `ops` = [the op that
+ * cannot be linearized, then up to 20 ops concurrent with it], `op`, `key`, `linearizedPrefix`
+ * (history indices of the longest linearizable prefix, in linearization order), `concurrent` (up
+ * to 200 ops overlapping the failing one, completed ones first, nearest first) and
+ * `valueAfterPrefix`. Every result has `keys` (per-key ops/steps/memo/ms/valid, the 100 largest
+ * searches), `keyCount`, `steps`, `ms` and `dropped` (ops left out of the search, by reason).
+ */
 export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckResult {
   const started = performance.now();
   const timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;

@@ -15,6 +15,9 @@ export function mix32(h: number): number {
 const HEADER_WORDS = 4;
 /** Released sets kept for reuse (their arrays stay allocated). */
 const POOL_SIZE = 4;
+/** Larger sets are left to the garbage collector rather than kept (about 4 MB of slots, 16 MB of arena). */
+const MAX_POOLED_SLOTS = 1 << 18;
+const MAX_POOLED_ARENA_WORDS = 1 << 22;
 const pool: MemoSet[] = [];
 
 /** A cleared set from the pool, or a new one. */
@@ -29,7 +32,7 @@ export function takeMemo(initialCapacity: number): MemoSet {
 
 /** Gives a set back to the pool; a huge one is dropped so its memory can be freed. */
 export function releaseMemo(m: MemoSet): void {
-  if (pool.length < POOL_SIZE && m.capacity <= 1 << 22 && !pool.includes(m)) pool.push(m);
+  if (pool.length < POOL_SIZE && m.capacity <= MAX_POOLED_SLOTS && m.arenaLength <= MAX_POOLED_ARENA_WORDS && !pool.includes(m)) pool.push(m);
 }
 
 /**
@@ -71,6 +74,11 @@ export class MemoSet {
       this.gens.fill(0);
       this.gen = 1;
     }
+  }
+
+  /** Allocated arena words. */
+  get arenaLength(): number {
+    return this.arena.length;
   }
 
   /** Words held by the arena (a memory measure). */
