@@ -212,11 +212,11 @@ describe('index.html of a 1M-op history', () => {
     try {
       await expect(page.locator('#verdict').innerText()).resolves.toContain('INVALID');
       await expect(page.locator('#overview-svg a.amark').count()).resolves.toBe(21);
+      await page.screenshot({ path: join(artifacts, 'report-1M.png'), fullPage: false });
       const linDetails = page.locator('details.anomaly[data-checker="linearizable"]');
       await linDetails.locator('summary').click();
       await expect(linDetails.locator('g.opbar[data-failing="true"]').getAttribute('data-index')).resolves.toBe(String(base.completeIndex));
       await expect(linDetails.locator('g.prefix-rank').count()).resolves.toBeGreaterThan(0);
-      await page.screenshot({ path: join(artifacts, 'report-1M.png'), fullPage: false });
       await linDetails.screenshot({ path: join(artifacts, 'report-1M-linearizable.png') });
       expect(onlyLocal(requests, file)).toEqual([]);
       expect(errors).toEqual([]);
