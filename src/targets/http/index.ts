@@ -18,6 +18,7 @@ import { disownDir, ownDir } from './processes.js';
 import { createLinkProxy, type LinkProxy } from './proxy.js';
 import { createRealScheduler, type RealScheduler } from './scheduler.js';
 import { requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
+import { cutLinks } from '../links.js';
 
 export { createRealScheduler, type RealScheduler } from './scheduler.js';
 export { createLinkProxy, type LinkProxy } from './proxy.js';
@@ -125,7 +126,8 @@ class HttpCluster implements HttpTarget {
   private readonly clientAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly adminAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   private proxies: (LinkProxy | undefined)[] = [];
-  private group: number[];
+  /** cut[from * n + to] === 1 while a partition cuts that link. */
+  private cut: Uint8Array;
   private dir: string | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -157,7 +159,7 @@ class HttpCluster implements HttpTarget {
     this.router = new Router(cfg, n, rng.fork());
     this.netRng = rng.fork();
     this.seeds = Array.from({ length: n }, () => rng.u32());
-    this.group = new Array<number>(n).fill(0);
+    this.cut = new Uint8Array(n * n);
     this.nodes = Array.from({ length: n }, (_, i) => ({
       name: `n${i + 1}`,
       child: undefined,
@@ -589,7 +591,7 @@ class HttpCluster implements HttpTarget {
       for (let j = 0; j < n; j++) {
         const px = this.proxies[i * n + j];
         if (px === undefined) continue;
-        if (this.group[i] === this.group[j]) px.restore();
+        if (this.cut[i * n + j] === 0) px.restore();
         else px.cut();
       }
     }
@@ -641,18 +643,11 @@ class HttpCluster implements HttpTarget {
           .finally(release);
       },
       partition: (groups) => {
-        let g = 1;
-        const next = new Array<number>(this.n).fill(-1);
-        for (const grp of groups) {
-          for (const id of grp) next[this.index(id)] = g;
-          g++;
-        }
-        for (let i = 0; i < this.n; i++) if (next[i] < 0) next[i] = g++;
-        this.group = next;
+        this.cut = cutLinks(this.n, groups, (id) => this.index(id));
         this.applyGroups();
       },
       heal: () => {
-        this.group.fill(0);
+        this.cut.fill(0);
         this.applyGroups();
       },
       skewClock: (id, offsetMs) => {

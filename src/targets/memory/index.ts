@@ -37,6 +37,7 @@ import {
   type Route,
 } from '../../replication/index.js';
 import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_PROBE, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
+import { cutLinks } from '../links.js';
 
 export { SimScheduler } from './scheduler.js';
 
@@ -125,7 +126,8 @@ class Cluster implements MemoryTarget {
   private readonly paused: boolean[];
   private readonly pausedQueue: { from: number; msg: Msg }[][];
   private readonly incarnation: number[];
-  private readonly group: number[];
+  /** cut[from * n + to] === 1 while a partition drops messages on that link. */
+  private cut: Uint8Array;
   private readonly linkLastNs: number[];
   private readonly timerEv: (Ev | undefined)[];
   private readonly frozenNs: number[];
@@ -179,7 +181,7 @@ class Cluster implements MemoryTarget {
     this.paused = new Array<boolean>(n).fill(false);
     this.pausedQueue = this.names.map(() => []);
     this.incarnation = new Array<number>(n).fill(0);
-    this.group = new Array<number>(n).fill(0);
+    this.cut = new Uint8Array(n * n);
     this.linkLastNs = new Array<number>(n * n).fill(0);
     this.timerEv = new Array<Ev | undefined>(n * TIMER_SLOTS).fill(undefined);
     this.frozenNs = new Array<number>(n * TIMER_SLOTS).fill(-1);
@@ -310,7 +312,7 @@ class Cluster implements MemoryTarget {
       this.messagesDropped++;
       return;
     }
-    if (from < this.n && this.group[from] !== this.group[to]) {
+    if (from < this.n && this.cut[from * this.n + to] === 1) {
       this.messagesDropped++;
       return;
     }
@@ -576,18 +578,10 @@ class Cluster implements MemoryTarget {
         else node.close();
       },
       partition: (groups) => {
-        // Nodes not listed form one more group of their own each.
-        let g = 1;
-        const next = new Array<number>(this.n).fill(-1);
-        for (const grp of groups) {
-          for (const id of grp) next[this.index(id)] = g;
-          g++;
-        }
-        for (let i = 0; i < this.n; i++) if (next[i] < 0) next[i] = g++;
-        for (let i = 0; i < this.n; i++) this.group[i] = next[i];
+        this.cut = cutLinks(this.n, groups, (id) => this.index(id));
       },
       heal: () => {
-        this.group.fill(0);
+        this.cut.fill(0);
       },
       skewClock: (id, offsetMs) => {
         this.offsetNs[this.index(id)] = offsetMs * 1e6;
