@@ -31,7 +31,7 @@ function header(d: ReportData): string {
   const chips = [
     ['target', r.target],
     ['workload', r.workload],
-    ['nemesis', r.nemesis ?? 'none'],
+    ['nemesis', r.nemesis],
     ['seed', r.seed],
   ]
     .filter(([, v]) => v !== undefined)

@@ -56,6 +56,7 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 .line-p50{stroke:var(--ok)}.line-p99{stroke:var(--fail)}.line-max{stroke:#aaa;stroke-width:1;stroke-dasharray:3 2}
 .line-ok{stroke:var(--ok)}.line-bad{stroke:var(--fail)}
 .line-p50-dot{fill:var(--ok)}.line-p99-dot{fill:var(--fail)}.line-ok-dot{fill:var(--ok)}.line-bad-dot{fill:var(--fail)}
+g.over{pointer-events:none}
 .amark{cursor:pointer}.amark-head{fill:#C00000}.amark-line{stroke:#C00000;stroke-width:1;stroke-dasharray:2 2;opacity:.55}
 .amark:hover .amark-head{fill:#000}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:0 24px}

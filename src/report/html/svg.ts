@@ -83,7 +83,7 @@ function shading(nem: NemesisInterval[], endNs: number, y: number, h: number): s
       const x0 = xOfTime(iv.startNs, endNs);
       const x1 = xOfTime(iv.endNs, endNs);
       if (iv.point) return `<line class="nem-point" x1="${r1(x0)}" y1="${y}" x2="${r1(x0)}" y2="${y + h}" stroke="${NEMESIS_COLOR[iv.kind]}"><title>${esc(iv.label)} at ${fmtAt(iv.startNs)}</title></line>`;
-      return `<rect class="nem nem-${iv.kind}" x="${r1(x0)}" y="${y}" width="${r1(Math.max(1, x1 - x0))}" height="${h}" fill="${NEMESIS_COLOR[iv.kind]}" fill-opacity="0.13"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)} – ${fmtAt(iv.endNs)}</title></rect>`;
+      return `<rect class="nem nem-${iv.kind}" x="${r1(x0)}" y="${y}" width="${r1(Math.max(1, x1 - x0))}" height="${h}" fill="${NEMESIS_COLOR[iv.kind]}" fill-opacity="0.18"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)} – ${fmtAt(iv.endNs)}</title></rect>`;
     })
     .join('');
 }
@@ -102,7 +102,7 @@ function yAxis(y: number, h: number, max: number, unit: string, log = false, min
     const label = v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : `${+v.toPrecision(3)}`;
     out.push(`<line class="grid" x1="${OV_LEFT}" y1="${r1(yy)}" x2="${OV_W - OV_RIGHT}" y2="${r1(yy)}"/><text class="tl" x="${OV_LEFT - 6}" y="${r1(yy + 4)}" text-anchor="end">${label}</text>`);
   }
-  out.push(`<text class="unit" x="6" y="${y + 10}">${esc(unit)}</text>`);
+  out.push(`<text class="unit" x="6" y="${y - 8}">${esc(unit)}</text>`);
   return out.join('');
 }
 
@@ -161,7 +161,7 @@ export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: M
     return `<text class="tl" x="${OV_LEFT - 6}" y="${y + 11}" text-anchor="end">${k}</text>${items}`;
   });
   return `<svg class="plot" id="overview-svg" viewBox="0 0 ${OV_W} ${height}" role="img" aria-label="operations over time">
-${shading(nem, ov.endNs, top, h)}${yAxis(top, h, max, 'ops/bin', false, 0, true)}${bars.join('')}${timeAxis(ov.endNs, top + h)}${faults.join('')}${marks.join('')}
+${yAxis(top, h, max, 'ops/bin', false, 0, true)}${bars.join('')}<g class="over">${shading(nem, ov.endNs, top, h)}</g>${timeAxis(ov.endNs, top + h)}${faults.join('')}${marks.join('')}
 </svg>`;
 }
 
