@@ -211,7 +211,7 @@ try {
   });
 
   const f2 = (ms) => (ms / 1000).toFixed(2);
-  const row = (what, r, perLoad) =>
+  const row = (what, r) =>
     `| ${what} | ${f2(r.ms)} | ${(r.ms / parse.ms).toFixed(2)}x | ${r.cpu === undefined ? '' : f2(r.cpu)} | ${r.cpu === undefined ? '' : `${(r.cpu / parse.cpu).toFixed(2)}x`} |`;
   console.log(`| what (best of ${REPEATS}) | wall s | wall vs parse | CPU s | CPU vs parse |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');

@@ -416,9 +416,3 @@ function mapByTable(elems: Int32Array, from: number, end: number, table: Int32Ar
   }
   return j - from;
 }
-
-/** The list an ok read returned, as element ids (a copy). */
-export function readIds(ix: AppendIndex, opId: number): Int32Array {
-  const s = ix.readStart[opId];
-  return s < 0 ? new Int32Array(0) : ix.readElems.subarray(s, s + ix.readLen[opId]);
-}
