@@ -170,7 +170,7 @@ function anomalyDetail(v: AnomalyView, d: ReportData, open: boolean): string {
   }
   if (v.missing.length) notes.push(`History indices not found among client operations: ${v.missing.slice(0, 20).join(', ')}.`);
   return `<details class="anomaly" id="${esc(v.id)}" data-checker="${esc(v.checker)}"${open ? ' open' : ''}>
-<summary><span class="atype">${esc(String(a.type ?? v.checker))}</span>${a.key !== undefined ? `<span class="akey">key ${esc(String(a.key))}</span>` : ''}<span class="aops">ops ${esc((Array.isArray(a.ops) ? a.ops : []).slice(0, 8).join(', '))}${Array.isArray(a.ops) && a.ops.length > 8 ? '…' : ''}</span><span class="aexp">${esc(truncate(String(a.explanation ?? ''), 180))}</span></summary>
+<summary><span class="atype">${esc(String(a.type ?? v.checker))}</span>${a.key !== undefined ? `<span class="akey">key ${esc(String(a.key))}</span>` : ''}${v.focus.length ? `<span class="aat">at ${fmtAt(anomalyTime(v))}</span>` : ''}<span class="aops">ops ${esc((Array.isArray(a.ops) ? a.ops : []).slice(0, 8).join(', '))}${Array.isArray(a.ops) && a.ops.length > 8 ? '…' : ''}</span><span class="aexp">${esc(truncate(String(a.explanation ?? ''), 180))}</span></summary>
 <div class="abody">
 <p class="explanation">${esc(String(a.explanation ?? ''))}</p>
 <p class="muted">${named} operation${named === 1 ? '' : 's'} named by the anomaly (dark outline) and ${v.focus.length - named} around ${named === 1 ? 'it' : 'them'} on the same key, ${fmtAt(v.windowStartNs)} – ${fmtAt(v.windowEndNs)}. The horizontal axis is event order, not to scale; hover a bar for details.</p>

@@ -68,6 +68,7 @@ details.anomaly[open]>summary{border-bottom:1px solid var(--line);background:#fa
 details.anomaly.flash{animation:flash 1.6s ease-out}
 @keyframes flash{0%{box-shadow:0 0 0 4px rgba(213,94,0,.45)}100%{box-shadow:0 0 0 0 rgba(213,94,0,0)}}
 .atype{font-weight:650;color:#9a3f00}.akey{background:#eef1f6;border-radius:5px;padding:0 6px;font-size:12.5px}
+.aat{font-size:12.5px;color:#344054}
 .aops{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:var(--muted)}
 .aexp{flex-basis:100%;color:#344054}
 details.anomaly[open]>summary .aexp{display:none}
