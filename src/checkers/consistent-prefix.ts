@@ -3,7 +3,7 @@
 // append wrote or whose append failed.
 
 import { opIndex, type Op } from '../history/types.js';
-import { appendIndex, ELEM_OK, F_READ, T_OK } from './append/index.js';
+import { appendElement, appendIndex, ELEM_OK, F_READ, T_OK } from './append/index.js';
 import { fromNode, readList, secs, showList, showValue } from './append/explain.js';
 import { AnomalyList, type Checker } from './types.js';
 
@@ -108,7 +108,7 @@ function failedShown(read: Op, append: Op) {
     ops: [opIndex(append), opIndex(read)],
     key: read.key,
     explanation:
-      `session ${append.session}'s append of ${showValue(append.invokeValue)} to ${read.key} failed at ${secs(append.completeTime)}, ` +
+      `session ${append.session}'s append of ${showValue(appendElement(append))} to ${read.key} failed at ${secs(append.completeTime)}, ` +
       `yet the read at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))} with it; a failed append certainly did not happen`,
   };
 }

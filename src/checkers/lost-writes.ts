@@ -2,7 +2,7 @@
 // key without ok final reads, an ok append that precedes the key's last read and is missing from it.
 
 import { opIndex } from '../history/types.js';
-import { appendIndex, F_APPEND, F_READ, T_OK } from './append/index.js';
+import { appendElement, appendIndex, F_APPEND, F_READ, T_OK } from './append/index.js';
 import { fromNode, readList, secs, showList, showValue } from './append/explain.js';
 import { AnomalyList, type Checker } from './types.js';
 
@@ -60,7 +60,7 @@ export const lostWrites: Checker = {
         if (inFinal[e] === kmark) continue;
         list.add(() => {
           const op = ops[a];
-          const head = `session ${op.session} appended ${showValue(op.invokeValue)} to ${op.key} (ok at ${secs(op.completeTime)}${fromNode(op)})`;
+          const head = `session ${op.session} appended ${showValue(appendElement(op))} to ${op.key} (ok at ${secs(op.completeTime)}${fromNode(op)})`;
           if (useFinal) {
             const nodes = [...new Set(evidence.map((r) => ops[r].node).filter((n) => n !== undefined))];
             const shown = showList(readList(ops[evidence[0]]));

@@ -309,6 +309,22 @@ describe('convergence', () => {
   });
 });
 
+describe('nondeterministic appends', () => {
+  it("take their element from the completion (the invoke holds a placeholder)", async () => {
+    const { eventsOf } = await import('../support/ops.js');
+    const { historyFromEvents } = await import('../../src/history/builder.js');
+    const events = eventsOf([
+      { p: 0, s: 's', f: 'append', k: 'k', v: { nondeterministic: 'clock' }, t0: 1, t1: 2, node: 'n1' },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 3, t1: 4, r: ['n1@2'], node: 'n1' },
+      { p: 1, s: 'f', f: 'read', k: 'k', t0: 10, t1: 11, r: ['n1@2'], node: 'n2', final: true },
+    ]);
+    const completion = events.find((e) => e.type === 'ok' && e.f === 'append')!;
+    completion.value = 'n1@2';
+    const h = historyFromEvents(events);
+    for (const c of [readYourWrites, lostWrites, consistentPrefix, convergence]) expect((c.check(h) as CheckResult).valid).toBe(true);
+  });
+});
+
 describe('the shared append index', () => {
   it("is the same whether or not it reads the builder's flat copy of the read lists", async () => {
     const { buildAppendIndex } = await import('../../src/checkers/append/index.js');

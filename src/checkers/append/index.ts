@@ -79,6 +79,15 @@ export function appendIndex(h: History): AppendIndex {
   return ix;
 }
 
+/**
+ * The element an append wrote: its completion's value when it completed (a nondeterministic
+ * append's invoke holds a placeholder and the node reports the element it computed), else the
+ * invoke's value.
+ */
+export function appendElement(op: Op): unknown {
+  return op.completeIndex >= 0 && op.value !== null && op.value !== undefined ? op.value : op.invokeValue;
+}
+
 /** A Map key for an element: numbers and strings as themselves, anything else as JSON text. */
 function elemKey(v: unknown): unknown {
   const t = typeof v;
@@ -209,7 +218,7 @@ export function buildAppendIndex(h: History): AppendIndex {
         keyNonInteger.push(0);
       }
       keyAppends[k]++;
-      const v = op.invokeValue;
+      const v = appendElement(op);
       if (typeof v === 'number' && Number.isInteger(v)) {
         appendNum[i] = v;
         if (v < keyMin[k]) keyMin[k] = v;
@@ -250,7 +259,7 @@ export function buildAppendIndex(h: History): AppendIndex {
     if (opF[i] !== F_APPEND) continue;
     const k = opKey[i];
     const table = keyTables[k];
-    const v = table !== undefined ? appendNum[i] : ops[i].invokeValue;
+    const v = table !== undefined ? appendNum[i] : appendElement(ops[i]);
     if (table !== undefined) {
       const slot = (v as number) - keyMin[k];
       if (table[slot] >= 0) {

@@ -4,7 +4,7 @@
 import { opIndex } from '../../history/types.js';
 import { AnomalyList, type CheckOptions } from '../types.js';
 import { fromNode, readList, secs, showList, showValues } from './explain.js';
-import { F_APPEND, F_READ, T_OK, type AppendIndex, type Grouping } from './index.js';
+import { appendElement, F_APPEND, F_READ, T_OK, type AppendIndex, type Grouping } from './index.js';
 
 export interface RywScope {
   /** The anomaly type. */
@@ -92,7 +92,7 @@ function explain(ix: AppendIndex, scope: RywScope, r: number, missing: number[])
   const ops = ix.ops;
   const read = ops[r];
   const last = ops[missing[missing.length - 1]];
-  const values = missing.map((a) => ops[a].invokeValue);
+  const values = missing.map((a) => appendElement(ops[a]));
   const sessions = [...new Set(missing.map((a) => ops[a].session))];
   const writer = scope.byUser && last.user !== undefined ? `user ${last.user} (session ${sessions.join(', ')})` : `session ${sessions.join(', ')}`;
   const reader = read.session === last.session && sessions.length === 1 ? 'its read' : `the read by its session ${read.session}`;
