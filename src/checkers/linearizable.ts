@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { violationAnomaly } from './linear/explain.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
-import { KeySearch } from './linear/search.js';
+import { KeySearch, type Frontier } from './linear/search.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
 
@@ -100,7 +100,28 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       job.reason = `time limit of ${(timeLimitMs / 1000).toFixed(3)} s reached`;
     }
   }
-  return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit);
+  return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
+}
+
+/** Steps the explaining search may take: this many times the verdict's search, at least the floor. */
+const EXPLAIN_STEPS_FACTOR = 20;
+const EXPLAIN_STEPS_FLOOR = 2_000_000;
+
+/**
+ * Where the search of a failed key got furthest, for the explanation. The verdict's search prunes
+ * by values (see KeySearch) and so stops at the write that leaves a value still needed; searching
+ * again without that pruning stops at the op that needed it (the stale read), which explains
+ * better. That second search is bounded (steps, time, memo); if it does not finish, the first
+ * search's frontier is used.
+ */
+function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontier {
+  const again = new KeySearch(job.problem, memoLimit, false);
+  const maxSteps = Math.max(EXPLAIN_STEPS_FLOOR, EXPLAIN_STEPS_FACTOR * job.search!.steps);
+  let status = again.run(SLICE_STEPS);
+  while (status === 'running' && again.steps < maxSteps && performance.now() < deadline) status = again.run(SLICE_STEPS);
+  if (status === 'violation') return again.frontier();
+  again.end('memo-limit');
+  return job.search!.frontier();
 }
 
 function assemble(
@@ -110,6 +131,7 @@ function assemble(
   dropped: Dropped,
   elapsedMs: number,
   memoLimit: number,
+  deadline: number,
 ): CheckResult {
   const steps = (j: Job) => j.search?.steps ?? 0;
   const listed = jobs.slice().sort((a, b) => steps(b) - steps(a)).slice(0, MAX_KEYS_LISTED);
@@ -125,7 +147,7 @@ function assemble(
     if (job.reason) stats.reason = job.reason;
     keys[job.problem.key] = stats;
   }
-  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, violation.search!.frontier())] : [];
+  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, explainFrontier(violation, deadline, memoLimit))] : [];
   const unknown = jobs.filter((j) => j.verdict === 'unknown');
   const valid: CheckResult['valid'] = violation ? false : unknown.length > 0 ? 'unknown' : true;
   const result: CheckResult = {

@@ -2,7 +2,7 @@
 // dancing-links list of call/return entries, a stack of linearized calls, and a memo of states.
 
 import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
-import { K_CAS, K_READ, type KeyProblem } from './model.js';
+import { ABSENT, K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
 
 export type SearchStatus = 'running' | 'linearizable' | 'violation' | 'memo-limit';
 
@@ -52,6 +52,12 @@ export class KeySearch {
   private readonly opHash: Int32Array;
   /** 1 for ops that never change the state (reads, cas x -> x): see the pruning in run(). */
   private readonly pure: Uint8Array;
+  /** value -> 1 when exactly one source ever produces it (one write or cas, or nil's initial state) */
+  private readonly sole: Uint8Array;
+  /** value -> ops that must take effect and need it (reads of it, cas from it) not placed yet */
+  private readonly obsLeft: Int32Array;
+  /** slot -> the value the op needs (for ops that must take effect), else -1 */
+  private readonly observes: Int32Array;
   private hash = 0;
   private state = 0;
   private okLeft: number;
@@ -67,7 +73,12 @@ export class KeySearch {
   private bestLen = 0;
   private lowWater = 0;
 
-  constructor(problem: KeyProblem, private readonly memoLimit: number) {
+  /**
+   * `valuePruning` (default on) cuts orders that leave a value written once while ops that need it
+   * are still to come: sound and much faster, but it fails histories at the write that leaves the
+   * value rather than at the stale read, so explanations search again without it.
+   */
+  constructor(problem: KeyProblem, private readonly memoLimit: number, valuePruning = true) {
     this.p = problem;
     const n = problem.ops.length;
     const e = problem.entryCount;
@@ -95,6 +106,22 @@ export class KeySearch {
       const k = problem.kind[i];
       this.pure[i] = k === K_READ || (k === K_CAS && problem.arg1[i] === problem.arg2[i]) ? 1 : 0;
     }
+    const values = problem.values.length;
+    const sources = new Int32Array(values);
+    sources[ABSENT] = 1; // the initial state
+    this.observes = new Int32Array(n).fill(-1);
+    this.obsLeft = new Int32Array(values);
+    for (let i = 0; i < n; i++) {
+      const k = problem.kind[i];
+      if (k === K_WRITE) sources[problem.arg1[i]]++;
+      else if (k === K_CAS) sources[problem.arg2[i]]++;
+      if (i < ok && k !== K_WRITE) {
+        this.observes[i] = problem.arg1[i];
+        this.obsLeft[problem.arg1[i]]++;
+      }
+    }
+    this.sole = new Uint8Array(values);
+    if (valuePruning) for (let v = 0; v < values; v++) this.sole[v] = sources[v] === 1 ? 1 : 0;
     this.okLeft = ok;
     this.cur = this.next[0];
     this.memo = takeMemo(Math.min(1 << 14, 16 * n));
@@ -131,6 +158,9 @@ export class KeySearch {
     const stackEntry = this.stackEntry;
     const stackState = this.stackState;
     const pure = this.pure;
+    const sole = this.sole;
+    const obsLeft = this.obsLeft;
+    const observes = this.observes;
     const bitOf = this.bitOf;
     const words = this.words;
     const okWords = this.okWords;
@@ -182,6 +212,12 @@ export class KeySearch {
           }
           ns = arg1[s];
         }
+        // Leaving a value that only one op ever wrote: every op that must see it has to be placed
+        // already, as the value can never come back (a condition of every valid order).
+        if (ns !== state && sole[state] === 1 && obsLeft[state] - (observes[s] === state ? 1 : 0) > 0) {
+          cur = next[cur];
+          continue;
+        }
         // Add the op to the set, then ask the memo about (set, state').
         const b = bitOf[s];
         const w = b >>> 5;
@@ -208,6 +244,7 @@ export class KeySearch {
           stackEntry[sp] = cur;
           stackState[sp] = state;
           sp++;
+          if (observes[s] >= 0) obsLeft[observes[s]]--;
           hash = h;
           state = ns;
           loA = nLoA;
@@ -263,6 +300,7 @@ export class KeySearch {
         c = stackEntry[sp];
         state = stackState[sp];
         const cs = entrySlot[c];
+        if (observes[cs] >= 0) obsLeft[observes[cs]]++;
         const b = bitOf[cs];
         const w = b >>> 5;
         words[w] &= ~(1 << (b & 31));
