@@ -170,10 +170,11 @@ console.log('| history | ops | verdict | wall ms | steps | keys | largest key: o
 console.log('| --- | ---: | --- | ---: | ---: | ---: | --- | --- |');
 const cases = [
   ['100 keys, 20 clients, 5% info', { seed: 1, ops: 100_000, processes: 20, keys: 100, infoRate: 0.05 }],
-  ['1 key, 10 clients, 10% info', { seed: 2, ops: 5_000, processes: 10, keys: 1, infoRate: 0.1 }],
   ['1 key, 10 clients, 30% info', { seed: 3, ops: 5_000, processes: 10, keys: 1, infoRate: 0.3 }],
-  ['1 key, 8 clients, 20% info, values 1..5', { seed: 4, ops: 2_000, processes: 8, keys: 1, infoRate: 0.2, valueSpace: 5 }],
-  ['1 key, 30 clients, 5 s budget (beyond the search)', { seed: 5, ops: 5_000, processes: 30, keys: 1, infoRate: 0.1, timeLimitMs: 5_000 }],
+  ['1 key, 50 clients, 10% info', { seed: 2, ops: 20_000, processes: 50, keys: 1, infoRate: 0.1 }],
+  ['1 key, 100 clients, 10% info', { seed: 2, ops: 20_000, processes: 100, keys: 1, infoRate: 0.1 }],
+  ['1 key, 10 clients, 10% info, values 1..5 (repeat)', { seed: 2, ops: 5_000, processes: 10, keys: 1, infoRate: 0.1, valueSpace: 5 }],
+  ['1 key, 30 clients, 10% info, values 1..5, 5 s budget', { seed: 2, ops: 5_000, processes: 30, keys: 1, infoRate: 0.1, valueSpace: 5, timeLimitMs: 5_000 }],
 ];
 for (const [name, opts] of cases) {
   const h = registerHistory(opts);
