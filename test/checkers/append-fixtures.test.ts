@@ -1,0 +1,34 @@
+// Labelled list-append history fixtures (test/fixtures/append/*.jsonl) with the anomaly count each
+// checker must report (expected.json): the tester tested on known verdicts.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { selectCheckers } from '../../src/checkers/registry.js';
+import type { CheckResult } from '../../src/checkers/types.js';
+import { readJsonlHistory } from '../../src/history/jsonl.js';
+
+const dir = resolve(import.meta.dirname, '../fixtures/append');
+const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Record<string, number>>;
+
+describe('labelled append fixtures', () => {
+  it('every fixture file has its expectations', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [file, counts] of Object.entries(expected)) {
+    it(file, () => {
+      const h = readJsonlHistory(join(dir, file));
+      const found: Record<string, number> = {};
+      for (const c of selectCheckers(Object.keys(counts), h.workload)) {
+        const r = c.check(h) as CheckResult;
+        found[c.name] = r.count;
+        expect(r.valid).toBe(r.count === 0);
+        for (const a of r.anomalies) {
+          expect(a.ops.length).toBeGreaterThan(0);
+          expect(a.explanation).toMatch(/\d\.\d{3} s|final reads/);
+        }
+      }
+      expect(found).toEqual(counts);
+    });
+  }
+});
