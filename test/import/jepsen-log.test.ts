@@ -111,8 +111,10 @@ describe('jepsen-log import', () => {
     }
   });
 
-  it('says so when a file holds no events', () => {
+  it('says so when a file holds no events, or only reads', () => {
     expect(userError(() => readJepsenLog(file('INFO jepsen.core - nothing here\n'))).message).toMatch(/no Jepsen events/);
+    const reads = file('INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\tnil\n');
+    expect(userError(() => readJepsenLog(reads)).message).toMatch(/needs at least one :write or :cas/);
   });
 
   it('is chosen by the .log extension or --format jepsen-log', () => {
