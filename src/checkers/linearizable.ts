@@ -85,7 +85,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       still.sort((a, b) => b.search!.memoEntries - a.search!.memoEntries);
       const big = still.shift()!;
       memoTotal -= big.search!.memoEntries;
-      big.search!.end('memo-limit');
+      big.search!.end('stopped');
       big.verdict = 'unknown';
       big.reason = `memo limit of ${memoLimit} entries reached (over all keys)`;
     }
@@ -93,7 +93,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   }
   for (const job of jobs) {
     if (job.verdict !== undefined) continue;
-    job.search?.end('memo-limit'); // frees the memo; the verdict below says why it stopped
+    job.search?.end('stopped'); // frees the memo; the verdict below says why
     if (violation) job.verdict = 'not checked';
     else {
       job.verdict = 'unknown';
@@ -120,7 +120,7 @@ function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontie
   let status = again.run(SLICE_STEPS);
   while (status === 'running' && again.steps < maxSteps && performance.now() < deadline) status = again.run(SLICE_STEPS);
   if (status === 'violation') return again.frontier();
-  again.end('memo-limit');
+  again.end('stopped');
   return job.search!.frontier();
 }
 

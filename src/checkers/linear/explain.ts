@@ -81,11 +81,12 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === 
  */
 function staleProof(p: KeyProblem, x: Op, v: unknown): string | undefined {
   const writers = p.ops.filter((o) => o !== x && o.f !== 'read' && same(writtenValue(o), v));
+  if (writers.some((o) => o.type !== 'ok')) return undefined; // an indeterminate one may come late
+  const lastWriterEnd = writers.reduce((m, o) => Math.max(m, o.completeIndex), -1);
   let best: Op | undefined;
   for (const w of p.ops) {
     if (w === x || w.f === 'read' || w.type !== 'ok' || same(writtenValue(w), v)) continue;
-    if (!(w.completeIndex < x.invokeIndex)) continue;
-    if (!writers.every((o) => o.type === 'ok' && o.completeIndex < w.invokeIndex)) continue;
+    if (!(w.completeIndex < x.invokeIndex) || !(lastWriterEnd < w.invokeIndex)) continue;
     if (!best || w.completeIndex > best.completeIndex) best = w;
   }
   if (!best) return undefined;

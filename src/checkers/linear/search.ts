@@ -4,7 +4,8 @@
 import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
 import { ABSENT, K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
 
-export type SearchStatus = 'running' | 'linearizable' | 'violation' | 'memo-limit';
+/** `stopped`: ended from outside (time budget, another key failed, memory over all keys). */
+export type SearchStatus = 'running' | 'linearizable' | 'violation' | 'memo-limit' | 'stopped';
 
 /** Where the search got furthest: the op whose return it could not pass, and what came before. */
 export interface Frontier {
