@@ -103,22 +103,21 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
 }
 
-/** Steps the explaining search may take: this many times the verdict's search, at least the floor. */
-const EXPLAIN_STEPS_FACTOR = 20;
-const EXPLAIN_STEPS_FLOOR = 2_000_000;
+/** Time the explaining search may take (within the checker's deadline). */
+const EXPLAIN_TIME_MS = 2_000;
 
 /**
  * Where the search of a failed key got furthest, for the explanation. The verdict's search prunes
  * by values (see KeySearch) and so stops at the write that leaves a value still needed; searching
  * again without that pruning stops at the op that needed it (the stale read), which explains
- * better. That second search is bounded (steps, time, memo); if it does not finish, the first
+ * better. That second search is bounded (2 s, the deadline, memo); if it does not finish, the first
  * search's frontier is used.
  */
 function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontier {
   const again = new KeySearch(job.problem, memoLimit, false);
-  const maxSteps = Math.max(EXPLAIN_STEPS_FLOOR, EXPLAIN_STEPS_FACTOR * job.search!.steps);
+  const until = Math.min(deadline, performance.now() + EXPLAIN_TIME_MS);
   let status = again.run(SLICE_STEPS);
-  while (status === 'running' && again.steps < maxSteps && performance.now() < deadline) status = again.run(SLICE_STEPS);
+  while (status === 'running' && performance.now() < until) status = again.run(SLICE_STEPS);
   if (status === 'violation') return again.frontier();
   again.end('stopped');
   return job.search!.frontier();
