@@ -13,7 +13,7 @@ import type { Completion, FinalRead } from '../../../src/targets/types.js';
 let snapshot: string | undefined;
 
 /**
- * A private copy of the compiled http target and node server (rng, errors, replication, targets/http):
+ * A private copy of the compiled code (all of dist/, so no module the node server needs is missed):
  * other people rebuilding dist/ while a test starts nodes must not hand a node a half-written file.
  */
 export function nodeServerSnapshot(): string {
@@ -22,7 +22,7 @@ export function nodeServerSnapshot(): string {
   if (!fs.existsSync(path.join(dist, 'targets/http/node-server.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-test-'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-  for (const p of ['rng.js', 'errors.js', 'replication', 'targets/http']) fs.cpSync(path.join(dist, p), path.join(dir, p), { recursive: true });
+  fs.cpSync(dist, dir, { recursive: true, filter: (src) => !src.endsWith('.map') });
   snapshot = path.join(dir, 'targets/http/node-server.js');
   return snapshot;
 }
