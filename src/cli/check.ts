@@ -1,7 +1,7 @@
 // `replcheck check HISTORY...`: check existing histories, one run directory each.
 
-import { copyFileSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { selectCheckers } from '../checkers/registry.js';
 import { runCheckers } from '../checkers/run.js';
@@ -102,6 +102,7 @@ export async function checkCommand(files: string[], flags: CheckFlags, ctx: Comm
   if (flags.junit) {
     const suites = checked.filter((r) => r.results).map((r) => ({ name: r.file, results: r.results! }));
     try {
+      mkdirSync(dirname(flags.junit), { recursive: true });
       writeFileSync(flags.junit, junitXmlSuites(suites));
     } catch (e) {
       throw new UserError(`cannot write JUnit XML: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: flags.junit });

@@ -1,102 +1,12 @@
 // `replcheck run`: load the configuration, drive the workload against the target under the
 // nemesis, then check and report (SPEC sections 1-3). Ctrl-C keeps the history so far, exits 130.
+// The action itself lives in run-action.ts and is imported when the command runs.
 
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunConfig, type ConfigFlags } from '../config/load.js';
 import { listPresets, presetNames } from '../config/presets.js';
-import type { RunConfig } from '../config/types.js';
-import { createProgress } from '../report/progress.js';
-import { defaultRunDir } from '../report/rundir.js';
-import { formatSummary } from '../report/terminal.js';
-import { progressTotal } from '../runner/execute.js';
-import { EXIT_INTERRUPTED, reproduceCommand, runTest } from '../runner/run.js';
 import { registerLister, type Listing } from './list.js';
 import type { CommandContext } from './main.js';
-
-export interface RunFlags extends ConfigFlags {
-  out?: string;
-  junit?: string;
-  quiet?: boolean;
-  verbose?: boolean;
-  html?: boolean;
-}
-
-/** One line describing the replication design under test. */
-export function describeDesign(c: RunConfig): string {
-  const t = c.target;
-  if (t.topology === 'leaderless') {
-    return `leaderless, n=${t.quorum.n} w=${t.quorum.w} r=${t.quorum.r}${t.quorum.readRepair ? ' with read repair' : ''}, ${t.conflicts} conflicts, ${t.nodes} nodes`;
-  }
-  if (t.topology === 'multi-leader') return `multi-leader, ${t.replication} replication, reads from ${t.readFrom}, ${t.conflicts} conflicts, ${t.log} log, ${t.nodes} nodes`;
-  const fo = t.failover.enabled ? `failover promote ${t.failover.promote} ${t.failover.fencing ? 'with' : 'without'} fencing` : 'no failover';
-  return `single-leader, ${t.replication} replication, reads from ${t.readFrom}${t.readFrom === 'read-your-writes' ? ` (${t.readYourWritesScope} scope)` : ''}, ${fo}, ${t.log} log, ${t.nodes} nodes`;
-}
-
-export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<void> {
-  const { config, shortName } = loadRunConfig(flags);
-  const dir = flags.out ?? defaultRunDir(shortName);
-  const quiet = flags.quiet === true;
-  if (!quiet) {
-    process.stdout.write(`replcheck run: seed ${config.seed}; ${describeDesign(config)}; ${config.workload.name} workload; nemesis ${config.nemesis.name}\n`);
-  }
-  const controller = new AbortController();
-  let interrupts = 0;
-  let executed = false;
-  const onSigint = (): void => {
-    interrupts++;
-    if (executed) {
-      // The history is complete; Ctrl-C while checking just stops.
-      process.stderr.write(`replcheck: interrupted while checking; the history is in ${join(dir, 'history.jsonl')}\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  const { total, unit } = progressTotal(config);
-  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, label: unit === 'ops' ? 'ops' : 'ms' });
-  let progressStopped = false;
-  const stopProgress = (): void => {
-    if (progressStopped) return;
-    progressStopped = true;
-    progress.stop();
-  };
-  let outcome;
-  try {
-    outcome = await runTest(config, {
-      dir,
-      command: reproduceCommand(dir),
-      junit: flags.junit,
-      html: flags.html,
-      signal: controller.signal,
-      onProgress: (n) => progress.update(n),
-      onExecuted: () => {
-        executed = true;
-        stopProgress();
-      },
-    });
-  } finally {
-    stopProgress();
-    process.off('SIGINT', onSigint);
-  }
-  if (outcome.interrupted) {
-    process.stderr.write(
-      `replcheck: interrupted; the history so far is in ${outcome.execution.historyPath} (check it with \`replcheck check ${outcome.execution.historyPath}\`)\n`,
-    );
-    ctx.exitCode = EXIT_INTERRUPTED;
-    return;
-  }
-  process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');
-  const t = config.target;
-  if (!quiet && t.topology === 'single-leader' && t.replication === 'async' && t.readFrom === 'any') {
-    process.stdout.write(
-      'note: async followers with reads from any replica keep no session guarantee (read-your-writes, monotonic reads);\n' +
-        '      compare --target memory-sync, or --set target.readFrom=read-your-writes / sticky\n',
-    );
-  }
-  ctx.exitCode = outcome.code;
-}
+import type { RunFlags } from './run-action.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -136,6 +46,7 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')
     .action(async (flags: RunFlags) => {
+      const { runCommand } = await import('./run-action.js');
       await runCommand(flags, ctx);
     });
 }

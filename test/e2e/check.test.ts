@@ -140,7 +140,7 @@ describe('replcheck check', () => {
   });
 
   it('--junit also writes the JUnit XML where asked', () => {
-    const junit = join(tmp, 'report.xml'); // (check does not create a missing parent directory for --junit)
+    const junit = join(tmp, 'ci-out', 'nested', 'report.xml'); // a missing parent directory is created
     const r = cli('check', VALID, ANOMALIES, '--junit', junit, '--out', outDir(), '--no-html');
     expect(r.code).toBe(1);
     const xml = readFileSync(junit, 'utf8');
