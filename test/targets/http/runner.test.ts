@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../../../src/config/defaults.js';
+import { defaultRunConfig, defaultWorkload } from '../../../src/config/defaults.js';
 import type { RunConfig } from '../../../src/config/types.js';
 import type { Rng } from '../../../src/rng.js';
 import { runTest } from '../../../src/runner/run.js';
@@ -85,5 +85,21 @@ describe('http target under the runner', () => {
     const t = made[made.length - 1];
     expect(t.errors()).toEqual([]);
     for (const pid of t.allPids()) expect(pidAlive(pid)).toBe(false);
+  });
+
+  it('register workload, sync + leader reads + fencing under kill-leader: linearizable', async () => {
+    const c = config(13, { replication: 'sync', readFrom: 'leader' });
+    c.workload = { ...defaultWorkload('register'), ops: 0, timeLimitMs: 4000, concurrency: 4, thinkMs: [0, 5] };
+    c.nemesis = { name: 'kill-leader', description: '', schedule: [{ fault: 'kill-leader', atMs: 1000, restartAfterMs: 1000 }] };
+    const out = await runTest(c, { dir: path.join(dir, 'register'), makeTarget });
+    const h = out.execution.history!;
+    expect(out.interrupted).toBe(false);
+    expect(h.workload).toBe('register');
+    expect(h.ops.filter((o) => !o.final && o.type === 'ok' && o.f !== 'read').length).toBeGreaterThan(10);
+    expect(h.nemesis.some((e) => e.f === 'kill-leader' || e.f === 'kill')).toBe(true);
+    const lin = out.results!.checkers.linearizable;
+    expect(lin.valid, lin.anomalies[0]?.explanation).toBe(true);
+    expect(out.code).toBe(0);
+    for (const pid of made[made.length - 1].allPids()) expect(pidAlive(pid)).toBe(false);
   });
 });
