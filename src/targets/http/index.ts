@@ -11,13 +11,14 @@ import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
-import { C_FAIL, C_OK, C_REDIRECT, F_READ, R_LEADER, R_LOCAL, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
+import { F_READ, R_LEADER, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
 import type { CbClient, CbFaults, CbTarget, Completion, FinalRead, Invocation, LagSample, NodeId, SessionInfo } from '../types.js';
 import { killAndWait, spawnNodeServer, tailLine, waitExit } from './launcher.js';
 import { disownDir, ownDir } from './processes.js';
 import { createLinkProxy, type LinkProxy } from './proxy.js';
 import { createRealScheduler, type RealScheduler } from './scheduler.js';
 import { requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
+import { completionFor } from '../client-resp.js';
 import { cutLinks } from '../links.js';
 
 export { createRealScheduler, type RealScheduler } from './scheduler.js';
@@ -522,36 +523,15 @@ class HttpCluster implements HttpTarget {
       return this.indeterminate(p, error);
     }
     const r = body as ClientResp;
-    const node = this.nodes[r.node]?.name ?? this.nodes[p.node].name;
-    if (r.c === C_OK) {
-      if (p.f === F_READ) this.finish(p, { type: 'ok', value: this.visible(r.value), node });
-      else {
-        this.router.wrote(p.session, p.user, r.pos);
-        this.finish(p, { type: 'ok', value: p.f === 1 ? r.value : p.value, node });
-      }
-      return;
-    }
-    if (r.c === C_FAIL) {
-      this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'failed' });
-      return;
-    }
-    if (r.c === C_REDIRECT) {
-      if (p.hops >= MAX_REDIRECTS) {
-        this.finish(p, { type: 'fail', value: p.value, node, error: 'too many redirects' });
-        return;
-      }
-      p.hops++;
-      if (this.cfg.topology === 'single-leader') {
-        p.node = this.router.redirected(r.redirect);
-        p.route = R_LEADER;
-      } else {
-        p.node = this.router.home(p.session, p.user);
-        p.route = R_LOCAL;
-      }
-      this.attempt(p);
-      return;
-    }
-    this.indeterminate(p, `unexpected completion code ${String(r.c)}`);
+    const c = completionFor(r, p, {
+      router: this.router,
+      topology: this.cfg.topology,
+      maxRedirects: MAX_REDIRECTS,
+      nodeName: this.nodes[r.node]?.name ?? this.nodes[p.node].name,
+      visible: (v) => this.visible(v),
+    });
+    if (c !== undefined) this.finish(p, c);
+    else this.attempt(p);
   }
 
   // ---- faults ----

@@ -16,13 +16,9 @@ import type {
   SessionInfo,
 } from '../types.js';
 import {
-  C_FAIL,
-  C_OK,
-  C_REDIRECT,
   F_READ,
   M_REQ,
   M_RESP,
-  R_LEADER,
   TIMER_SLOTS,
   createNode,
   heartbeatMs,
@@ -37,6 +33,7 @@ import {
   type Route,
 } from '../../replication/index.js';
 import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_PROBE, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
+import { completionFor, type RespContext } from '../client-resp.js';
 import { cutLinks } from '../links.js';
 
 export { SimScheduler } from './scheduler.js';
@@ -405,35 +402,24 @@ class Cluster implements MemoryTarget {
     if (r.t !== M_RESP) return;
     const p = r.ctx as PendingOp;
     if (p.finished) return; // timed out already
-    const node = this.names[r.node];
-    if (r.c === C_OK) {
-      if (p.f === F_READ) this.finish(p, { type: 'ok', value: this.visible(r.value), node });
-      else {
-        this.router.wrote(p.session, p.user, r.pos);
-        this.finish(p, { type: 'ok', value: p.f === 1 ? r.value : p.value, node });
-      }
-      return;
-    }
-    if (r.c === C_FAIL) {
-      this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'failed' });
-      return;
-    }
-    if (r.c === C_REDIRECT) {
-      if (p.hops >= this.maxRedirects) {
-        this.finish(p, { type: 'fail', value: p.value, node, error: r.error ?? 'too many redirects' });
-        return;
-      }
-      p.hops++;
-      const cfgTopo = this.cfg.topology;
-      if (cfgTopo === 'single-leader') {
-        p.node = this.router.redirected(r.redirect, r.node);
-        p.route = R_LEADER;
-      } else {
-        p.node = this.router.home(p.session, p.user);
-        p.route = 1;
-      }
-      this.sendReq(p);
-    }
+    const c = completionFor(r, p, this.respCtx(r.node));
+    if (c !== undefined) this.finish(p, c);
+    else this.sendReq(p);
+  }
+
+  private rctx: RespContext | undefined;
+
+  /** One reused context per target (the hot path allocates nothing per answer). */
+  private respCtx(node: number): RespContext {
+    const ctx = (this.rctx ??= {
+      router: this.router,
+      topology: this.cfg.topology,
+      maxRedirects: this.maxRedirects,
+      nodeName: '',
+      visible: (v) => this.visible(v),
+    });
+    ctx.nodeName = this.names[node];
+    return ctx;
   }
 
   private ringPush(id: number, deadlineNs: number): void {
