@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { loadRunConfig, type ConfigFlags } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
+import type { History } from '../history/types.js';
 import { createProgress } from '../report/progress.js';
 import { defaultRunDir } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
@@ -85,6 +86,8 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
     return;
   }
   process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');
+  const idle = idleNemesisNote(config, outcome.execution.history);
+  if (!quiet && idle) process.stdout.write(idle);
   const t = config.target;
   if (!quiet && t.topology === 'single-leader' && t.replication === 'async' && t.readFrom === 'any') {
     process.stdout.write(
@@ -93,5 +96,22 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
     );
   }
   ctx.exitCode = outcome.code;
+}
+
+/**
+ * A note when the nemesis has a schedule but the workload ended before its first fault (e.g. a
+ * 2000-op run is over in ~3 s of virtual time, before an `every: 4s` fault): the verdict then
+ * says nothing about faults.
+ */
+export function idleNemesisNote(config: RunConfig, history: History | undefined): string | undefined {
+  const schedule = config.nemesis.schedule;
+  if (schedule.length === 0 || history === undefined) return undefined;
+  const firstFinal = history.ops.find((o) => o.final)?.invokeTime ?? Number.POSITIVE_INFINITY;
+  if (history.nemesis.some((e) => e.time < firstFinal)) return undefined;
+  const firstMs = Math.min(...schedule.map((f) => f.atMs ?? f.everyMs ?? 0));
+  return (
+    `note: the workload ended before the nemesis's first fault (at ${(firstMs / 1000).toFixed(1)} s), so no fault was injected;\n` +
+    `      give the run more time, e.g. --time-limit ${Math.max(20, Math.ceil((firstMs * 3) / 1000))}\n`
+  );
 }
 

@@ -166,11 +166,9 @@ function pathological(writers: number): HistoryEvent[] {
 }
 
 describe('linearizable budgets', () => {
-  it('a tiny time limit turns a pathological search into unknown, quickly', () => {
+  it('a tiny time limit turns a pathological search into unknown (a hang would hit the test timeout)', () => {
     const h = historyFromEvents(pathological(40));
-    const t0 = performance.now();
     const r = checkLinearizable(h, { timeLimitMs: 50 });
-    expect(performance.now() - t0).toBeLessThan(2_000);
     expect(r.valid).toBe('unknown');
     expect(r.reason).toMatch(/time limit/);
     expect(r.count).toBe(0);
