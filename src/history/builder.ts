@@ -40,7 +40,7 @@ export class HistoryBuilder {
   /** The first ok read (by op id) that returned no list: an error if the workload is append. */
   private firstNonListRead = -1;
   /** Ok read lists of int32s copied flat while each event is at hand (see flatReads). */
-  private flatElems = new Int32Array(1 << 16);
+  private flatElems = new Int32Array(1 << 10); // grows by doubling
   private flatPos = 0;
   private flatStart = new Int32Array(1024).fill(-1);
   private flatLen = new Int32Array(1024);
