@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from '../../../src/config/types.js';
+import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget, type HttpTargetOptions } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
@@ -34,20 +35,15 @@ export function removeNodeServerSnapshot(): void {
   snapshot = undefined;
 }
 
+/** The default http target with the values these tests were tuned for (sync, leader reads). */
 export function httpConfig(over: Partial<TargetConfig> = {}): TargetConfig {
+  const d = defaultTarget('http');
   return {
-    type: 'http',
+    ...d,
     name: 'http-test',
-    nodes: 3,
-    topology: 'single-leader',
     replication: 'sync',
     readFrom: 'leader',
-    readYourWritesScope: 'session',
-    maxLagMs: 100,
-    failover: { enabled: true, timeoutMs: 1000, promote: 'most-up-to-date', fencing: true },
-    quorum: { n: 3, w: 2, r: 2, readRepair: true },
-    conflicts: 'lww',
-    log: 'row',
+    quorum: { ...d.quorum, readRepair: true },
     lagMs: [0, 5],
     latencyMs: [0, 0],
     clientTimeoutMs: 2000,

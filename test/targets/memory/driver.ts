@@ -2,28 +2,22 @@
 // target, an optional fault schedule, heal + settle + final reads; returns a plain event trace.
 
 import type { TargetConfig } from '../../../src/config/types.js';
+import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
 import { createMemoryTarget, type MemoryTarget } from '../../../src/targets/memory/index.js';
 import type { CbClient, FinalRead } from '../../../src/targets/types.js';
 
+/** The default target with the values these tests were tuned for. */
 export function baseConfig(over: Partial<TargetConfig> = {}): TargetConfig {
+  const d = defaultTarget('memory');
   return {
-    type: 'memory',
+    ...d,
     name: 'test',
-    nodes: 3,
-    topology: 'single-leader',
-    replication: 'async',
     readFrom: 'leader',
-    readYourWritesScope: 'session',
-    maxLagMs: 100,
-    failover: { enabled: true, timeoutMs: 500, promote: 'most-up-to-date', fencing: true },
-    quorum: { n: 3, w: 2, r: 2, readRepair: true },
-    conflicts: 'lww',
-    log: 'row',
+    failover: { ...d.failover, timeoutMs: 500 },
+    quorum: { ...d.quorum, readRepair: true },
     lagMs: [0, 20],
     latencyMs: [0.5, 2],
-    clientTimeoutMs: 1000,
-    settleMs: 2000,
     ...over,
   };
 }
