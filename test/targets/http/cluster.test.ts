@@ -7,28 +7,14 @@ import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
 import { pidAlive } from '../../../src/targets/http/processes.js';
 import type { FinalRead } from '../../../src/targets/types.js';
-import { driveHttp, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot, tally } from './driver.js';
+import { driveHttp, stopTargets, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot, tally } from './driver.js';
 
 const targets: HttpTarget[] = [];
 
 afterAll(removeNodeServerSnapshot);
 
 afterEach(async () => {
-  const pids = targets.flatMap((t) => t.allPids());
-  // Stop anything a failed test left behind, by PID.
-  for (const pid of pids) {
-    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // gone
-      }
-    }
-  }
-  targets.length = 0;
-  const deadline = Date.now() + 3000;
-  while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  expect(pids.filter(pidAlive)).toEqual([]);
+  expect(await stopTargets(targets)).toEqual([]);
 });
 
 describe('http target', () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from '../../../src/config/types.js';
 import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
+import { pidAlive } from '../../../src/targets/http/processes.js';
 import { createHttpTarget, type HttpTarget, type HttpTargetOptions } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
 
@@ -181,3 +182,25 @@ export function tally(ops: OpRecord[]): Record<string, number> {
   }
   return t;
 }
+
+/**
+ * Stops every process the targets started, by PID (a paused one is resumed first so SIGKILL
+ * lands), empties the list, and returns the PIDs still alive after a bounded wait (none expected).
+ */
+export async function stopTargets(targets: HttpTarget[]): Promise<number[]> {
+  const pids = targets.flatMap((t) => t.allPids());
+  for (const pid of pids) {
+    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  }
+  targets.length = 0;
+  const deadline = Date.now() + 3000;
+  while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return pids.filter(pidAlive);
+}
+

@@ -6,7 +6,7 @@ import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
 import { pidAlive } from '../../../src/targets/http/processes.js';
-import { driveHttp, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
+import { driveHttp, stopTargets, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -15,20 +15,7 @@ const targets: HttpTarget[] = [];
 afterAll(removeNodeServerSnapshot);
 
 afterEach(async () => {
-  const pids = targets.flatMap((t) => t.allPids());
-  for (const pid of pids) {
-    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // gone
-      }
-    }
-  }
-  targets.length = 0;
-  const deadline = Date.now() + 3000;
-  while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  expect(pids.filter(pidAlive)).toEqual([]);
+  expect(await stopTargets(targets)).toEqual([]);
 });
 
 describe('http target faults', () => {
