@@ -14,15 +14,15 @@ import type { Rng } from '../../rng.js';
 import { F_READ, R_LEADER, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
 import type { CbClient, CbFaults, CbTarget, Completion, FinalRead, Invocation, LagSample, NodeId, SessionInfo } from '../types.js';
 import { killAndWait, spawnNodeServer, tailLine, waitExit } from './launcher.js';
-import { disownDir, ownDir } from './processes.js';
-import { createLinkProxy, type LinkProxy } from './proxy.js';
-import { createRealScheduler, type RealScheduler } from './scheduler.js';
+import { disownDir, ownDir } from '../real/processes.js';
+import { createLinkProxy, type LinkProxy } from '../real/proxy.js';
+import { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
 import { requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
 import { completionFor } from '../client-resp.js';
 import { cutLinks } from '../links.js';
 
-export { createRealScheduler, type RealScheduler } from './scheduler.js';
-export { createLinkProxy, type LinkProxy } from './proxy.js';
+export { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
+export { createLinkProxy, type LinkProxy } from '../real/proxy.js';
 
 export interface HttpTargetOptions {
   /** Which workload's values the cluster holds: an absent key reads [] (append) or null (register). */

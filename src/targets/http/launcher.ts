@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type http from 'node:http';
 import { UserError } from '../../errors.js';
-import { disown, own } from './processes.js';
+import { disown, own } from '../real/processes.js';
 import { READY_PREFIX, requestJson } from './wire.js';
 
 const STDERR_TAIL_BYTES = 4096;

@@ -2,10 +2,12 @@
 // config, JSON over node:http with a timeout on every call, and durable-state (de)serialisation.
 
 import http from 'node:http';
+import { requestJson as request, type HttpAnswer, MAX_BODY_BYTES, LOOPBACK } from '../real/http-client.js';
 import type { TargetConfig } from '../../config/types.js';
 
 /** Loopback only: nodes, proxies and clients never bind or dial anything else. */
-export const HOST = '127.0.0.1';
+export const HOST = LOOPBACK;
+export { MAX_BODY_BYTES, type HttpAnswer };
 
 /** The config file a node server is started with (`--config <file>`). */
 export interface NodeServerConfig {
@@ -61,82 +63,6 @@ export interface MsgBatch {
   msgs: unknown[];
 }
 
-export interface HttpAnswer {
-  status: number;
-  body: unknown;
-}
-
-/** Largest request/response body accepted, bytes. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
-
-/**
- * One JSON request to 127.0.0.1:port with a hard timeout (connect + response). Rejects with an
- * Error whose `code` is the socket error code, or 'ETIMEDOUT' when timeoutMs elapsed.
- */
-export function requestJson(
-  agent: http.Agent | undefined,
-  port: number,
-  method: 'GET' | 'POST',
-  path: string,
-  body: unknown,
-  timeoutMs: number,
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    let settled = false;
-    const fail = (err: Error & { code?: string }): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(err);
-    };
-    const req = http.request(
-      {
-        host: HOST,
-        port,
-        method,
-        path,
-        agent,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY_BYTES) {
-            req.destroy();
-            fail(Object.assign(new Error('response too large'), { code: 'E2BIG' }));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('error', fail);
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = undefined;
-          try {
-            parsed = text.length ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = text;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      },
-    );
-    const timer = setTimeout(() => {
-      fail(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (e: Error & { code?: string }) => fail(e));
-    if (payload) req.end(payload);
-    else req.end();
-  });
-}
-
 /** Reads a request body (bounded), parses JSON; rejects on oversize or bad JSON. */
 export function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -183,4 +109,16 @@ export function decodeDurable(text: string): unknown {
     }
     return v;
   });
+}
+
+/** One JSON request to 127.0.0.1:port (see real/http-client.ts). */
+export function requestJson(
+  agent: http.Agent | undefined,
+  port: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  return request({ agent, host: HOST, port, method, path, body, timeoutMs });
 }

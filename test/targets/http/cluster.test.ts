@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
-import { pidAlive } from '../../../src/targets/http/processes.js';
+import { pidAlive } from '../../../src/targets/real/processes.js';
 import type { FinalRead } from '../../../src/targets/types.js';
 import { driveHttp, stopTargets, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot, tally } from './driver.js';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { TargetConfig } from '../../../src/config/types.js';
 import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
-import { pidAlive } from '../../../src/targets/http/processes.js';
+import { pidAlive } from '../../../src/targets/real/processes.js';
 import { createHttpTarget, type HttpTarget, type HttpTargetOptions } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/rng.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
 import type { Completion, FinalRead } from '../../../src/targets/types.js';
-import { pidAlive } from '../../../src/targets/http/processes.js';
+import { pidAlive } from '../../../src/targets/real/processes.js';
 import { driveHttp, stopTargets, httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { pidAlive } from '../../../src/targets/http/processes.js';
+import { pidAlive } from '../../../src/targets/real/processes.js';
 import { httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const started: number[] = [];

@@ -10,7 +10,7 @@ import type { RunConfig } from '../../../src/config/types.js';
 import type { Rng } from '../../../src/rng.js';
 import { runTest } from '../../../src/runner/run.js';
 import { createHttpTarget, type HttpTarget } from '../../../src/targets/http/index.js';
-import { pidAlive } from '../../../src/targets/http/processes.js';
+import { pidAlive } from '../../../src/targets/real/processes.js';
 import { httpConfig, nodeServerSnapshot, removeNodeServerSnapshot } from './driver.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-run-'));

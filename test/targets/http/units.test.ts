@@ -4,8 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinkProxy, type LinkProxy } from '../../../src/targets/http/proxy.js';
-import { createRealScheduler } from '../../../src/targets/http/scheduler.js';
+import { createLinkProxy, type LinkProxy } from '../../../src/targets/real/proxy.js';
+import { createRealScheduler } from '../../../src/targets/real/scheduler.js';
 import { decodeDurable, encodeDurable, requestJson } from '../../../src/targets/http/wire.js';
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,11 +1,14 @@
-// Ownership of the node processes and temp dirs the http target creates: a registry by PID, and
-// exit / SIGINT / SIGTERM / SIGHUP hooks that SIGKILL whatever is still registered (DESIGN.md 10).
+// Ownership of what real-time targets create (node processes, temp dirs, network namespaces and
+// rules): a registry by PID plus clean-up actions, and exit / SIGINT / SIGTERM / SIGHUP hooks that
+// SIGKILL whatever is still registered, then run the clean-ups (DESIGN.md 10).
 
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 
 const owned = new Map<number, ChildProcess>();
 const dirs = new Set<string>();
+/** Synchronous clean-ups (network namespaces, firewall rules), run after the processes are killed. */
+const cleanups = new Set<() => void>();
 let hooked = false;
 
 /** Synchronously kills every registered process (SIGCONT first, for paused ones) and removes dirs. */
@@ -23,6 +26,14 @@ export function killAllOwned(): void {
     }
   }
   owned.clear();
+  for (const c of [...cleanups]) {
+    cleanups.delete(c);
+    try {
+      c();
+    } catch {
+      // best effort
+    }
+  }
   for (const d of dirs) {
     try {
       fs.rmSync(d, { recursive: true, force: true });
@@ -70,6 +81,16 @@ export function ownDir(dir: string): void {
 
 export function disownDir(dir: string): void {
   dirs.delete(dir);
+}
+
+/**
+ * Registers a synchronous clean-up to run on any exit path (after owned processes are killed);
+ * the result unregisters it (call it once the owner has cleaned up itself).
+ */
+export function ownCleanup(fn: () => void): () => void {
+  installHooks();
+  cleanups.add(fn);
+  return () => void cleanups.delete(fn);
 }
 
 /** PIDs currently owned (tests). */

@@ -4,7 +4,7 @@
 // An optional one-way latency delays every chunk, keeping byte order (TCP stays FIFO).
 
 import net from 'node:net';
-import { HOST } from './wire.js';
+import { LOOPBACK as HOST } from './http-client.js';
 
 export interface LinkProxy {
   /** The port node i dials to reach node j. */
