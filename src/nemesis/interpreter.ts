@@ -1,17 +1,21 @@
 // The nemesis schedule interpreter (SPEC section 9), target-agnostic: it schedules faults on the
-// Scheduler, applies them through CbFaults, undoes them after their duration, records every
-// action as a nemesis event, and at the end heals everything.
+// Scheduler, applies them through the target's capabilities (validated against the schedule
+// before the run), undoes them after their duration, records every action, and heals at the end.
 
 import type { FaultSpec, NemesisConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
-import type { CbFaults, NodeId, Scheduler, Timer } from '../targets/types.js';
+import type { Capabilities, NodeId, Scheduler, Timer } from '../targets/types.js';
+import { requireCapabilities } from './capabilities.js';
 import { partitionGroups } from './shapes.js';
 
 const NS_PER_MS = 1_000_000;
 
 export interface NemesisEnv {
-  faults: CbFaults;
+  /** The target's node names. */
+  nodes: NodeId[];
+  /** The target's capabilities; the schedule was validated against them (validateSchedule). */
+  faults: Partial<Capabilities>;
   scheduler: Scheduler;
   rng: Rng;
   /** Records one nemesis event (process "nemesis", type info) at the scheduler's current time. */
@@ -29,8 +33,13 @@ export interface Nemesis {
   active(): { killed: NodeId[]; paused: NodeId[]; skewed: NodeId[]; partitioned: boolean };
 }
 
-/** Checks the node names a schedule uses against the target's nodes. */
-export function validateSchedule(cfg: NemesisConfig, nodes: readonly NodeId[]): void {
+/**
+ * Checks a schedule against the target before the run: every fault it needs is one of the
+ * target's capabilities, and every node it names is one of the target's nodes.
+ */
+export function validateSchedule(cfg: NemesisConfig, target: { name: string; nodes(): NodeId[]; faults: Partial<Capabilities> }): void {
+  requireCapabilities(cfg, target.name, target.faults);
+  const nodes = target.nodes();
   cfg.schedule.forEach((f, i) => {
     if (f.node !== undefined && f.node !== 'random' && f.node !== 'leader' && !nodes.includes(f.node)) {
       throw new UserError(`unknown node ${JSON.stringify(f.node)}; expected random, leader or one of ${nodes.join(', ')}`, {
@@ -41,7 +50,9 @@ export function validateSchedule(cfg: NemesisConfig, nodes: readonly NodeId[]): 
 }
 
 export function createNemesis(cfg: NemesisConfig, env: NemesisEnv): Nemesis {
-  const { faults, scheduler, rng, record } = env;
+  const { scheduler, rng, record } = env;
+  const faults = boundFaults(env.faults);
+  const allNodes = env.nodes.slice();
   const timers = new Set<Timer>();
   const killed = new Set<NodeId>();
   const paused = new Set<NodeId>();
@@ -60,7 +71,7 @@ export function createNemesis(cfg: NemesisConfig, env: NemesisEnv): Nemesis {
   };
 
   const liveLeader = (): NodeId | undefined => {
-    const l = faults.leader();
+    const l = faults.leader?.();
     return l !== undefined && !killed.has(l) ? l : undefined;
   };
 
@@ -113,7 +124,7 @@ export function createNemesis(cfg: NemesisConfig, env: NemesisEnv): Nemesis {
   };
 
   const apply = (spec: FaultSpec): void => {
-    const nodes = faults.nodes();
+    const nodes = allNodes;
     switch (spec.fault) {
       case 'kill':
       case 'kill-leader': {
@@ -216,5 +227,24 @@ export function createNemesis(cfg: NemesisConfig, env: NemesisEnv): Nemesis {
       stopped = wasStopped;
     },
     active: () => ({ killed: [...killed], paused: [...paused], skewed: [...skewed], partitioned }),
+  };
+}
+
+/** The capabilities as plain calls; a call to a capability the target lacks is a bug (validated before). */
+function boundFaults(f: Partial<Capabilities>) {
+  const need = <K extends keyof Capabilities>(k: K): Capabilities[K] => {
+    const c = f[k];
+    if (c === undefined) throw new Error(`nemesis: the target has no ${k} capability (the schedule was not validated)`);
+    return c;
+  };
+  return {
+    leader: f.leader ? () => f.leader!.leader() : undefined,
+    kill: (n: NodeId) => need('kill').kill(n),
+    restart: (n: NodeId) => need('kill').restart(n),
+    pause: (n: NodeId) => need('pause').pause(n),
+    resume: (n: NodeId) => need('pause').resume(n),
+    partition: (g: NodeId[][]) => need('partition').partition(g),
+    heal: () => need('partition').heal(),
+    skewClock: (n: NodeId, offsetMs: number) => need('clock').skewClock(n, offsetMs),
   };
 }

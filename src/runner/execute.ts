@@ -7,7 +7,7 @@ import { HistoryWriter } from '../history/jsonl.js';
 import type { History, HistoryEvent } from '../history/types.js';
 import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
 import { Rng } from '../rng.js';
-import type { CbClient, CbTarget, Completion, Invocation, LagSample } from '../targets/types.js';
+import type { Client, Completion, Invocation, LagSample, Target } from '../targets/types.js';
 import { clientSlots, createGenerator, type ClientSlot } from '../workload/index.js';
 import { createDriver } from './drive.js';
 import { createTarget, type TargetFactory } from './targets.js';
@@ -39,7 +39,7 @@ export interface Execution {
 interface ClientState {
   slot: ClientSlot;
   process: number;
-  client: CbClient;
+  client: Client;
 }
 
 /** What progress counts: ops for op-limited runs, virtual ms for time-only runs. */
@@ -54,9 +54,9 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const workloadRng = rng.fork();
   const nemesisRng = rng.fork();
   const thinkRng = rng.fork();
-  const target: CbTarget = (opts.makeTarget ?? createTarget)(config, targetRng);
+  const target: Target = (opts.makeTarget ?? createTarget)(config, targetRng);
   const sched = target.scheduler;
-  validateSchedule(config.nemesis, target.faults.nodes());
+  validateSchedule(config.nemesis, target);
 
   const writer = new HistoryWriter(opts.historyPath);
   const builder = new HistoryBuilder(opts.historyPath, true);
@@ -70,6 +70,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const w = config.workload;
   const gen = createGenerator(w, workloadRng);
   const nemesis = createNemesis(config.nemesis, {
+    nodes: target.nodes(),
     faults: target.faults,
     scheduler: sched,
     rng: nemesisRng,
@@ -113,7 +114,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
       }
       const key = keys[k++];
       const byNode = new Map<string, number>();
-      for (const node of target.faults.nodes()) {
+      for (const node of target.nodes()) {
         const process = nextProcess++;
         byNode.set(node, process);
         emit({ process, type: 'invoke', f: 'read', key, value: null, node, final: true });
@@ -234,14 +235,14 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     opts.signal?.removeEventListener('abort', onAbort);
     writer.close();
   }
-  const lag = target.lagSamples?.() ?? [];
+  const lag = target.faults.lag?.lagSamples() ?? [];
   if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath };
   opts.onProgress?.(progress.total);
   return { history: builder.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
 }
 
 /** Tears a target down after a failure, waiting at most TEARDOWN_WAIT_MS. */
-async function bestEffortTeardown(target: CbTarget): Promise<void> {
+async function bestEffortTeardown(target: Target): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, TEARDOWN_WAIT_MS)));
   try {

@@ -5,11 +5,11 @@ import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { createHttpTarget } from '../targets/http/index.js';
 import { createMemoryTarget } from '../targets/memory/index.js';
-import type { CbTarget } from '../targets/types.js';
+import type { Target } from '../targets/types.js';
 
-export type TargetFactory = (config: RunConfig, rng: Rng) => CbTarget;
+export type TargetFactory = (config: RunConfig, rng: Rng) => Target;
 
-export function createTarget(config: RunConfig, rng: Rng): CbTarget {
+export function createTarget(config: RunConfig, rng: Rng): Target {
   const t = config.target;
   switch (t.type) {
     case 'memory':

@@ -1,4 +1,6 @@
-// The Target, Client and Faults roles (DESIGN.md): what the runner and the nemesis drive.
+// The Target, Client and Capabilities roles (DESIGN.md): what the runner and the nemesis drive.
+// Every target has setup, clients, final reads, teardown and its node names; each fault family is
+// an optional capability (Jepsen's DB protocols), declared only where the target really has it.
 
 export type NodeId = string;
 
@@ -23,34 +25,9 @@ export interface Completion {
   error?: string;
 }
 
-export interface Client {
-  invoke(op: Invocation): Promise<Completion>;
-}
-
 export interface FinalRead {
   node: NodeId;
   completion: Completion;
-}
-
-export interface Faults {
-  nodes(): NodeId[];
-  leader(): Promise<NodeId | undefined>;
-  kill(n: NodeId): Promise<void>;
-  restart(n: NodeId): Promise<void>;
-  partition(groups: NodeId[][]): Promise<void>;
-  heal(): Promise<void>;
-  skewClock(n: NodeId, offsetMs: number): Promise<void>;
-  pause(n: NodeId): Promise<void>;
-  resume(n: NodeId): Promise<void>;
-}
-
-export interface Target {
-  name: string;
-  setup(): Promise<void>;
-  client(session: SessionInfo): Client;
-  faults: Faults;
-  finalRead(key: string): Promise<FinalRead[]>;
-  teardown(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -73,14 +50,69 @@ export interface Scheduler {
   stop(): void;
 }
 
-export interface CbClient {
+export interface Client {
   /** Exactly one call of done per invoke (a timeout yields info; never throws). */
   invoke(op: Invocation, done: (c: Completion) => void): void;
 }
 
-export interface CbFaults {
-  nodes(): NodeId[];
+export interface LagSample {
+  timeNs: number;
+  node: NodeId;
+  /** How far behind the leader's log (or the newest write) this node is, ms. */
+  lagMs: number;
+}
+
+/** The fault families a target may have; each is all-or-nothing. */
+export interface Capabilities {
+  /** Crash a node (it answers nothing) and start it again with its durable state. */
+  kill: { kill(n: NodeId): void; restart(n: NodeId): void };
+  /** Freeze a node (it answers nothing, loses nothing) and let it go on. */
+  pause: { pause(n: NodeId): void; resume(n: NodeId): void };
+  /** Cut the links between groups (within a group traffic flows; clients reach every node). */
+  partition: { partition(groups: NodeId[][]): void; heal(): void };
+  /** Move a node's clock by offsetMs (0 resets it). */
+  clock: { skewClock(n: NodeId, offsetMs: number): void };
   /** The node that currently believes it leads (the newest term), if any. */
+  leader: { leader(): NodeId | undefined };
+  /** Replication lag samples taken so far. */
+  lag: { lagSamples(): LagSample[] };
+}
+
+export type Capability = keyof Capabilities;
+
+export const CAPABILITIES: readonly Capability[] = ['kill', 'pause', 'partition', 'clock', 'leader', 'lag'];
+
+/** One line per capability, for `replcheck list` and error messages. */
+export const CAPABILITY_TEXT: Record<Capability, string> = {
+  kill: 'kill and restart nodes',
+  pause: 'pause and resume nodes',
+  partition: 'partition the network between nodes',
+  clock: 'skew node clocks',
+  leader: 'tell which node leads',
+  lag: 'sample replication lag',
+};
+
+export interface Target {
+  name: string;
+  scheduler: Scheduler;
+  /** The node names (n1, n2, ...), fixed for the run. */
+  nodes(): NodeId[];
+  setup(done: () => void): void;
+  client(session: SessionInfo): Client;
+  /** Only the fault families this target can really inject. */
+  faults: Partial<Capabilities>;
+  /** Reads `key` on every live node (after healing and settling), one FinalRead per node. */
+  finalRead(key: string, done: (reads: FinalRead[]) => void): void;
+  teardown(done: () => void): void;
+}
+
+/** The capabilities a target has, in CAPABILITIES order. */
+export function capabilitiesOf(faults: Partial<Capabilities>): Capability[] {
+  return CAPABILITIES.filter((c) => faults[c] !== undefined);
+}
+
+/** Every fault as one flat object (own targets implement them all), grouped by fullCapabilities. */
+export interface FlatFaults {
   leader(): NodeId | undefined;
   kill(n: NodeId): void;
   restart(n: NodeId): void;
@@ -91,22 +123,13 @@ export interface CbFaults {
   resume(n: NodeId): void;
 }
 
-export interface LagSample {
-  timeNs: number;
-  node: NodeId;
-  /** How far behind the leader's log (or the newest write) this node is, ms. */
-  lagMs: number;
-}
-
-export interface CbTarget {
-  name: string;
-  scheduler: Scheduler;
-  setup(done: () => void): void;
-  client(session: SessionInfo): CbClient;
-  faults: CbFaults;
-  /** Reads `key` on every live node (after healing and settling), one FinalRead per node. */
-  finalRead(key: string, done: (reads: FinalRead[]) => void): void;
-  /** Replication lag samples taken so far, where the target knows them. */
-  lagSamples?(): LagSample[];
-  teardown(done: () => void): void;
+export function fullCapabilities(f: FlatFaults, lagSamples: () => LagSample[]): Capabilities {
+  return {
+    kill: { kill: f.kill, restart: f.restart },
+    pause: { pause: f.pause, resume: f.resume },
+    partition: { partition: f.partition, heal: f.heal },
+    clock: { skewClock: f.skewClock },
+    leader: { leader: f.leader },
+    lag: { lagSamples },
+  };
 }

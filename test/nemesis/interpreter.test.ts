@@ -16,6 +16,7 @@ function harness(schedule: FaultSpec[], untilMs: number, nodes = 3) {
   const events: { timeMs: number; f: string; value: Record<string, unknown> }[] = [];
   const cfg: NemesisConfig = { name: 'test', description: '', schedule };
   const nem = createNemesis(cfg, {
+    nodes: t.nodes(),
     faults: t.faults,
     scheduler: t.scheduler,
     rng: new Rng(2),
@@ -111,8 +112,38 @@ describe('nemesis interpreter', () => {
   });
 
   it('rejects node names the target does not have', () => {
-    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'n9' }] }, ['n1', 'n2'])).toThrow(UserError);
-    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'random' }] }, ['n1'])).not.toThrow();
+    const two = createFakeTarget({ nodes: 2, clientTimeoutMs: 100, name: 'fake' }, new Rng(1));
+    const one = createFakeTarget({ nodes: 1, clientTimeoutMs: 100, name: 'fake' }, new Rng(1));
+    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'n9' }] }, two)).toThrow(UserError);
+    expect(() => validateSchedule({ name: 'x', description: '', schedule: [{ fault: 'kill', atMs: 0, node: 'random' }] }, one)).not.toThrow();
+  });
+
+  it('rejects, before the run, a fault the target cannot inject, naming the fault and the target', () => {
+    const t = createFakeTarget({ nodes: 3, clientTimeoutMs: 100, name: 'etcd-like' }, new Rng(1), 'append', ['kill', 'pause', 'partition', 'leader']);
+    const sched = (schedule: FaultSpec[]) => ({ name: 'n', description: '', schedule });
+    expect(() => validateSchedule(sched([{ fault: 'clock-skew', everyMs: 10, offsetMs: 5 }]), t)).toThrow(
+      /clock-skew needs a target that can skew node clocks \(capability clock\); target etcd-like cannot \(its faults: kill, pause, partition, leader\)/,
+    );
+    const noLeader = createFakeTarget({ nodes: 3, clientTimeoutMs: 100, name: 'plain' }, new Rng(1), 'append', ['kill', 'pause', 'partition']);
+    for (const f of [
+      { fault: 'kill-leader', everyMs: 10 },
+      { fault: 'pause-leader', everyMs: 10 },
+      { fault: 'kill', everyMs: 10, node: 'leader' },
+    ] as FaultSpec[]) {
+      expect(() => validateSchedule(sched([f]), noLeader)).toThrow(/capability leader/);
+    }
+    expect(() => validateSchedule(sched([{ fault: 'partition', everyMs: 10, shape: 'isolate-leader' }]), noLeader)).toThrow(/partition shape isolate-leader needs/);
+    expect(() => validateSchedule(sched([{ fault: 'partition', everyMs: 10, shape: 'majority-minority' }, { fault: 'heal', everyMs: 10 }]), noLeader)).not.toThrow();
+    let err: unknown;
+    try {
+      validateSchedule(sched([{ fault: 'heal', atMs: 0 }, { fault: 'clock-skew', everyMs: 10, offsetMs: 5 }]), t);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).describe()).toContain('nemesis n: schedule[1].fault');
+    const none = createFakeTarget({ nodes: 3, clientTimeoutMs: 100, name: 'bare' }, new Rng(1), 'append', []);
+    expect(() => validateSchedule(sched([{ fault: 'pause', everyMs: 10 }]), none)).toThrow(/its faults: none/);
   });
 });
 

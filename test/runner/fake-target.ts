@@ -1,9 +1,9 @@
-// A small fake CbTarget for tests: one linearizable store behind n named nodes on a virtual-time
+// A small fake Target for tests: one linearizable store behind n named nodes on a virtual-time
 // scheduler; ops to a killed or paused node time out (writes: info, applied or not at random).
 
 import type { TargetConfig } from '../../src/config/types.js';
 import type { Rng } from '../../src/rng.js';
-import type { CbFaults, CbTarget, Completion, FinalRead, Invocation, NodeId, Scheduler, SessionInfo, Timer } from '../../src/targets/types.js';
+import { fullCapabilities, type Capability, type FlatFaults, Target, Completion, FinalRead, Invocation, NodeId, Scheduler, SessionInfo, Timer } from '../../src/targets/types.js';
 
 interface Ev {
   t: number;
@@ -47,12 +47,18 @@ export interface FaultCall {
   args: unknown[];
 }
 
-export interface FakeTarget extends CbTarget {
+export interface FakeTarget extends Target {
   calls: FaultCall[];
   tornDown: boolean;
 }
 
-export function createFakeTarget(cfg: Pick<TargetConfig, 'nodes' | 'clientTimeoutMs' | 'name'>, rng: Rng, kind: 'append' | 'register' = 'append'): FakeTarget {
+/** `only`: keep just these capabilities (default: all). */
+export function createFakeTarget(
+  cfg: Pick<TargetConfig, 'nodes' | 'clientTimeoutMs' | 'name'>,
+  rng: Rng,
+  kind: 'append' | 'register' = 'append',
+  only?: Capability[],
+): FakeTarget {
   const scheduler = new FakeScheduler();
   const names = Array.from({ length: cfg.nodes }, (_, i) => `n${i + 1}`);
   const killed = new Set<NodeId>();
@@ -84,8 +90,7 @@ export function createFakeTarget(cfg: Pick<TargetConfig, 'nodes' | 'clientTimeou
     return { type: 'ok', value: op.value };
   };
 
-  const faults: CbFaults = {
-    nodes: () => names.slice(),
+  const flat: FlatFaults = {
     leader: () => names.find(up),
     kill: (n) => (log('kill', n), killed.add(n)),
     restart: (n) => (log('restart', n), killed.delete(n)),
@@ -95,10 +100,13 @@ export function createFakeTarget(cfg: Pick<TargetConfig, 'nodes' | 'clientTimeou
     pause: (n) => (log('pause', n), paused.add(n)),
     resume: (n) => (log('resume', n), paused.delete(n)),
   };
+  const faults = fullCapabilities(flat, () => [{ timeNs: 0, node: 'n2', lagMs: 1.5 }]);
+  if (only) for (const c of Object.keys(faults) as Capability[]) if (!only.includes(c)) delete faults[c];
 
   const target: FakeTarget = {
     name: cfg.name,
     scheduler,
+    nodes: () => names.slice(),
     faults,
     calls,
     tornDown: false,
@@ -124,7 +132,6 @@ export function createFakeTarget(cfg: Pick<TargetConfig, 'nodes' | 'clientTimeou
         done(reads);
       });
     },
-    lagSamples: () => [{ timeNs: 0, node: 'n2', lagMs: 1.5 }],
     teardown(done) {
       target.tornDown = true;
       scheduler.after(0, done);

@@ -12,7 +12,7 @@ import type { TargetConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import { F_READ, R_LEADER, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
-import type { CbClient, CbFaults, CbTarget, Completion, FinalRead, Invocation, LagSample, NodeId, SessionInfo } from '../types.js';
+import { fullCapabilities, type Capabilities, type Client, type Completion, type FinalRead, type FlatFaults, type Invocation, type LagSample, type NodeId, type SessionInfo, type Target } from '../types.js';
 import { killAndWait, spawnNodeServer, tailLine, waitExit } from './launcher.js';
 import { disownDir, ownDir } from '../real/processes.js';
 import { createLinkProxy, type LinkProxy } from '../real/proxy.js';
@@ -42,7 +42,8 @@ export interface HttpTargetOptions {
 }
 
 /** The http target, with a few extra views for tests. */
-export interface HttpTarget extends CbTarget {
+export interface HttpTarget extends Target {
+  faults: Capabilities;
   scheduler: RealScheduler;
   /** PIDs of the node processes currently running (killed ones excluded). */
   pids(): number[];
@@ -111,9 +112,9 @@ function positiveOption(v: unknown, field: string, fallback: number): number {
 class HttpCluster implements HttpTarget {
   readonly name: string;
   readonly scheduler: RealScheduler = createRealScheduler();
-  readonly faults: CbFaults;
+  readonly faults: Capabilities;
   private readonly n: number;
-  private readonly nodes: NodeProc[];
+  private readonly procs: NodeProc[];
   private readonly seeds: number[];
   private readonly router: Router;
   private readonly netRng: Rng;
@@ -161,7 +162,7 @@ class HttpCluster implements HttpTarget {
     this.netRng = rng.fork();
     this.seeds = Array.from({ length: n }, () => rng.u32());
     this.cut = new Uint8Array(n * n);
-    this.nodes = Array.from({ length: n }, (_, i) => ({
+    this.procs = Array.from({ length: n }, (_, i) => ({
       name: `n${i + 1}`,
       child: undefined,
       port: undefined,
@@ -176,7 +177,7 @@ class HttpCluster implements HttpTarget {
     this.faults = this.makeFaults();
   }
 
-  // ---- CbTarget ----
+  // ---- Target ----
 
   setup(done: () => void): void {
     const release = this.scheduler.hold();
@@ -207,7 +208,7 @@ class HttpCluster implements HttpTarget {
     );
   }
 
-  client(session: SessionInfo): CbClient {
+  client(session: SessionInfo): Client {
     const sess = session.session ?? String(session.process);
     const user = session.user;
     return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done) };
@@ -216,7 +217,7 @@ class HttpCluster implements HttpTarget {
   finalRead(key: string, done: (reads: FinalRead[]) => void): void {
     const release = this.scheduler.hold();
     const timeoutMs = Math.max(ADMIN_TIMEOUT_MS, this.cfg.clientTimeoutMs);
-    const asks = this.nodes.map(async (nd): Promise<FinalRead | undefined> => {
+    const asks = this.procs.map(async (nd): Promise<FinalRead | undefined> => {
       if (!nd.alive || !nd.ready || nd.port === undefined) return undefined;
       try {
         const ans = await requestJson(this.adminAgent, nd.port, 'GET', `/admin/read?key=${encodeURIComponent(key)}`, undefined, timeoutMs);
@@ -234,12 +235,16 @@ class HttpCluster implements HttpTarget {
     });
   }
 
+  nodes(): NodeId[] {
+    return this.procs.map((nd) => nd.name);
+  }
+
   lagSamples(): LagSample[] {
     return this.samples;
   }
 
   pids(): number[] {
-    return this.nodes.filter((nd) => nd.alive && nd.child?.pid !== undefined).map((nd) => nd.child!.pid!);
+    return this.procs.filter((nd) => nd.alive && nd.child?.pid !== undefined).map((nd) => nd.child!.pid!);
   }
 
   allPids(): number[] {
@@ -247,7 +252,7 @@ class HttpCluster implements HttpTarget {
   }
 
   ports(): (number | undefined)[] {
-    return this.nodes.map((nd) => nd.port);
+    return this.procs.map((nd) => nd.port);
   }
 
   tempDir(): string | undefined {
@@ -271,14 +276,14 @@ class HttpCluster implements HttpTarget {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         if (i === j) continue;
-        const target = this.nodes[j];
+        const target = this.procs[j];
         this.proxies[i * n + j] = await createLinkProxy(() => (target.alive ? target.port : undefined), {
           latencyMs: this.cfg.latencyMs,
           random: () => this.netRng.float(),
         });
       }
     }
-    await Promise.all(this.nodes.map((_, i) => this.launch(i, 0)));
+    await Promise.all(this.procs.map((_, i) => this.launch(i, 0)));
     for (let i = 0; i < n; i++) await this.startNode(i, i === 0);
     this.pollTimer = setInterval(() => this.poll(), this.statusPollMs);
     this.pollTimer.unref();
@@ -289,7 +294,7 @@ class HttpCluster implements HttpTarget {
     return {
       id: i,
       n,
-      seed: (this.seeds[i] + Math.imul(this.nodes[i].incarnation, 0x9e3779b9)) >>> 0,
+      seed: (this.seeds[i] + Math.imul(this.procs[i].incarnation, 0x9e3779b9)) >>> 0,
       target: this.cfg,
       peerPorts: Array.from({ length: n }, (_, j) => (j === i ? -1 : this.proxies[i * n + j]!.port)),
       port,
@@ -311,7 +316,7 @@ class HttpCluster implements HttpTarget {
   }
 
   private async launchOnce(i: number, port: number): Promise<void> {
-    const nd = this.nodes[i];
+    const nd = this.procs[i];
     const file = path.join(this.dir!, `n${i + 1}.config.json`);
     fs.writeFileSync(file, JSON.stringify(this.nodeConfig(i, port)));
     nd.port = undefined;
@@ -344,7 +349,7 @@ class HttpCluster implements HttpTarget {
   }
 
   private async startNode(i: number, initialLeader: boolean): Promise<void> {
-    const nd = this.nodes[i];
+    const nd = this.procs[i];
     const body: StartBody = { initialLeader, offsetMs: nd.offsetMs };
     const ans = await requestJson(this.adminAgent, nd.port!, 'POST', '/admin/start', body, ADMIN_TIMEOUT_MS);
     if (ans.status !== 200) throw new UserError(`node ${nd.name} could not start: /admin/start answered ${ans.status}`, { field: 'target' });
@@ -358,7 +363,7 @@ class HttpCluster implements HttpTarget {
     if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     const exits: Promise<void>[] = [];
-    for (const nd of this.nodes) {
+    for (const nd of this.procs) {
       const child = nd.child;
       nd.alive = false;
       nd.ready = false;
@@ -394,7 +399,7 @@ class HttpCluster implements HttpTarget {
         this.sampleEvery *= 2;
       }
     };
-    for (const nd of this.nodes) {
+    for (const nd of this.procs) {
       if (!nd.alive || !nd.ready || nd.paused || nd.polling || nd.port === undefined) continue;
       nd.polling = true;
       outstanding++;
@@ -451,7 +456,7 @@ class HttpCluster implements HttpTarget {
 
   private attempt(p: PendingOp): void {
     if (p.finished) return;
-    const port = this.nodes[p.node].port;
+    const port = this.procs[p.node].port;
     if (port === undefined) return this.refused(p, 'node not running');
     const body = {
       id: p.id,
@@ -486,21 +491,21 @@ class HttpCluster implements HttpTarget {
   private timedOut(p: PendingOp): void {
     if (p.finished) return;
     this.router.timedOut(p.node);
-    const node = this.nodes[p.node].name;
+    const node = this.procs[p.node].name;
     if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
     else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
   }
 
   /** The request may have been applied (the connection broke after it was sent). */
   private indeterminate(p: PendingOp, error: string): void {
-    const node = this.nodes[p.node].name;
+    const node = this.procs[p.node].name;
     if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error });
     else this.finish(p, { type: 'info', value: p.value, node, error });
   }
 
   /** The request certainly did not reach the state machine: try the next node, or fail. */
   private refused(p: PendingOp, error: string): void {
-    const node = this.nodes[p.node].name;
+    const node = this.procs[p.node].name;
     if (p.hops >= MAX_REDIRECTS || performance.now() + REFUSED_BACKOFF_MS >= p.deadlineMs) {
       this.finish(p, { type: 'fail', value: p.value, node, error });
       return;
@@ -527,7 +532,7 @@ class HttpCluster implements HttpTarget {
       router: this.router,
       topology: this.cfg.topology,
       maxRedirects: MAX_REDIRECTS,
-      nodeName: this.nodes[r.node]?.name ?? this.nodes[p.node].name,
+      nodeName: this.procs[r.node]?.name ?? this.procs[p.node].name,
       visible: (v) => this.visible(v),
     });
     if (c !== undefined) this.finish(p, c);
@@ -537,8 +542,8 @@ class HttpCluster implements HttpTarget {
   // ---- faults ----
 
   private index(id: NodeId): number {
-    const i = this.nodes.findIndex((nd) => nd.name === id);
-    if (i < 0) throw new Error(`http target: no node ${JSON.stringify(id)} (nodes are ${this.nodes.map((nd) => nd.name).join(', ')})`);
+    const i = this.procs.findIndex((nd) => nd.name === id);
+    if (i < 0) throw new Error(`http target: no node ${JSON.stringify(id)} (nodes are ${this.procs.map((nd) => nd.name).join(', ')})`);
     return i;
   }
 
@@ -577,12 +582,11 @@ class HttpCluster implements HttpTarget {
     }
   }
 
-  private makeFaults(): CbFaults {
-    return {
-      nodes: () => this.nodes.map((nd) => nd.name),
+  private makeFaults(): Capabilities {
+    const flat: FlatFaults = {
       leader: () => {
         let best: NodeProc | undefined;
-        for (const nd of this.nodes) {
+        for (const nd of this.procs) {
           const s = nd.status;
           if (!nd.alive || !nd.ready || s === undefined || !s.isLeader) continue;
           if (best === undefined || s.term > best.status!.term) best = nd;
@@ -590,7 +594,7 @@ class HttpCluster implements HttpTarget {
         return best?.name;
       },
       kill: (id) => {
-        const nd = this.nodes[this.index(id)];
+        const nd = this.procs[this.index(id)];
         if (!nd.alive || this.closed) return;
         nd.alive = false;
         nd.ready = false;
@@ -601,7 +605,7 @@ class HttpCluster implements HttpTarget {
       },
       restart: (id) => {
         const i = this.index(id);
-        const nd = this.nodes[i];
+        const nd = this.procs[i];
         if (nd.alive || this.closed) return;
         nd.alive = true;
         nd.incarnation++;
@@ -631,24 +635,25 @@ class HttpCluster implements HttpTarget {
         this.applyGroups();
       },
       skewClock: (id, offsetMs) => {
-        const nd = this.nodes[this.index(id)];
+        const nd = this.procs[this.index(id)];
         nd.offsetMs = offsetMs;
         if (nd.alive) this.admin(nd, '/admin/skew', { offsetMs });
       },
       pause: (id) => {
-        const nd = this.nodes[this.index(id)];
+        const nd = this.procs[this.index(id)];
         // A node still restarting is not paused: a frozen start-up would only time out.
         if (!nd.alive || !nd.ready || nd.paused) return;
         nd.paused = true;
         this.signal(nd, 'SIGSTOP');
       },
       resume: (id) => {
-        const nd = this.nodes[this.index(id)];
+        const nd = this.procs[this.index(id)];
         if (!nd.alive || !nd.paused) return;
         nd.paused = false;
         this.signal(nd, 'SIGCONT');
       },
     };
+    return fullCapabilities(flat, () => this.samples);
   }
 }
 

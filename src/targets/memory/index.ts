@@ -4,16 +4,18 @@
 
 import type { TargetConfig } from '../../config/types.js';
 import type { Rng } from '../../rng.js';
-import type {
-  CbClient,
-  CbFaults,
-  CbTarget,
-  Completion,
-  FinalRead,
-  Invocation,
-  LagSample,
-  NodeId,
-  SessionInfo,
+import {
+  fullCapabilities,
+  type Capabilities,
+  type Client,
+  type FlatFaults,
+  type Target,
+  type Completion,
+  type FinalRead,
+  type Invocation,
+  type LagSample,
+  type NodeId,
+  type SessionInfo,
 } from '../types.js';
 import {
   F_READ,
@@ -56,7 +58,8 @@ export interface SimStats {
 }
 
 /** The memory target, with a few extra views for tests and benchmarks. */
-export interface MemoryTarget extends CbTarget {
+export interface MemoryTarget extends Target {
+  faults: Capabilities;
   scheduler: SimScheduler;
   stats(): SimStats;
   lagSamples(): LagSample[];
@@ -117,7 +120,7 @@ class Cluster implements MemoryTarget {
   private readonly n: number;
   private readonly names: string[];
   private readonly envs: NodeEnvImpl[];
-  private readonly nodes: (ReplicaNode | undefined)[];
+  private readonly replicas: (ReplicaNode | undefined)[];
   private readonly durables: unknown[];
   private readonly alive: boolean[];
   private readonly paused: boolean[];
@@ -156,7 +159,7 @@ class Cluster implements MemoryTarget {
   private messagesSent = 0;
   private messagesDropped = 0;
   private readonly msgCounts = new Array<number>(MSG_NAMES.length).fill(0);
-  readonly faults: CbFaults;
+  readonly faults: Capabilities;
 
   constructor(
     private readonly cfg: TargetConfig,
@@ -172,7 +175,7 @@ class Cluster implements MemoryTarget {
     this.netRng = rng.fork();
     this.router = new Router(cfg, n, rng.fork());
     this.envs = this.names.map((_, i) => new NodeEnvImpl(this, i, n, rng.fork()));
-    this.nodes = new Array<ReplicaNode | undefined>(n).fill(undefined);
+    this.replicas = new Array<ReplicaNode | undefined>(n).fill(undefined);
     this.durables = new Array<unknown>(n).fill(undefined);
     this.alive = new Array<boolean>(n).fill(true);
     this.paused = new Array<boolean>(n).fill(false);
@@ -192,15 +195,15 @@ class Cluster implements MemoryTarget {
     this.sampleEveryNs = (opts.sampleEveryMs ?? 100) * 1e6;
     this.maxSamples = opts.maxSamples ?? 20000;
     this.sched.dispatch = (ev) => this.dispatch(ev);
-    for (let i = 0; i < n; i++) this.nodes[i] = createNode(cfg, this.envs[i]);
+    for (let i = 0; i < n; i++) this.replicas[i] = createNode(cfg, this.envs[i]);
     this.faults = this.makeFaults();
   }
 
-  // ---- CbTarget ----
+  // ---- Target ----
 
   setup(done: () => void): void {
-    for (let i = 0; i < this.n; i++) this.nodes[i]!.start();
-    const first = this.nodes[0];
+    for (let i = 0; i < this.n; i++) this.replicas[i]!.start();
+    const first = this.replicas[0];
     if (first instanceof SingleLeaderNode) first.initialLeader();
     this.sched.schedule(this.sampleEveryNs, K_SAMPLE, 0, 0, 0, undefined);
     if (this.cfg.topology === 'single-leader') this.sched.schedule(this.probeEveryNs, K_PROBE, 0, 0, 0, undefined);
@@ -209,11 +212,11 @@ class Cluster implements MemoryTarget {
 
   teardown(done: () => void): void {
     this.closed = true;
-    for (let i = 0; i < this.n; i++) this.nodes[i]?.close();
+    for (let i = 0; i < this.n; i++) this.replicas[i]?.close();
     this.sched.after(0, done);
   }
 
-  client(session: SessionInfo): CbClient {
+  client(session: SessionInfo): Client {
     const sess = session.session ?? String(session.process);
     const user = session.user;
     return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done) };
@@ -223,7 +226,7 @@ class Cluster implements MemoryTarget {
     this.sched.after(0, () => {
       const reads: FinalRead[] = [];
       for (let i = 0; i < this.n; i++) {
-        const node = this.nodes[i];
+        const node = this.replicas[i];
         if (!this.alive[i] || node === undefined) continue;
         if (node.holds !== undefined && !node.holds(key)) continue; // leaderless: not one of key's replicas
         reads.push({ node: this.names[i], completion: { type: 'ok', value: this.visible(node.readLocal(key)), node: this.names[i] } });
@@ -232,12 +235,16 @@ class Cluster implements MemoryTarget {
     });
   }
 
+  nodes(): NodeId[] {
+    return this.names.slice();
+  }
+
   lagSamples(): LagSample[] {
     return this.samples;
   }
 
   replica(i: number): ReplicaNode | undefined {
-    return this.alive[i] ? this.nodes[i] : undefined;
+    return this.alive[i] ? this.replicas[i] : undefined;
   }
 
   stats(): SimStats {
@@ -285,7 +292,7 @@ class Cluster implements MemoryTarget {
         const idx = node * TIMER_SLOTS + slot;
         if (this.timerEv[idx] !== ev) return;
         this.timerEv[idx] = undefined;
-        this.nodes[node]?.onTimer(slot);
+        this.replicas[node]?.onTimer(slot);
         break;
       }
       case K_CLIENT_TIMEOUT:
@@ -317,7 +324,7 @@ class Cluster implements MemoryTarget {
       this.pausedQueue[to].push({ from, msg });
       return;
     }
-    this.nodes[to]!.onMessage(from, msg);
+    this.replicas[to]!.onMessage(from, msg);
   }
 
   // ---- node timers (frozen while the node is paused) ----
@@ -472,7 +479,7 @@ class Cluster implements MemoryTarget {
   private probe(): void {
     if (this.closed) return;
     for (let i = 0; i < this.n; i++) {
-      const node = this.nodes[i];
+      const node = this.replicas[i];
       if (!this.alive[i] || this.paused[i] || node === undefined) continue;
       if (node.acceptsWrites !== undefined ? node.acceptsWrites() : node.isLeader()) {
         this.router.probed(i);
@@ -491,11 +498,11 @@ class Cluster implements MemoryTarget {
     // a node has not applied yet); other designs: the node's own estimate (queued replication).
     let leader: SingleLeaderNode | undefined;
     for (let i = 0; i < this.n; i++) {
-      const node = this.nodes[i];
+      const node = this.replicas[i];
       if (this.alive[i] && node instanceof SingleLeaderNode && node.isLeader() && (leader === undefined || node.term() > leader.term())) leader = node;
     }
     for (let i = 0; i < this.n; i++) {
-      const node = this.nodes[i];
+      const node = this.replicas[i];
       if (!this.alive[i] || node === undefined) continue;
       let lagMs: number;
       if (leader !== undefined && node instanceof SingleLeaderNode) {
@@ -524,14 +531,13 @@ class Cluster implements MemoryTarget {
     return i;
   }
 
-  private makeFaults(): CbFaults {
-    return {
-      nodes: () => this.names.slice(),
+  private makeFaults(): Capabilities {
+    const flat: FlatFaults = {
       leader: () => {
         let best = -1;
         let bestTerm = -1;
         for (let i = 0; i < this.n; i++) {
-          const node = this.nodes[i];
+          const node = this.replicas[i];
           if (!this.alive[i] || node === undefined || !node.isLeader()) continue;
           if (node.term() > bestTerm) {
             best = i;
@@ -543,7 +549,7 @@ class Cluster implements MemoryTarget {
       kill: (id) => {
         const i = this.index(id);
         if (!this.alive[i]) return;
-        const node = this.nodes[i]!;
+        const node = this.replicas[i]!;
         this.durables[i] = node.durable();
         node.close();
         this.clearAllTimers(i);
@@ -551,7 +557,7 @@ class Cluster implements MemoryTarget {
         this.paused[i] = false;
         this.pausedQueue[i] = [];
         this.incarnation[i]++;
-        this.nodes[i] = undefined;
+        this.replicas[i] = undefined;
       },
       restart: (id) => {
         const i = this.index(id);
@@ -559,7 +565,7 @@ class Cluster implements MemoryTarget {
         this.alive[i] = true;
         this.incarnation[i]++;
         const node = createNode(this.cfg, this.envs[i], this.durables[i]);
-        this.nodes[i] = node;
+        this.replicas[i] = node;
         if (!this.closed) node.start();
         else node.close();
       },
@@ -604,7 +610,7 @@ class Cluster implements MemoryTarget {
         const inc = this.incarnation[i];
         this.sched.after(0, () => {
           for (const q of queued) {
-            const node = this.nodes[i];
+            const node = this.replicas[i];
             if (!this.alive[i] || this.incarnation[i] !== inc || node === undefined) return;
             if (this.paused[i]) {
               this.pausedQueue[i].push(q);
@@ -615,6 +621,7 @@ class Cluster implements MemoryTarget {
         });
       },
     };
+    return fullCapabilities(flat, () => this.samples);
   }
 }
 

@@ -39,7 +39,7 @@ describe('http target', () => {
     expect(r.target.allPids()).toHaveLength(3);
     for (const pid of r.target.allPids()) expect(pidAlive(pid)).toBe(false);
     expect(r.target.tempDir()).toBeUndefined();
-    expect(r.target.lagSamples!().length).toBeGreaterThan(0);
+    expect(r.target.faults.lag.lagSamples().length).toBeGreaterThan(0);
   });
 });
 
@@ -56,7 +56,7 @@ describe('http target, a node dying on its own', () => {
       for (let k = 0; k < 100 && t.errors().length === 0; k++) await new Promise((r) => setTimeout(r, 20));
       expect(t.errors()[0]).toMatch(/node n3 \(pid \d+\) exited unexpectedly \(SIGKILL\)/);
       expect(t.pids()).toHaveLength(2);
-      t.faults.restart('n3');
+      t.faults.kill.restart('n3');
       for (let k = 0; k < 200 && t.pids().length < 3; k++) await new Promise((r) => setTimeout(r, 20));
       let reads: FinalRead[] = [];
       for (let k = 0; k < 100 && reads.length < 3; k++) {

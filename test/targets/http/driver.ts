@@ -111,15 +111,15 @@ export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<Dri
 
   const finishAll = (): void => {
     if (!o.noHeal) {
-      target.faults.heal();
-      for (const id of target.faults.nodes()) {
-        target.faults.resume(id);
-        target.faults.restart(id);
-        target.faults.skewClock(id, 0);
+      target.faults.partition.heal();
+      for (const id of target.nodes()) {
+        target.faults.pause.resume(id);
+        target.faults.kill.restart(id);
+        target.faults.clock.skewClock(id, 0);
       }
     }
     sched.after(cfg.settleMs * 1e6, () => {
-      result.leaderAtEnd = target.faults.leader();
+      result.leaderAtEnd = target.faults.leader.leader();
       let left = keys.length;
       for (const k of keys) {
         target.finalRead(k, (reads) => {

@@ -27,7 +27,7 @@ describe('http target faults', () => {
     const watch = Array.from({ length: 30 }, (_, k) => ({
       atMs: 900 + k * 100,
       apply: (t: HttpTarget) => {
-        const l = t.faults.leader();
+        const l = t.faults.leader.leader();
         if (electedMs < 0 && l !== undefined && l !== killed) {
           newLeader = l;
           electedMs = 900 + k * 100;
@@ -44,13 +44,13 @@ describe('http target faults', () => {
         {
           atMs: 800,
           apply: (t) => {
-            killed = t.faults.leader();
-            killedPid = t.pids()[t.faults.nodes().indexOf(killed!)];
-            t.faults.kill(killed!);
+            killed = t.faults.leader.leader();
+            killedPid = t.pids()[t.nodes().indexOf(killed!)];
+            t.faults.kill.kill(killed!);
           },
         },
         ...watch,
-        { atMs: 4000, apply: (t) => t.faults.restart(killed!) },
+        { atMs: 4000, apply: (t) => t.faults.kill.restart(killed!) },
       ],
     });
     expect(killed).toMatch(/^n[123]$/);
@@ -78,7 +78,7 @@ describe('http target faults', () => {
     const watch = Array.from({ length: 30 }, (_, k) => ({
       atMs: 600 + k * 100,
       apply: (t: HttpTarget) => {
-        const l = t.faults.leader();
+        const l = t.faults.leader.leader();
         if (newLeader === undefined && l !== undefined && l !== oldLeader) newLeader = l;
       },
     }));
@@ -91,13 +91,13 @@ describe('http target faults', () => {
         {
           atMs: 500,
           apply: (t) => {
-            oldLeader = t.faults.leader();
-            const rest = t.faults.nodes().filter((x) => x !== oldLeader);
-            t.faults.partition([[oldLeader!], rest]);
+            oldLeader = t.faults.leader.leader();
+            const rest = t.nodes().filter((x) => x !== oldLeader);
+            t.faults.partition.partition([[oldLeader!], rest]);
           },
         },
         ...watch,
-        { atMs: 3700, apply: (t) => t.faults.heal() },
+        { atMs: 3700, apply: (t) => t.faults.partition.heal() },
       ],
     });
     expect(oldLeader).toMatch(/^n[123]$/);
@@ -124,9 +124,9 @@ describe('http target faults', () => {
       noHeal: true,
       onTarget: (t) => targets.push(t),
       faults: [
-        { atMs: 300, apply: (t) => t.faults.pause('n3') },
-        { atMs: 1000, apply: (t) => t.faults.resume('n3') },
-        { atMs: 2000, apply: (t) => t.faults.pause('n2') },
+        { atMs: 300, apply: (t) => t.faults.pause.pause('n3') },
+        { atMs: 1000, apply: (t) => t.faults.pause.resume('n3') },
+        { atMs: 2000, apply: (t) => t.faults.pause.pause('n2') },
       ],
     });
     // sync: every follower acknowledges, so no write invoked while n3 is frozen completes ok before it resumes
@@ -152,7 +152,7 @@ describe('http target, leaderless LWW', () => {
       readShare: 0,
       noHeal: true,
       onTarget: (t) => targets.push(t),
-      faults: [{ atMs: 0, apply: (t) => t.faults.skewClock('n1', -60_000) }],
+      faults: [{ atMs: 0, apply: (t) => t.faults.clock.skewClock('n1', -60_000) }],
     });
     const oks = r.ops.filter((o) => o.c.type === 'ok');
     expect(oks.length).toBeGreaterThan(10);
@@ -193,10 +193,10 @@ describe('http target durability', () => {
         // multi-leader ships asynchronously: give the other nodes time to receive everything
         await sleep(topology === 'multi-leader' ? 1000 : 100);
         const before = t.pids();
-        t.faults.kill('n2');
-        t.faults.partition([['n2'], ['n1', 'n3']]);
+        t.faults.kill.kill('n2');
+        t.faults.partition.partition([['n2'], ['n1', 'n3']]);
         await sleep(100);
-        t.faults.restart('n2');
+        t.faults.kill.restart('n2');
         let reads: FinalRead[] = [];
         for (let k = 0; k < 100 && !reads.some((x) => x.node === 'n2'); k++) {
           await sleep(50);

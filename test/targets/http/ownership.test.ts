@@ -46,7 +46,7 @@ async function host(mode: 'exit' | 'throw' | 'signal' | 'hold', pause = false): 
 import { Rng } from ${JSON.stringify(url('rng.js'))};
 const t = createHttpTarget(${JSON.stringify(httpConfig())}, new Rng(7), { nodeScript: ${JSON.stringify(script)} });
 t.setup(() => {
-  ${pause ? "t.faults.pause('n2');" : ''}
+  ${pause ? "t.faults.pause.pause('n2');" : ''}
   console.log('READY ' + JSON.stringify({ pids: t.pids(), dir: t.tempDir() }));
   ${mode === 'exit' ? 'process.exit(0);' : mode === 'throw' ? "setTimeout(() => { throw new Error('boom'); }, 10);" : ''}
 });

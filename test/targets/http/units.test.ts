@@ -89,7 +89,8 @@ describe('real-time scheduler', () => {
     t.cancel();
     await s.run();
     expect(seen).toEqual(['a', 'b', 'c']);
-    expect(s.nowNs()).toBeGreaterThanOrEqual(20e6);
+    // Node may fire a timer up to a millisecond early by the high-resolution clock.
+    expect(s.nowNs()).toBeGreaterThanOrEqual(19e6);
   });
 
   it('a hold keeps run() going until released; stop() ends it early; callbacks due meanwhile wait for the next run()', async () => {

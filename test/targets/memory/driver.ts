@@ -5,7 +5,7 @@ import type { TargetConfig } from '../../../src/config/types.js';
 import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
 import { createMemoryTarget, type MemoryTarget } from '../../../src/targets/memory/index.js';
-import type { CbClient, FinalRead } from '../../../src/targets/types.js';
+import type { Client, FinalRead } from '../../../src/targets/types.js';
 
 /** The default target with the values these tests were tuned for. */
 export function baseConfig(over: Partial<TargetConfig> = {}): TargetConfig {
@@ -84,11 +84,11 @@ export async function drive(cfg: TargetConfig, o: DriveOptions): Promise<DriveRe
   const keySet = Array.from({ length: keys }, (_, i) => `k${i + 1}`);
 
   const finishAll = () => {
-    target.faults.heal();
-    for (const id of target.faults.nodes()) {
-      target.faults.resume(id);
-      target.faults.restart(id);
-      target.faults.skewClock(id, 0);
+    target.faults.partition.heal();
+    for (const id of target.nodes()) {
+      target.faults.pause.resume(id);
+      target.faults.kill.restart(id);
+      target.faults.clock.skewClock(id, 0);
     }
     sched.after(cfg.settleMs * 1e6, () => {
       const finals: Record<string, FinalRead[]> = {};
@@ -110,7 +110,7 @@ export async function drive(cfg: TargetConfig, o: DriveOptions): Promise<DriveRe
   const startClient = (slot: number, process: number) => {
     const session = `s${slot}`;
     const user = `u${Math.floor(slot / spu)}`;
-    const client: CbClient = target.client({ process, session, user });
+    const client: Client = target.client({ process, session, user });
     const step = () => {
       if (issued >= o.ops) {
         if (--liveClients === 0) finishAll();

@@ -8,13 +8,13 @@ import { baseConfig, drive, type Fault } from './driver.js';
 import type { TargetConfig } from '../../../src/config/types.js';
 
 const faultMix: Fault[] = [
-  { atMs: 200, apply: (t) => { const l = t.faults.leader()!; t.faults.kill(l); return { kill: l }; } },
-  { atMs: 900, apply: (t) => { for (const n of t.faults.nodes()) t.faults.restart(n); return 'restart'; } },
-  { atMs: 1200, apply: (t) => { t.faults.partition([['n1'], ['n2', 'n3']]); return 'partition'; } },
-  { atMs: 2000, apply: (t) => { t.faults.heal(); return 'heal'; } },
-  { atMs: 2200, apply: (t) => { const l = t.faults.leader() ?? 'n1'; t.faults.pause(l); return { pause: l }; } },
-  { atMs: 3000, apply: (t) => { for (const n of t.faults.nodes()) t.faults.resume(n); return 'resume'; } },
-  { atMs: 3100, apply: (t) => { t.faults.skewClock('n2', -800); return 'skew'; } },
+  { atMs: 200, apply: (t) => { const l = t.faults.leader.leader()!; t.faults.kill.kill(l); return { kill: l }; } },
+  { atMs: 900, apply: (t) => { for (const n of t.nodes()) t.faults.kill.restart(n); return 'restart'; } },
+  { atMs: 1200, apply: (t) => { t.faults.partition.partition([['n1'], ['n2', 'n3']]); return 'partition'; } },
+  { atMs: 2000, apply: (t) => { t.faults.partition.heal(); return 'heal'; } },
+  { atMs: 2200, apply: (t) => { const l = t.faults.leader.leader() ?? 'n1'; t.faults.pause.pause(l); return { pause: l }; } },
+  { atMs: 3000, apply: (t) => { for (const n of t.nodes()) t.faults.pause.resume(n); return 'resume'; } },
+  { atMs: 3100, apply: (t) => { t.faults.clock.skewClock('n2', -800); return 'skew'; } },
 ];
 
 describe('scheduler', () => {
@@ -73,7 +73,7 @@ describe('memory target', () => {
     const s = t.scheduler;
     const got: Completion[] = [];
     t.setup(() => {
-      t.faults.partition([['n1'], ['n2', 'n3']]);
+      t.faults.partition.partition([['n1'], ['n2', 'n3']]);
       const c = t.client({ process: 0, session: 's0' });
       c.invoke({ f: 'append', key: 'k', value: 1 }, (x) => {
         got.push(x);
@@ -95,11 +95,11 @@ describe('memory target', () => {
     const s = t.scheduler;
     const seen: unknown[] = [];
     t.setup(() => {
-      t.faults.pause('n2');
+      t.faults.pause.pause('n2');
       t.client({ process: 0, session: 's0' }).invoke({ f: 'append', key: 'k', value: 1 }, () => {
         s.after(100e6, () => {
           seen.push(t.replica(1)!.readLocal('k'));
-          t.faults.resume('n2');
+          t.faults.pause.resume('n2');
           s.after(1e6, () => {
             seen.push(t.replica(1)!.readLocal('k'));
             t.teardown(() => {});
@@ -116,13 +116,13 @@ describe('memory target', () => {
     const s = t.scheduler;
     const seen: (string | undefined)[] = [];
     t.setup(() => {
-      seen.push(t.faults.leader());
-      t.faults.kill('n1');
+      seen.push(t.faults.leader.leader());
+      t.faults.kill.kill('n1');
       s.after(2000e6, () => {
-        seen.push(t.faults.leader());
-        t.faults.restart('n1');
+        seen.push(t.faults.leader.leader());
+        t.faults.kill.restart('n1');
         s.after(2000e6, () => {
-          seen.push(t.faults.leader());
+          seen.push(t.faults.leader.leader());
           t.teardown(() => {});
         });
       });
@@ -131,8 +131,8 @@ describe('memory target', () => {
     expect(seen[0]).toBe('n1');
     expect(seen[1]).toMatch(/^n[23]$/);
     expect(seen[2]).toBe(seen[1]);
-    expect(t.faults.nodes()).toEqual(['n1', 'n2', 'n3']);
-    expect(() => t.faults.kill('n9')).toThrow(/no node/);
+    expect(t.nodes()).toEqual(['n1', 'n2', 'n3']);
+    expect(() => t.faults.kill.kill('n9')).toThrow(/no node/);
   });
 
   it('register workload: absent keys read null; unknown ops fail', async () => {
@@ -163,8 +163,8 @@ describe('memory target', () => {
         keys: 2,
         readShare: 0.2,
         faults: [
-          { atMs: 300, apply: (t) => t.faults.partition([['n1'], ['n2', 'n3']]) },
-          { atMs: 1500, apply: (t) => t.faults.heal() },
+          { atMs: 300, apply: (t) => t.faults.partition.partition([['n1'], ['n2', 'n3']]) },
+          { atMs: 1500, apply: (t) => t.faults.partition.heal() },
         ],
       });
       const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
@@ -242,17 +242,17 @@ async function runRandom(c: ArbConfig, faults: ArbFault[], seed: number) {
     faults: faults.map((f) => ({
       atMs: f.atMs,
       apply: (t) => {
-        const names = t.faults.nodes();
+        const names = t.nodes();
         const n = names[f.node % names.length];
         switch (f.kind) {
-          case 'kill': return t.faults.kill(n);
-          case 'kill-leader': { const l = t.faults.leader(); if (l) t.faults.kill(l); return l; }
-          case 'restart': return t.faults.restart(n);
-          case 'partition': return t.faults.partition([[n], names.filter((x) => x !== n)]);
-          case 'heal': return t.faults.heal();
-          case 'pause': return t.faults.pause(n);
-          case 'resume': return t.faults.resume(n);
-          case 'skew': return t.faults.skewClock(n, f.offsetMs);
+          case 'kill': return t.faults.kill.kill(n);
+          case 'kill-leader': { const l = t.faults.leader.leader(); if (l) t.faults.kill.kill(l); return l; }
+          case 'restart': return t.faults.kill.restart(n);
+          case 'partition': return t.faults.partition.partition([[n], names.filter((x) => x !== n)]);
+          case 'heal': return t.faults.partition.heal();
+          case 'pause': return t.faults.pause.pause(n);
+          case 'resume': return t.faults.pause.resume(n);
+          case 'skew': return t.faults.clock.skewClock(n, f.offsetMs);
         }
       },
     })),
@@ -324,8 +324,8 @@ describe('pause of the leader', () => {
       keys: 2,
       readShare: 0.2,
       faults: [
-        { atMs: 300, apply: (t) => t.faults.pause(t.faults.leader()!) },
-        { atMs: 1300, apply: (t) => { for (const n of t.faults.nodes()) t.faults.resume(n); } },
+        { atMs: 300, apply: (t) => t.faults.pause.pause(t.faults.leader.leader()!) },
+        { atMs: 1300, apply: (t) => { for (const n of t.nodes()) t.faults.pause.resume(n); } },
       ],
     });
     const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
