@@ -10,6 +10,7 @@ import { defaultRunDir } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
 import { progressTotal } from '../runner/execute.js';
 import { EXIT_INTERRUPTED, reproduceCommand, runTest } from '../runner/run.js';
+import { isDesign } from '../targets/kinds.js';
 import type { CommandContext } from './main.js';
 
 export interface RunFlags extends ConfigFlags {
@@ -23,6 +24,10 @@ export interface RunFlags extends ConfigFlags {
 /** One line describing the replication design under test. */
 export function describeDesign(c: RunConfig): string {
   const t = c.target;
+  if (!isDesign(t)) {
+    const knobs = Object.entries(t.settings).map(([k, v]) => `${k} ${String(v)}`);
+    return `${t.name} (external, ${t.nodes.length} nodes${knobs.length ? `, ${knobs.join(', ')}` : ''})`;
+  }
   if (t.topology === 'leaderless') {
     return `leaderless, n=${t.quorum.n} w=${t.quorum.w} r=${t.quorum.r}${t.quorum.readRepair ? ' with read repair' : ''}, ${t.conflicts} conflicts, ${t.nodes} nodes`;
   }
@@ -89,7 +94,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   const idle = idleNemesisNote(config, outcome.execution.history);
   if (!quiet && idle) process.stdout.write(idle);
   const t = config.target;
-  if (!quiet && t.topology === 'single-leader' && t.replication === 'async' && t.readFrom === 'any') {
+  if (!quiet && isDesign(t) && t.topology === 'single-leader' && t.replication === 'async' && t.readFrom === 'any') {
     process.stdout.write(
       'note: async followers with reads from any replica keep no session guarantee (read-your-writes, monotonic reads);\n' +
         '      compare --target memory-sync, or --set target.readFrom=read-your-writes / sticky\n',

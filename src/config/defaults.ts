@@ -2,9 +2,9 @@
 // The default run (`replcheck run`) is async replication with reads from any replica: short, and
 // it shows read-your-writes and monotonic-reads anomalies of a common real-world set-up.
 
-import type { NemesisConfig, RunConfig, TargetConfig, WorkloadConfig } from './types.js';
+import type { NemesisConfig, RunConfig, DesignConfig, WorkloadConfig } from './types.js';
 
-export function defaultTarget(type: TargetConfig['type'] = 'memory'): TargetConfig {
+export function defaultTarget(type: DesignConfig['type'] = 'memory'): DesignConfig {
   return {
     type,
     name: type,

@@ -2,13 +2,14 @@
 // `replcheck run --config config.yaml` gives the same RunConfig, so the run repeats exactly.
 
 import { stringify } from 'yaml';
+import { kindOf } from '../targets/kinds.js';
 import { faultToYaml } from './schema.js';
 import type { RunConfig } from './types.js';
 
 export function configToYaml(c: RunConfig): string {
   const doc = {
     seed: c.seed,
-    target: c.target,
+    target: kindOf(c.target.type).toYaml(c.target),
     workload: c.workload,
     nemesis: { name: c.nemesis.name, description: c.nemesis.description, schedule: c.nemesis.schedule.map(faultToYaml) },
     checkers: c.checkers,

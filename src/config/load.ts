@@ -1,13 +1,14 @@
 // Builds the effective RunConfig from --config, presets, --set overrides and flags (flags win),
 // validates it once, and maps every problem to a one-line UserError naming file, line and field.
 
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { randomSeed } from '../rng.js';
 import { defaultTarget, defaultWorkload, noNemesis } from './defaults.js';
 import { isPathLike, presetFile, stemOf, unknownPreset, type PresetKind } from './presets.js';
+import { kindOf, TARGET_TYPES } from '../targets/kinds.js';
 import { runSchema, toRunConfig } from './schema.js';
 import type { RunConfig } from './types.js';
 import { formatPath, lineOf, readYamlFile, type Path, type YamlFile } from './yamlfile.js';
@@ -58,7 +59,7 @@ export function deepMerge(a: unknown, b: unknown): unknown {
 /** The built-in values a section's mapping is merged over (without a description of its own). */
 function baseFor(kind: PresetKind, v: Raw): Raw {
   let base: Raw;
-  if (kind === 'target') base = defaultTarget(v.type === 'http' || v.type === 'external' ? v.type : 'memory') as unknown as Raw;
+  if (kind === 'target') return kindOf(v.type).defaults();
   else if (kind === 'workload') base = defaultWorkload(v.kind === 'register' ? 'register' : 'append') as unknown as Raw;
   else return { ...noNemesis(), description: '' } as unknown as Raw;
   delete base.description;
@@ -70,7 +71,7 @@ function loadSection(kind: PresetKind, ref: string, field: string): { raw: Raw; 
   const file = presetFile(kind, ref, field);
   if (file === undefined) {
     if (kind === 'target' && ref === 'memory') return { raw: defaultTarget('memory') as unknown as Raw, origin: { prefix: [] } };
-    if (kind === 'target' && (ref === 'http' || ref === 'external')) return { raw: defaultTarget(ref) as unknown as Raw, origin: { prefix: [] } };
+    if (kind === 'target' && ref === 'http') return { raw: defaultTarget(ref) as unknown as Raw, origin: { prefix: [] } };
     if (kind === 'nemesis' && ref === 'none') return { raw: noNemesis() as unknown as Raw, origin: { prefix: [] } };
     throw unknownPreset(kind, ref, field, kind === 'target' ? ['memory', 'http'] : kind === 'nemesis' ? ['none'] : []);
   }
@@ -78,7 +79,15 @@ function loadSection(kind: PresetKind, ref: string, field: string): { raw: Raw; 
   if (!isPlainObject(yaml.value)) throw new UserError(`expected a mapping of ${kind} settings`, { file, line: 1 });
   const value = { ...yaml.value };
   if (value.name === undefined) value.name = stemOf(file);
+  if (kind === 'target') resolveClientModule(value, file);
   return { raw: deepMerge(baseFor(kind, value), value) as Raw, origin: { yaml, prefix: [] } };
+}
+
+/** A target file's `client.module` path is relative to the file (a bare name is a built-in client). */
+function resolveClientModule(value: Raw, file: string): void {
+  const client = value.client;
+  if (!isPlainObject(client) || typeof client.module !== 'string') return;
+  if (isPathLike(client.module) && !isAbsolute(client.module)) value.client = { ...client, module: resolve(dirname(file), client.module) };
 }
 
 /** `a.b[0].c` or `a.b.0.c` -> ['a','b',0,'c'] */
@@ -242,7 +251,12 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
     else delete sec.description;
   }
 
-  const parsed = runSchema.safeParse(raw);
+  const targetType = isPlainObject(raw.target) ? raw.target.type : undefined;
+  if (targetType !== undefined && !(TARGET_TYPES as unknown[]).includes(targetType)) {
+    const issue = { code: 'invalid_value', values: [...TARGET_TYPES], path: ['target', 'type'], message: '' } as unknown as z.core.$ZodIssue;
+    throw issueToError(issue, raw, origins, overrides);
+  }
+  const parsed = runSchema(kindOf(targetType).schema).safeParse(raw);
   if (!parsed.success) throw issueToError(parsed.error.issues[0], raw, origins, overrides);
   const config = toRunConfig(parsed.data);
   return { config, shortName: `${config.target.name}-${config.workload.name}-${config.nemesis.name}` };

@@ -1,5 +1,6 @@
 // The zod schema of a run configuration as written in YAML (SPEC sections 7-9): validates the
 // merged raw object once and turns it into a typed RunConfig (durations -> ms, schedule names).
+// The `target:` section's schema belongs to the target's type (src/targets/kinds.ts).
 
 import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
@@ -9,7 +10,7 @@ export const FAULTS = ['kill', 'kill-leader', 'pause', 'pause-leader', 'partitio
 export const SHAPES = ['isolate-leader', 'majority-minority', 'halves', 'bridge', 'random'] as const;
 
 /** A duration: "5s", "200ms", "1m" or a number of milliseconds. */
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+export const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseDurationMs(v);
   if (ms === undefined) {
     ctx.issues.push({ code: 'custom', message: `expected a duration like 5s, 200ms, 1m or a number of ms, got ${JSON.stringify(v)}`, input: v });
@@ -19,7 +20,7 @@ const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 
 /** A [lo, hi] range of durations; a single value means [v, v]. */
-const range = z
+export const range = z
   .union([duration, z.tuple([duration, duration])])
   .transform((v, ctx): [number, number] => {
     const r: [number, number] = Array.isArray(v) ? [v[0], v[1]] : [v, v];
@@ -27,47 +28,9 @@ const range = z
     return r;
   });
 
-const posInt = z.number().int().min(1);
-const nonNegInt = z.number().int().min(0);
-const desc = z.string().optional();
-
-const failover = z.strictObject({
-  enabled: z.boolean(),
-  timeoutMs: duration,
-  promote: z.enum(['most-up-to-date', 'any']),
-  fencing: z.boolean(),
-});
-
-const quorum = z.strictObject({ n: posInt, w: posInt, r: posInt, readRepair: z.boolean() });
-
-export const targetSchema = z
-  .strictObject({
-    type: z.enum(['memory', 'http', 'external']),
-    name: z.string().min(1),
-    description: desc,
-    nodes: z.number().int().min(1).max(64),
-    topology: z.enum(['single-leader', 'multi-leader', 'leaderless']),
-    replication: z.enum(['sync', 'async', 'semi-sync']),
-    readFrom: z.enum(['leader', 'any', 'sticky', 'read-your-writes', 'bounded-lag']),
-    readYourWritesScope: z.enum(['session', 'user']),
-    maxLagMs: duration,
-    failover,
-    quorum,
-    conflicts: z.enum(['lww']),
-    log: z.enum(['row', 'statement']),
-    lagMs: range,
-    latencyMs: range,
-    clientTimeoutMs: duration,
-    settleMs: duration,
-    options: z.record(z.string(), z.unknown()).optional(),
-  })
-  .superRefine((t, ctx) => {
-    if (t.quorum.w > t.quorum.n) ctx.addIssue({ code: 'custom', path: ['quorum', 'w'], message: `w (${t.quorum.w}) cannot exceed n (${t.quorum.n})` });
-    if (t.quorum.r > t.quorum.n) ctx.addIssue({ code: 'custom', path: ['quorum', 'r'], message: `r (${t.quorum.r}) cannot exceed n (${t.quorum.n})` });
-    if (t.topology === 'leaderless' && t.quorum.n > t.nodes) {
-      ctx.addIssue({ code: 'custom', path: ['quorum', 'n'], message: `n (${t.quorum.n}) cannot exceed the number of nodes (${t.nodes})` });
-    }
-  });
+export const posInt = z.number().int().min(1);
+export const nonNegInt = z.number().int().min(0);
+export const desc = z.string().optional();
 
 const mix = z
   .strictObject({ append: z.number().min(0), read: z.number().min(0), write: z.number().min(0), cas: z.number().min(0) })
@@ -139,17 +102,21 @@ export const nemesisSchema = z.strictObject({
   schedule: z.array(faultSchema),
 });
 
-export const runSchema = z.strictObject({
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
-  target: targetSchema,
-  workload: workloadSchema,
-  nemesis: nemesisSchema,
-  checkers: z.union([z.array(z.string().min(1)), z.string()]).transform((v) =>
-    Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
-  ),
-});
+/** The whole run's schema, with the `target:` section's schema given by the target's type. */
+export function runSchema<T extends z.ZodType<TargetConfig>>(targetSchema: T) {
+  return z.strictObject({
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    target: targetSchema,
+    workload: workloadSchema,
+    nemesis: nemesisSchema,
+    checkers: z.union([z.array(z.string().min(1)), z.string()]).transform((v) =>
+      Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
+    ),
+  });
+}
 
 type ParsedFault = z.output<typeof faultSchema>;
+type ParsedRun = { seed: number; target: TargetConfig; workload: z.output<typeof workloadSchema>; nemesis: z.output<typeof nemesisSchema>; checkers: string[] };
 
 function toFault(f: ParsedFault): FaultSpec {
   const out: FaultSpec = { fault: f.fault };
@@ -165,11 +132,8 @@ function toFault(f: ParsedFault): FaultSpec {
 }
 
 /** The typed RunConfig of a validated raw object. */
-export function toRunConfig(p: z.output<typeof runSchema>): RunConfig {
-  const t = p.target;
-  const target: TargetConfig = { ...t, failover: { ...t.failover }, quorum: { ...t.quorum } };
-  if (t.description === undefined) delete target.description;
-  if (t.options === undefined) delete target.options;
+export function toRunConfig(p: ParsedRun): RunConfig {
+  const target = p.target;
   const w = p.workload;
   const workload: WorkloadConfig = { ...w, mix: { ...w.mix } };
   if (w.description === undefined) delete workload.description;

@@ -23,9 +23,10 @@ export interface QuorumConfig {
   readRepair: boolean;
 }
 
-export interface TargetConfig {
+/** The `target:` section of a replication design replcheck runs itself (memory simulator, http cluster). */
+export interface DesignConfig {
   /** Built-in kind. */
-  type: 'memory' | 'http' | 'external';
+  type: 'memory' | 'http';
   /** Short name for reports (preset name or file stem). */
   name: string;
   /** One line for `replcheck list` (optional). */
@@ -53,6 +54,73 @@ export interface TargetConfig {
   /** Target-specific extras (http ports, external commands); validated by the target itself. */
   options?: Record<string, unknown>;
 }
+
+/** A command as an argv array; `{placeholders}` are substituted per element, never through a shell. */
+export type Argv = string[];
+
+/** How replcheck knows a node it started is ready. */
+export type ReadyProbe = { http: string } | { tcp: string } | { command: Argv };
+
+export interface ExternalNodeConfig {
+  name: string;
+  /** Per-node variables, substituted as `{var}`. */
+  vars: Record<string, string>;
+}
+
+/** A cluster-wide variable joined from every node: `{ each: "{name}=http://{host}:{peerPort}", join: "," }`. */
+export interface JoinedVar {
+  each: string;
+  join: string;
+}
+
+export type KnobValue = string | number | boolean;
+
+/** A knob a target file declares (`--set target.NAME=VALUE`): its default and allowed values. */
+export interface KnobSpec {
+  default: KnobValue;
+  values?: KnobValue[];
+  description?: string;
+}
+
+/** The `target:` section of a system replcheck did not write (SPEC section 7). */
+export interface ExternalTargetConfig {
+  type: 'external';
+  name: string;
+  description?: string;
+  /** The knobs the file declares; their values are `settings`, substituted as `{knob}` and given to the client. */
+  knobs: Record<string, KnobSpec>;
+  settings: Record<string, KnobValue>;
+  nodes: ExternalNodeConfig[];
+  /** Cluster-wide variables (strings, or joined over the nodes). */
+  vars: Record<string, string | JoinedVar>;
+  /** Per-node ports replcheck allocates (free on the node's address), as variables of these names. */
+  ports: string[];
+  /**
+   * namespaces: each node in its own network namespace and address (partitions cut real traffic);
+   * loopback: every node on 127.0.0.1 (no partitions unless commands are given); auto: namespaces when possible.
+   */
+  network: 'auto' | 'namespaces' | 'loopback';
+  /** Programs the target needs, with the command that installs each (checked before the run). */
+  binaries: Record<string, string>;
+  /** Present when replcheck starts each node itself (and then kills, pauses, restarts it by PID). */
+  start?: { command: Argv; ready?: ReadyProbe; timeoutMs: number; env: Record<string, string> };
+  /** Commands run once before the nodes start / after they stopped (e.g. initdb), per node. */
+  init?: Argv[];
+  /** Commands for faults on nodes replcheck does not own (`ssh host systemctl kill ...`); per node. */
+  commands: Partial<Record<'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'heal' | 'skewClock', Argv>>;
+  /** Leader discovery: by the client module's leader(), by a command printing the node's name, or none. */
+  leader: 'client' | 'none' | { command: Argv; everyMs: number };
+  /** The client: a built-in name (etcd, ...) or a path to an ESM module; other keys go to it as options. */
+  client: { module: string; options: Record<string, unknown> };
+  /** A client gives up after this long: the op completes `info` (or `fail` for reads). */
+  clientTimeoutMs: number;
+  /** After healing, wait this long before the final reads. */
+  settleMs: number;
+  /** The file the target came from (relative module paths resolve against it). */
+  file?: string;
+}
+
+export type TargetConfig = DesignConfig | ExternalTargetConfig;
 
 export interface WorkloadConfig {
   name: string;

@@ -1,5 +1,5 @@
 // The replicated store's logic, free of I/O: node state machines per topology, routing, and the
-// wire protocol. createNode picks the state machine a TargetConfig asks for.
+// wire protocol. createNode picks the state machine a DesignConfig asks for.
 
 import type { NodeEnv, ReplicaConfig, ReplicaNode } from './types.js';
 import { SingleLeaderNode, type SingleLeaderDurable } from './single-leader.js';

@@ -3,7 +3,7 @@
 // the simulator (or an HTTP node server) implements NodeEnv and delivers messages and timers.
 
 import type { Rng } from '../rng.js';
-import type { TargetConfig } from '../config/types.js';
+import type { DesignConfig } from '../config/types.js';
 
 /** What a node needs from its host: identity, clocks, randomness, sending, timers. */
 export interface NodeEnv {
@@ -230,4 +230,4 @@ export interface ReplicaNode {
 }
 
 /** The knobs the replication logic reads. */
-export type ReplicaConfig = TargetConfig;
+export type ReplicaConfig = DesignConfig;

@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DesignConfig } from '../../src/config/types.js';
 import { describe, expect, it } from 'vitest';
 import { configToYaml } from '../../src/config/dump.js';
 import { parseDurationMs } from '../../src/config/duration.js';
@@ -120,9 +121,10 @@ describe('precedence: --config < --set < flags', () => {
       concurrency: '3',
       timeLimit: '2.5',
     });
-    expect(c.target.replication).toBe('async');
-    expect(c.target.lagMs).toEqual([10, 100]);
-    expect(c.target.failover.fencing).toBe(false);
+    const t = c.target as DesignConfig;
+    expect(t.replication).toBe('async');
+    expect(t.lagMs).toEqual([10, 100]);
+    expect(t.failover.fencing).toBe(false);
     expect(c.workload.ops).toBe(75);
     expect(c.workload.concurrency).toBe(3);
     expect(c.workload.timeLimitMs).toBe(2500);

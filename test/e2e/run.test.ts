@@ -75,7 +75,7 @@ describe('replcheck run', () => {
     expect(n.stderr).toMatch(/^replcheck: --nemesis: unknown nemesis "nope"/);
     const h = await replcheck(['run', '--target', 'external']);
     expect(h.exitCode).toBe(2);
-    expect(h.stderr).toMatch(/external targets are not supported yet/);
+    expect(h.stderr).toMatch(/unknown target "external"; expected a file or one of .*http, memory/);
     const k = await replcheck(['run', '--checkers', 'no-such-checker']);
     expect(k.exitCode).toBe(2);
     expect(k.stderr.trim().split('\n').length).toBe(1);

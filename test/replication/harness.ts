@@ -2,7 +2,7 @@
 // timers fired in time order, links that can be cut, clients that are plain addresses.
 
 import { Rng } from '../../src/rng.js';
-import type { TargetConfig } from '../../src/config/types.js';
+import type { DesignConfig } from '../../src/config/types.js';
 import {
   createNode,
   M_REQ,
@@ -33,7 +33,7 @@ export class Harness {
   private reqId = 1;
   private timerFires = 0;
 
-  constructor(readonly cfg: TargetConfig, seed = 1) {
+  constructor(readonly cfg: DesignConfig, seed = 1) {
     this.n = cfg.nodes;
     const rng = new Rng(seed);
     this.offsetNs = new Array<number>(this.n).fill(0);

@@ -13,9 +13,9 @@ import {
   R_MIN_INDEX,
   SingleLeaderNode,
 } from '../../src/replication/index.js';
-import type { TargetConfig } from '../../src/config/types.js';
+import type { DesignConfig } from '../../src/config/types.js';
 
-function cluster(over: Partial<TargetConfig> = {}, seed = 1): Harness {
+function cluster(over: Partial<DesignConfig> = {}, seed = 1): Harness {
   const h = new Harness(baseConfig({ lagMs: [5, 5], ...over }), seed);
   h.node<SingleLeaderNode>(0).initialLeader();
   h.flush();

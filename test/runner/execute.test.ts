@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import type { DesignConfig } from '../../src/config/types.js';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, defaultWorkload } from '../../src/config/defaults.js';
 import type { FaultSpec, RunConfig } from '../../src/config/types.js';
@@ -17,7 +18,7 @@ import { createFakeTarget } from './fake-target.js';
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-runner-'));
 let n = 0;
 const path = () => join(dir, `h${n++}.jsonl`);
-const fake = (c: RunConfig, rng: import('../../src/rng.js').Rng) => createFakeTarget(c.target, rng, c.workload.kind);
+const fake = (c: RunConfig, rng: import('../../src/rng.js').Rng) => createFakeTarget(c.target as DesignConfig, rng, c.workload.kind);
 
 function config(patch: Partial<RunConfig['workload']> = {}, schedule: FaultSpec[] = [], seed = 1): RunConfig {
   const c = defaultRunConfig(seed);

@@ -1,7 +1,7 @@
 // A small fake Target for tests: one linearizable store behind n named nodes on a virtual-time
 // scheduler; ops to a killed or paused node time out (writes: info, applied or not at random).
 
-import type { TargetConfig } from '../../src/config/types.js';
+import type { DesignConfig } from '../../src/config/types.js';
 import type { Rng } from '../../src/rng.js';
 import { fullCapabilities, type Capability, type FlatFaults, Target, Completion, FinalRead, Invocation, NodeId, Scheduler, SessionInfo, Timer } from '../../src/targets/types.js';
 
@@ -54,7 +54,7 @@ export interface FakeTarget extends Target {
 
 /** `only`: keep just these capabilities (default: all). */
 export function createFakeTarget(
-  cfg: Pick<TargetConfig, 'nodes' | 'clientTimeoutMs' | 'name'>,
+  cfg: Pick<DesignConfig, 'nodes' | 'clientTimeoutMs' | 'name'>,
   rng: Rng,
   kind: 'append' | 'register' = 'append',
   only?: Capability[],

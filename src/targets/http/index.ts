@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TargetConfig } from '../../config/types.js';
+import type { DesignConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import { F_READ, R_LEADER, Router, ndKind, type ClientResp, type Route } from '../../replication/index.js';
@@ -141,7 +141,7 @@ class HttpCluster implements HttpTarget {
   private readonly problems: string[] = [];
 
   constructor(
-    private readonly cfg: TargetConfig,
+    private readonly cfg: DesignConfig,
     rng: Rng,
     opts: HttpTargetOptions,
   ) {
@@ -658,6 +658,6 @@ class HttpCluster implements HttpTarget {
 }
 
 /** A real cluster of cfg.nodes node-server processes on 127.0.0.1 (see the module header). */
-export function createHttpTarget(cfg: TargetConfig, rng: Rng, opts: HttpTargetOptions = {}): HttpTarget {
+export function createHttpTarget(cfg: DesignConfig, rng: Rng, opts: HttpTargetOptions = {}): HttpTarget {
   return new HttpCluster(cfg, rng, opts);
 }

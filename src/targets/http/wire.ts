@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import { requestJson as request, type HttpAnswer, MAX_BODY_BYTES, LOOPBACK } from '../real/http-client.js';
-import type { TargetConfig } from '../../config/types.js';
+import type { DesignConfig } from '../../config/types.js';
 
 /** Loopback only: nodes, proxies and clients never bind or dial anything else. */
 export const HOST = LOOPBACK;
@@ -15,7 +15,7 @@ export interface NodeServerConfig {
   n: number;
   /** Seed of this incarnation's random generator (run seed, node id and incarnation mixed). */
   seed: number;
-  target: TargetConfig;
+  target: DesignConfig;
   /** Port of the fault proxy for the link id -> j, per peer j (-1 for the node itself). */
   peerPorts: number[];
   /** Port to listen on (0: let the OS choose; a restart asks for its previous port). */

@@ -2,7 +2,7 @@
 // time. Nodes run src/replication's state machines; the network has latency, FIFO links, drops
 // across partitions; faults (kill/restart/pause/resume/partition/skew) are synchronous calls.
 
-import type { TargetConfig } from '../../config/types.js';
+import type { DesignConfig } from '../../config/types.js';
 import type { Rng } from '../../rng.js';
 import {
   fullCapabilities,
@@ -162,7 +162,7 @@ class Cluster implements MemoryTarget {
   readonly faults: Capabilities;
 
   constructor(
-    private readonly cfg: TargetConfig,
+    private readonly cfg: DesignConfig,
     rng: Rng,
     opts: MemoryTargetOptions,
   ) {
@@ -626,6 +626,6 @@ class Cluster implements MemoryTarget {
 }
 
 /** A deterministic simulated cluster: same cfg and seed, same sequence of events. */
-export function createMemoryTarget(cfg: TargetConfig, rng: Rng, opts: MemoryTargetOptions = {}): MemoryTarget {
+export function createMemoryTarget(cfg: DesignConfig, rng: Rng, opts: MemoryTargetOptions = {}): MemoryTarget {
   return new Cluster(cfg, rng, opts);
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TargetConfig } from '../../../src/config/types.js';
+import type { DesignConfig } from '../../../src/config/types.js';
 import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
 import { pidAlive } from '../../../src/targets/real/processes.js';
@@ -37,7 +37,7 @@ export function removeNodeServerSnapshot(): void {
 }
 
 /** The default http target with the values these tests were tuned for (sync, leader reads). */
-export function httpConfig(over: Partial<TargetConfig> = {}): TargetConfig {
+export function httpConfig(over: Partial<DesignConfig> = {}): DesignConfig {
   const d = defaultTarget('http');
   return {
     ...d,
@@ -92,7 +92,7 @@ export interface DriveResult {
   keys: string[];
 }
 
-export async function driveHttp(cfg: TargetConfig, o: DriveOptions): Promise<DriveResult> {
+export async function driveHttp(cfg: DesignConfig, o: DriveOptions): Promise<DriveResult> {
   const rng = new Rng(o.seed);
   const target = createHttpTarget(cfg, rng.fork(), { workload: 'append', nodeScript: nodeServerSnapshot(), ...o.targetOptions });
   o.onTarget?.(target);

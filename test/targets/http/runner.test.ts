@@ -1,6 +1,7 @@
 // The http target under the real runner (runTest with makeTarget = createHttpTarget): a sound
 // configuration passes every checker; a run with kill-leader and partitions yields a complete history.
 
+import type { DesignConfig } from '../../../src/config/types.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,12 +32,12 @@ afterAll(async () => {
 });
 
 const makeTarget = (c: RunConfig, rng: Rng): HttpTarget => {
-  const t = createHttpTarget(c.target, rng, { workload: c.workload.kind, nodeScript: nodeServerSnapshot() });
+  const t = createHttpTarget(c.target as DesignConfig, rng, { workload: c.workload.kind, nodeScript: nodeServerSnapshot() });
   made.push(t);
   return t;
 };
 
-function config(seed: number, over: Partial<RunConfig['target']>): RunConfig {
+function config(seed: number, over: Partial<DesignConfig>): RunConfig {
   const c = defaultRunConfig(seed);
   c.target = { ...httpConfig(over), clientTimeoutMs: 1500, settleMs: 1000 };
   c.workload = { ...c.workload, ops: 400, concurrency: 4, thinkMs: [0, 5] };

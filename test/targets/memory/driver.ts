@@ -1,14 +1,14 @@
 // A tiny local workload driver for the simulator tests: concurrent clients over the callback
 // target, an optional fault schedule, heal + settle + final reads; returns a plain event trace.
 
-import type { TargetConfig } from '../../../src/config/types.js';
+import type { DesignConfig } from '../../../src/config/types.js';
 import { defaultTarget } from '../../../src/config/defaults.js';
 import { Rng } from '../../../src/rng.js';
 import { createMemoryTarget, type MemoryTarget } from '../../../src/targets/memory/index.js';
 import type { Client, FinalRead } from '../../../src/targets/types.js';
 
 /** The default target with the values these tests were tuned for. */
-export function baseConfig(over: Partial<TargetConfig> = {}): TargetConfig {
+export function baseConfig(over: Partial<DesignConfig> = {}): DesignConfig {
   const d = defaultTarget('memory');
   return {
     ...d,
@@ -64,7 +64,7 @@ export interface DriveResult {
   completions: number;
 }
 
-export async function drive(cfg: TargetConfig, o: DriveOptions): Promise<DriveResult> {
+export async function drive(cfg: DesignConfig, o: DriveOptions): Promise<DriveResult> {
   const rng = new Rng(o.seed);
   const target = createMemoryTarget(cfg, rng.fork(), { workload: o.kind ?? 'append' });
   const wrng = rng.fork();

@@ -5,7 +5,7 @@ import { createMemoryTarget } from '../../../src/targets/memory/index.js';
 import { SimScheduler } from '../../../src/targets/memory/scheduler.js';
 import type { Completion } from '../../../src/targets/types.js';
 import { baseConfig, drive, type Fault } from './driver.js';
-import type { TargetConfig } from '../../../src/config/types.js';
+import type { DesignConfig } from '../../../src/config/types.js';
 
 const faultMix: Fault[] = [
   { atMs: 200, apply: (t) => { const l = t.faults.leader.leader()!; t.faults.kill.kill(l); return { kill: l }; } },
@@ -219,11 +219,11 @@ type ArbConfig = typeof arbConfig extends fc.Arbitrary<infer T> ? T : never;
 type ArbFault = typeof arbFault extends fc.Arbitrary<infer T> ? T : never;
 
 async function runRandom(c: ArbConfig, faults: ArbFault[], seed: number) {
-  const cfg: TargetConfig = baseConfig({
+  const cfg: DesignConfig = baseConfig({
     nodes: c.nodes,
-    topology: c.topology as TargetConfig['topology'],
-    replication: c.replication as TargetConfig['replication'],
-    readFrom: c.readFrom as TargetConfig['readFrom'],
+    topology: c.topology as DesignConfig['topology'],
+    replication: c.replication as DesignConfig['replication'],
+    readFrom: c.readFrom as DesignConfig['readFrom'],
     readYourWritesScope: c.readYourWritesScope as 'session' | 'user',
     failover: { enabled: true, timeoutMs: c.timeoutMs, promote: c.promote as 'any', fencing: c.fencing },
     quorum: { n: 3, w: c.w, r: c.r, readRepair: true },
