@@ -19,6 +19,7 @@ export interface RunFlags extends ConfigFlags {
   quiet?: boolean;
   verbose?: boolean;
   html?: boolean;
+  keep?: boolean;
 }
 
 /** One line describing the replication design under test. */
@@ -72,6 +73,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       command: reproduceCommand(dir),
       junit: flags.junit,
       html: flags.html,
+      keep: flags.keep,
       signal: controller.signal,
       onProgress: (n) => progress.update(n),
       onExecuted: () => {

@@ -45,6 +45,7 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')
+    .option('--keep', "keep a real target's temp dir (data dirs, node logs) after the run")
     .action(async (flags: RunFlags) => {
       const { runCommand } = await import('./run-action.js');
       await runCommand(flags, ctx);

@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   onProgress?: (done: number) => void;
   /** Aborting stops the run where it is: the history so far is flushed, the target torn down. */
   signal?: AbortSignal;
+  /** Keep the target's temp dirs after the run (`--keep`). */
+  keep?: boolean;
 }
 
 export interface Execution {
@@ -54,7 +56,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const workloadRng = rng.fork();
   const nemesisRng = rng.fork();
   const thinkRng = rng.fork();
-  const target: Target = (opts.makeTarget ?? createTarget)(config, targetRng);
+  const target: Target = (opts.makeTarget ?? createTarget)(config, targetRng, { keep: opts.keep });
   const sched = target.scheduler;
   validateSchedule(config.nemesis, target);
 

@@ -25,6 +25,8 @@ export interface RunOptions {
   html?: boolean;
   makeTarget?: TargetFactory;
   signal?: AbortSignal;
+  /** Keep the target's temp dirs (`--keep`). */
+  keep?: boolean;
   onProgress?: (done: number) => void;
   /** Called once the history is complete on disk, before the checkers run. */
   onExecuted?: () => void;
@@ -55,6 +57,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
     historyPath: join(opts.dir, 'history.jsonl'),
     makeTarget: opts.makeTarget,
     signal: opts.signal,
+    keep: opts.keep,
     onProgress: opts.onProgress,
   });
   opts.onExecuted?.();

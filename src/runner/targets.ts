@@ -1,15 +1,21 @@
-// Target construction by type: the memory simulator and the http cluster; external is not yet.
+// Target construction by type: the memory simulator, the http cluster, external systems.
 
 import type { RunConfig } from '../config/types.js';
-import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import { createExternalTarget } from '../targets/external/index.js';
 import { createHttpTarget } from '../targets/http/index.js';
 import { createMemoryTarget } from '../targets/memory/index.js';
 import type { Target } from '../targets/types.js';
 
-export type TargetFactory = (config: RunConfig, rng: Rng) => Target;
+/** What a run tells the target beyond the test map (output options). */
+export interface TargetEnv {
+  /** Keep temp dirs (data dirs, logs) after the run. */
+  keep?: boolean;
+}
 
-export function createTarget(config: RunConfig, rng: Rng): Target {
+export type TargetFactory = (config: RunConfig, rng: Rng, env?: TargetEnv) => Target;
+
+export function createTarget(config: RunConfig, rng: Rng, env: TargetEnv = {}): Target {
   const t = config.target;
   switch (t.type) {
     case 'memory':
@@ -17,7 +23,6 @@ export function createTarget(config: RunConfig, rng: Rng): Target {
     case 'http':
       return createHttpTarget(t, rng, { workload: config.workload.kind });
     case 'external':
-      throw new UserError('external targets are not supported yet; use --target memory', { field: 'target.type' });
+      return createExternalTarget(t, { workload: config.workload.kind, keep: env.keep });
   }
 }
-

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { desc, duration } from '../../config/schema.js';
 import type { ExternalTargetConfig, KnobSpec, KnobValue } from '../../config/types.js';
+import { COMMAND_EXTRAS, knownNames, placeholdersIn } from './placeholders.js';
 
 const MAX_NODES = 16;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
@@ -118,8 +119,32 @@ export const externalSchema = base
     if (b.start !== undefined) out.start = b.start;
     if (b.init !== undefined) out.init = b.init;
     if (b.file !== undefined) out.file = b.file;
+    checkPlaceholders(out, ctx);
     return out;
   });
+
+/** Every `{placeholder}` in a command, probe or var names something the target defines. */
+function checkPlaceholders(t: ExternalTargetConfig, ctx: z.RefinementCtx): void {
+  const known = knownNames(t);
+  const check = (text: string, path: (string | number)[], extra: string[] = []): void => {
+    for (const p of placeholdersIn(text)) {
+      if (known.includes(p) || extra.includes(p)) continue;
+      ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${p}}; known: ${[...known, ...extra].join(', ')}` });
+    }
+  };
+  const checkArgv = (argv: string[], path: (string | number)[], extra: string[] = []): void => argv.forEach((a, i) => check(a, [...path, i], extra));
+  if (t.start) {
+    checkArgv(t.start.command, ['start', 'command']);
+    const r = t.start.ready;
+    if (r && 'command' in r) checkArgv(r.command, ['start', 'ready', 'command']);
+    else if (r) check('http' in r ? r.http : r.tcp, ['start', 'ready', 'http' in r ? 'http' : 'tcp']);
+    for (const [k, v] of Object.entries(t.start.env)) check(v, ['start', 'env', k]);
+  }
+  t.init?.forEach((argv, i) => checkArgv(argv, ['init', i]));
+  for (const [k, argv] of Object.entries(t.commands)) checkArgv(argv, ['commands', k], COMMAND_EXTRAS[k] ?? []);
+  if (typeof t.leader === 'object') checkArgv(t.leader.command, ['leader', 'command']);
+  for (const [k, v] of Object.entries(t.vars)) check(typeof v === 'string' ? v : v.each, ['vars', k, ...(typeof v === 'string' ? [] : ['each'])]);
+}
 
 function stringVars(v: Record<string, KnobValue>): Record<string, string> {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));

@@ -5,7 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 
-const owned = new Map<number, ChildProcess>();
+/** pid -> the child, and whether it leads its own process group (signals then go to the group). */
+const owned = new Map<number, { child: ChildProcess; group: boolean }>();
 const dirs = new Set<string>();
 /** Synchronous clean-ups (network namespaces, firewall rules), run after the processes are killed. */
 const cleanups = new Set<() => void>();
@@ -13,17 +14,9 @@ let hooked = false;
 
 /** Synchronously kills every registered process (SIGCONT first, for paused ones) and removes dirs. */
 export function killAllOwned(): void {
-  for (const pid of owned.keys()) {
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  for (const [pid, o] of owned) {
+    signalOwned(pid, o.group, 'SIGCONT');
+    signalOwned(pid, o.group, 'SIGKILL');
   }
   owned.clear();
   for (const c of [...cleanups]) {
@@ -60,13 +53,24 @@ function installHooks(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 }
 
-export function own(child: ChildProcess): void {
+/** Sends sig to pid (or its whole process group); false when nothing was there. */
+export function signalOwned(pid: number, group: boolean, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(group ? -pid : pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Registers a child; `group`: it was spawned detached and leads a process group of its own. */
+export function own(child: ChildProcess, opts: { group?: boolean } = {}): void {
   installHooks();
   if (child.pid === undefined) return;
   const pid = child.pid;
-  owned.set(pid, child);
+  owned.set(pid, { child, group: opts.group === true });
   child.once('exit', () => {
-    if (owned.get(pid) === child) owned.delete(pid);
+    if (owned.get(pid)?.child === child) owned.delete(pid);
   });
 }
 

@@ -1,0 +1,205 @@
+// The external target: a system replcheck did not write, described by a target file. Setup checks
+// binaries, makes a temp dir, network namespaces (or loopback), ports and variables, starts the
+// nodes (or uses the user's), opens the client module; faults are signals, rules or commands.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ExternalTargetConfig } from '../../config/types.js';
+import { UserError } from '../../errors.js';
+import { requireBinaries } from '../real/binaries.js';
+import { createNetnsCluster, type NetnsCluster } from '../real/netns.js';
+import { disownDir, ownDir } from '../real/processes.js';
+import { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
+import type { Capabilities, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
+import { usesNamespaces } from './capabilities.js';
+import type { ClientNode, ExternalClient } from './client-api.js';
+import { clientModuleUrl, invokeExternal, openClient } from './client-module.js';
+import { ExternalNodes, type NodeSlot } from './external-nodes.js';
+import { buildFaults } from './faults.js';
+import { startLeaderWatch, type LeaderWatch } from './leader.js';
+
+export interface ExternalTargetOptions {
+  /** Which workload's values the system holds. */
+  workload: 'append' | 'register';
+  /** Keep the temp dir (data dirs and logs) after the run (`--keep`). */
+  keep?: boolean;
+}
+
+/** The external target, with a few views for tests. */
+export interface ExternalTarget extends Target {
+  scheduler: RealScheduler;
+  /** PIDs of node processes replcheck started and that still run. */
+  pids(): number[];
+  /** The run's temp dir (undefined before setup, and after teardown unless kept). */
+  tempDir(): string | undefined;
+  /** The network namespaces in use (undefined on loopback). */
+  network(): NetnsCluster | undefined;
+  /** The nodes as the client sees them (after setup). */
+  clientNodes(): ClientNode[];
+}
+
+const FINAL_READ_MIN_MS = 2000;
+
+class External implements ExternalTarget {
+  readonly name: string;
+  readonly scheduler: RealScheduler = createRealScheduler();
+  readonly faults: Partial<Capabilities>;
+  private readonly slots: NodeSlot[];
+  private readonly nodesMgr: ExternalNodes;
+  private ext: ExternalClient | undefined;
+  private leaderWatch: LeaderWatch | undefined;
+  private dir: string | undefined;
+  private net: NetnsCluster | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly cfg: ExternalTargetConfig,
+    private readonly opts: ExternalTargetOptions,
+  ) {
+    this.name = cfg.name;
+    requireBinaries(cfg.binaries, 'target');
+    clientModuleUrl(cfg.client.module, 'target.client.module');
+    if (cfg.network === 'namespaces' && !usesNamespaces(cfg).ok) {
+      throw new UserError(`network: namespaces is not available here: ${usesNamespaces(cfg).why}`, { field: 'target.network' });
+    }
+    this.slots = cfg.nodes.map((n) => ({ name: n.name, vars: n.vars, alive: true, ready: false }));
+    this.nodesMgr = new ExternalNodes(cfg, this.slots, this.scheduler);
+    this.faults = buildFaults(cfg, {
+      nodes: this.nodesMgr,
+      scheduler: this.scheduler,
+      net: () => this.net,
+      leader: () => this.leaderWatch?.current(),
+      index: (id) => this.index(id),
+    });
+  }
+
+  nodes(): NodeId[] {
+    return this.slots.map((s) => s.name);
+  }
+
+  pids(): number[] {
+    return this.nodesMgr.pids();
+  }
+
+  tempDir(): string | undefined {
+    return this.dir;
+  }
+
+  network(): NetnsCluster | undefined {
+    return this.net;
+  }
+
+  clientNodes(): ClientNode[] {
+    return this.nodesMgr.clientNodes();
+  }
+
+  private index(id: NodeId): number {
+    const i = this.slots.findIndex((s) => s.name === id);
+    if (i < 0) throw new Error(`external target: no node ${JSON.stringify(id)}`);
+    return i;
+  }
+
+  setup(done: () => void): void {
+    const release = this.scheduler.hold();
+    this.start().then(
+      () => {
+        this.scheduler.after(0, done);
+        release();
+      },
+      async (e: unknown) => {
+        await this.stopAll().catch(() => undefined);
+        this.scheduler.fail(e);
+        release();
+      },
+    );
+  }
+
+  private async start(): Promise<void> {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-ext-'));
+    if (!this.opts.keep) ownDir(this.dir);
+    if (this.cfg.network !== 'loopback' && usesNamespaces(this.cfg).ok) this.net = await createNetnsCluster(this.slots.length);
+    await this.nodesMgr.prepare(this.dir, this.net);
+    await this.nodesMgr.startAll();
+    this.ext = await openClient(
+      this.cfg.client.module,
+      { nodes: this.nodesMgr.clientNodes(), workload: this.opts.workload, options: { ...this.cfg.client.options, ...this.cfg.settings }, timeoutMs: this.cfg.clientTimeoutMs },
+      'target.client.module',
+    );
+    this.leaderWatch = startLeaderWatch(this.cfg, this.ext, this.nodesMgr);
+    await this.leaderWatch.first();
+  }
+
+  client(session: SessionInfo): Client {
+    return {
+      invoke: (op, done: (c: Completion) => void) => {
+        if (this.ext === undefined) return this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: 'client not open' }));
+        invokeExternal(
+          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.after(0, fn) },
+          session,
+          op,
+          done,
+        );
+      },
+    };
+  }
+
+  finalRead(key: string, done: (reads: FinalRead[]) => void): void {
+    const release = this.scheduler.hold();
+    const client = this.ext;
+    const timeoutMs = Math.max(FINAL_READ_MIN_MS, this.cfg.clientTimeoutMs);
+    const asks = this.slots.map(async (s): Promise<FinalRead | undefined> => {
+      if (!s.alive || !s.ready || client === undefined) return undefined;
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        const value = await Promise.race([
+          client.finalRead(key, s.name, { signal }),
+          new Promise<never>((_, rej) => signal.addEventListener('abort', () => rej(new Error('timeout')), { once: true })),
+        ]);
+        return { node: s.name, completion: { type: 'ok', value, node: s.name } };
+      } catch {
+        return undefined;
+      }
+    });
+    void Promise.all(asks).then((rs) => {
+      this.scheduler.after(0, () => done(rs.filter((r): r is FinalRead => r !== undefined)));
+      release();
+    });
+  }
+
+  teardown(done: () => void): void {
+    const release = this.scheduler.hold();
+    this.stopAll().then(
+      () => {
+        this.scheduler.after(0, done);
+        release();
+      },
+      (e: unknown) => {
+        this.scheduler.fail(e);
+        release();
+      },
+    );
+  }
+
+  /** Stops everything this target made, in order: leader polling, client, processes, network, temp dir. */
+  private async stopAll(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.leaderWatch?.stop();
+    const problems: string[] = [];
+    await this.ext?.close?.().catch((e: Error) => problems.push(`closing the client: ${e.message}`));
+    await this.nodesMgr.stopAll();
+    await this.net?.destroy().catch((e: Error) => problems.push(e.message));
+    this.scheduler.close();
+    if (this.dir !== undefined && !this.opts.keep) {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+      disownDir(this.dir);
+      this.dir = undefined;
+    }
+    if (problems.length) throw new Error(`external target teardown: ${problems.join('; ')}`);
+  }
+}
+
+export function createExternalTarget(cfg: ExternalTargetConfig, opts: ExternalTargetOptions): ExternalTarget {
+  return new External(cfg, opts);
+}
