@@ -22,6 +22,10 @@ export interface RunFlags extends ConfigFlags {
   keep?: boolean;
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** 128 + the signal's number. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 /** One line describing the replication design under test. */
 export function describeDesign(c: RunConfig): string {
   const t = c.target;
@@ -47,17 +51,20 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   const controller = new AbortController();
   let interrupts = 0;
   let executed = false;
-  const onSigint = (): void => {
+  // SIGTERM and SIGHUP stop a run as Ctrl-C does (history flushed, target torn down), exit 128 + n.
+  let exitCode = EXIT_INTERRUPTED;
+  const onSignal = (sig: NodeJS.Signals): void => {
     interrupts++;
+    exitCode = SIGNAL_EXIT[sig] ?? EXIT_INTERRUPTED;
     if (executed) {
-      // The history is complete; Ctrl-C while checking just stops.
+      // The history is complete; a signal while checking just stops.
       process.stderr.write(`replcheck: interrupted while checking; the history is in ${join(dir, 'history.jsonl')}\n`);
-      process.exit(EXIT_INTERRUPTED);
+      process.exit(exitCode);
     }
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    if (interrupts > 1) process.exit(exitCode);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const { total, unit } = progressTotal(config);
   const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, label: unit === 'ops' ? 'ops' : 'ms' });
   let progressStopped = false;
@@ -74,6 +81,9 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       junit: flags.junit,
       html: flags.html,
       keep: flags.keep,
+      onReady: (about) => {
+        if (!quiet) for (const line of about) process.stdout.write(`${line}\n`);
+      },
       signal: controller.signal,
       onProgress: (n) => progress.update(n),
       onExecuted: () => {
@@ -83,13 +93,13 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
     });
   } finally {
     stopProgress();
-    process.off('SIGINT', onSigint);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
   if (outcome.interrupted) {
     process.stderr.write(
       `replcheck: interrupted; the history so far is in ${outcome.execution.historyPath} (check it with \`replcheck check ${outcome.execution.historyPath}\`)\n`,
     );
-    ctx.exitCode = EXIT_INTERRUPTED;
+    ctx.exitCode = exitCode;
     return;
   }
   process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');

@@ -79,12 +79,17 @@ function loadSection(kind: PresetKind, ref: string, field: string): { raw: Raw; 
   if (!isPlainObject(yaml.value)) throw new UserError(`expected a mapping of ${kind} settings`, { file, line: 1 });
   const value = { ...yaml.value };
   if (value.name === undefined) value.name = stemOf(file);
-  if (kind === 'target') resolveClientModule(value, file);
+  if (kind === 'target') anchorTarget(value, file);
   return { raw: deepMerge(baseFor(kind, value), value) as Raw, origin: { yaml, prefix: [] } };
 }
 
-/** A target file's `client.module` path is relative to the file (a bare name is a built-in client). */
-function resolveClientModule(value: Raw, file: string): void {
+/**
+ * An external target remembers the file it came from (its commands run in that directory) and its
+ * `client.module` path is relative to the file (a bare name is a built-in client).
+ */
+function anchorTarget(value: Raw, file: string): void {
+  if (value.type !== 'external') return;
+  if (value.file === undefined) value.file = resolve(file);
   const client = value.client;
   if (!isPlainObject(client) || typeof client.module !== 'string') return;
   if (isPathLike(client.module) && !isAbsolute(client.module)) value.client = { ...client, module: resolve(dirname(file), client.module) };
@@ -166,6 +171,7 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
         origins.set(s, r.origin);
       } else if ((s === 'target' || s === 'workload' || s === 'nemesis') && isPlainObject(v)) {
         raw[s] = deepMerge(baseFor(s, v), v);
+        if (s === 'target') anchorTarget(raw[s] as Raw, flags.config);
         origins.set(s, { yaml, prefix: [s] });
       } else {
         raw[s] = v;

@@ -90,6 +90,8 @@ export interface ExternalTargetConfig {
   /** The knobs the file declares; their values are `settings`, substituted as `{knob}` and given to the client. */
   knobs: Record<string, KnobSpec>;
   settings: Record<string, KnobValue>;
+  /** Why the file lacks a capability (`clock: Go programs ignore libfaketime`), shown when a schedule needs it. */
+  unsupported: Partial<Record<'kill' | 'pause' | 'partition' | 'clock' | 'leader' | 'lag', string>>;
   nodes: ExternalNodeConfig[];
   /** Cluster-wide variables (strings, or joined over the nodes). */
   vars: Record<string, string | JoinedVar>;

@@ -32,7 +32,12 @@ export function neededCapabilities(f: FaultSpec): Capability[] {
 }
 
 /** Throws a UserError naming the first fault of the schedule the target lacks. */
-export function requireCapabilities(cfg: NemesisConfig, targetName: string, faults: Partial<Capabilities>): void {
+export function requireCapabilities(
+  cfg: NemesisConfig,
+  targetName: string,
+  faults: Partial<Capabilities>,
+  lacks: Partial<Record<Capability, string>> = {},
+): void {
   const has = capabilitiesOf(faults);
   cfg.schedule.forEach((f, i) => {
     for (const c of neededCapabilities(f)) {
@@ -40,7 +45,7 @@ export function requireCapabilities(cfg: NemesisConfig, targetName: string, faul
       const what = f.fault === 'partition' && c === 'leader' ? `partition shape ${f.shape}` : f.fault;
       throw new UserError(
         `${what} needs a target that can ${CAPABILITY_TEXT[c]} (capability ${c}); target ${targetName} cannot` +
-          ` (its faults: ${has.length ? has.join(', ') : 'none'})`,
+          ` (its faults: ${has.length ? has.join(', ') : 'none'})${lacks[c] ? `: ${lacks[c]}` : ''}`,
         { field: `nemesis ${cfg.name}: schedule[${i}].fault` },
       );
     }

@@ -5,7 +5,7 @@
 import type { FaultSpec, NemesisConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
-import type { Capabilities, NodeId, Scheduler, Timer } from '../targets/types.js';
+import type { Capabilities, NodeId, Scheduler, Target, Timer } from '../targets/types.js';
 import { requireCapabilities } from './capabilities.js';
 import { partitionGroups } from './shapes.js';
 
@@ -37,8 +37,8 @@ export interface Nemesis {
  * Checks a schedule against the target before the run: every fault it needs is one of the
  * target's capabilities, and every node it names is one of the target's nodes.
  */
-export function validateSchedule(cfg: NemesisConfig, target: { name: string; nodes(): NodeId[]; faults: Partial<Capabilities> }): void {
-  requireCapabilities(cfg, target.name, target.faults);
+export function validateSchedule(cfg: NemesisConfig, target: Pick<Target, 'name' | 'nodes' | 'faults' | 'lacks'>): void {
+  requireCapabilities(cfg, target.name, target.faults, target.lacks);
   const nodes = target.nodes();
   cfg.schedule.forEach((f, i) => {
     if (f.node !== undefined && f.node !== 'random' && f.node !== 'leader' && !nodes.includes(f.node)) {

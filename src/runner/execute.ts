@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Keep the target's temp dirs after the run (`--keep`). */
   keep?: boolean;
+  /** Called once the target is set up, with its own lines about where its nodes are. */
+  onReady?: (about: string[]) => void;
 }
 
 export interface Execution {
@@ -203,6 +205,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
 
   const start = (): void => {
     if (interrupted) return;
+    opts.onReady?.(target.about?.() ?? []);
     startNs = sched.nowNs();
     generating = true;
     nemesis.start();

@@ -27,6 +27,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Keep the target's temp dirs (`--keep`). */
   keep?: boolean;
+  /** The target's lines about where its nodes are, once it is set up. */
+  onReady?: (about: string[]) => void;
   onProgress?: (done: number) => void;
   /** Called once the history is complete on disk, before the checkers run. */
   onExecuted?: () => void;
@@ -58,6 +60,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
     makeTarget: opts.makeTarget,
     signal: opts.signal,
     keep: opts.keep,
+    onReady: opts.onReady,
     onProgress: opts.onProgress,
   });
   opts.onExecuted?.();

@@ -101,6 +101,10 @@ export interface Target {
   client(session: SessionInfo): Client;
   /** Only the fault families this target can really inject. */
   faults: Partial<Capabilities>;
+  /** After setup: a few lines saying where the nodes are (addresses, namespaces, logs), for the terminal. */
+  about?(): string[];
+  /** Why a capability is missing, where the target can say (shown when a schedule needs it). */
+  lacks?: Partial<Record<Capability, string>>;
   /** Reads `key` on every live node (after healing and settling), one FinalRead per node. */
   finalRead(key: string, done: (reads: FinalRead[]) => void): void;
   teardown(done: () => void): void;

@@ -35,18 +35,23 @@ export class ExternalNodes {
   private procs: (NodeProcess | undefined)[] = [];
   private net: NetnsCluster | undefined;
 
+  /** Where commands run: the target file's directory. */
+  readonly cwd: string;
+
   constructor(
     private readonly cfg: ExternalTargetConfig,
     readonly slots: NodeSlot[],
     private readonly scheduler: RealScheduler,
-  ) {}
+  ) {
+    this.cwd = cfg.file !== undefined ? path.dirname(cfg.file) : process.cwd();
+  }
 
   /** Allocates ports, computes every node's variables, makes the data dirs and runs the init commands. */
   async prepare(dir: string, net: NetnsCluster | undefined): Promise<void> {
     this.net = net;
     const n = this.slots.length;
     const ports = await freePorts(n * this.cfg.ports.length);
-    const base: Values = { dir, runId: randomBytes(4).toString('hex'), gateway: net?.gateway ?? LOOPBACK, ...stringSettings(this.cfg) };
+    const base: Values = { dir, runId: randomBytes(4).toString('hex'), gateway: net?.gateway ?? LOOPBACK, targetDir: this.cwd, ...stringSettings(this.cfg) };
     const perNode = this.slots.map((s, i) => {
       const extra: Values = { index: String(i + 1), host: net?.hosts[i] ?? LOOPBACK, dataDir: path.join(dir, s.name), logFile: path.join(dir, `${s.name}.log`) };
       this.cfg.ports.forEach((p, k) => (extra[p] = String(ports[i * this.cfg.ports.length + k])));
@@ -89,7 +94,7 @@ export class ExternalNodes {
     const argv = substituteArgv(start.command, v);
     const ready = start.ready === undefined ? undefined : substituteProbe(start.ready, v);
     const env = { ...(process.env as Record<string, string>), ...Object.fromEntries(Object.entries(start.env).map(([k, x]) => [k, substitute(x, v)])) };
-    return { name: this.slots[i].name, argv: this.net ? [...this.net.execPrefix(i), ...argv] : argv, env, logFile: v.logFile, ready, startTimeoutMs: start.timeoutMs };
+    return { name: this.slots[i].name, argv: this.net ? [...this.net.execPrefix(i), ...argv] : argv, env, cwd: this.cwd, logFile: v.logFile, ready, startTimeoutMs: start.timeoutMs };
   }
 
   private async startNode(i: number): Promise<void> {
@@ -127,7 +132,7 @@ export class ExternalNodes {
   }
 
   private async run(argv: string[], what: string): Promise<void> {
-    const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: COMMAND_TIMEOUT_MS, stdin: 'ignore', all: true });
+    const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: COMMAND_TIMEOUT_MS, stdin: 'ignore', all: true, cwd: this.cwd });
     if (r.exitCode === 0) return;
     const out = String(r.all ?? '').trim().split('\n').slice(-3).join(' | ');
     throw new UserError(`${what}: ${argv.join(' ')} ${r.timedOut ? 'timed out' : `exited with ${r.exitCode ?? r.signal}`}${out ? `: ${out}` : ''}`, { field: 'target' });

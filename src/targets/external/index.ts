@@ -11,7 +11,7 @@ import { requireBinaries } from '../real/binaries.js';
 import { createNetnsCluster, type NetnsCluster } from '../real/netns.js';
 import { disownDir, ownDir } from '../real/processes.js';
 import { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
-import type { Capabilities, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
+import type { Capabilities, Capability, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
 import { usesNamespaces } from './capabilities.js';
 import type { ClientNode, ExternalClient } from './client-api.js';
 import { clientModuleUrl, invokeExternal, openClient } from './client-module.js';
@@ -45,6 +45,7 @@ class External implements ExternalTarget {
   readonly name: string;
   readonly scheduler: RealScheduler = createRealScheduler();
   readonly faults: Partial<Capabilities>;
+  readonly lacks: Partial<Record<Capability, string>>;
   private readonly slots: NodeSlot[];
   private readonly nodesMgr: ExternalNodes;
   private ext: ExternalClient | undefined;
@@ -63,6 +64,9 @@ class External implements ExternalTarget {
     if (cfg.network === 'namespaces' && !usesNamespaces(cfg).ok) {
       throw new UserError(`network: namespaces is not available here: ${usesNamespaces(cfg).why}`, { field: 'target.network' });
     }
+    this.lacks = { ...cfg.unsupported };
+    const ns = usesNamespaces(cfg);
+    if (!ns.ok && cfg.commands.partition === undefined) this.lacks.partition ??= `no network namespaces (${ns.why}) and no partition/heal commands in the target file`;
     this.slots = cfg.nodes.map((n) => ({ name: n.name, vars: n.vars, alive: true, ready: false }));
     this.nodesMgr = new ExternalNodes(cfg, this.slots, this.scheduler);
     this.faults = buildFaults(cfg, {
@@ -76,6 +80,13 @@ class External implements ExternalTarget {
 
   nodes(): NodeId[] {
     return this.slots.map((s) => s.name);
+  }
+
+  about(): string[] {
+    const where = this.clientNodes().map((n, i) => `${n.name} at ${n.host}${this.net ? ` (netns ${this.net.namespaces[i]})` : ''}`);
+    const lines = [`target ${this.name}: ${where.join(', ')}`];
+    if (this.dir !== undefined) lines.push(`target ${this.name}: data and logs in ${this.dir}${this.opts.keep ? ' (kept)' : ' (removed at the end; --keep keeps them)'}`);
+    return lines;
   }
 
   pids(): number[] {

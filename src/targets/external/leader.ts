@@ -19,8 +19,8 @@ export interface LeaderWatch {
   stop(): void;
 }
 
-async function askCommand(argv: string[]): Promise<string | undefined> {
-  const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: ASK_TIMEOUT_MS, stdin: 'ignore' });
+async function askCommand(argv: string[], cwd: string): Promise<string | undefined> {
+  const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: ASK_TIMEOUT_MS, stdin: 'ignore', cwd });
   const out = String(r.stdout ?? '').trim();
   return r.exitCode === 0 && out ? out : undefined;
 }
@@ -40,7 +40,7 @@ export function startLeaderWatch(cfg: ExternalTargetConfig, client: ExternalClie
   const everyMs = spec === 'client' ? CLIENT_POLL_MS : spec.everyMs;
   const argv = spec === 'client' ? [] : substituteArgv(spec.command, nodes.clientNodes()[0].vars);
   const ask = async (): Promise<string | undefined> =>
-    spec === 'client' ? client.leader!({ signal: AbortSignal.timeout(ASK_TIMEOUT_MS) }) : askCommand(argv);
+    spec === 'client' ? client.leader!({ signal: AbortSignal.timeout(ASK_TIMEOUT_MS) }) : askCommand(argv, nodes.cwd);
   const poll = (): void => {
     ask()
       .then((l) => (leader = l !== undefined && names.includes(l) ? l : undefined))

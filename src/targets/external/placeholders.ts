@@ -5,7 +5,7 @@
 import type { ExternalTargetConfig } from '../../config/types.js';
 
 /** What every node's commands may name, besides its ports, its vars, the file's vars and knobs. */
-export const NODE_BUILTINS = ['name', 'index', 'host', 'dataDir', 'logFile', 'dir', 'runId', 'gateway'];
+export const NODE_BUILTINS = ['name', 'index', 'host', 'dataDir', 'logFile', 'dir', 'runId', 'gateway', 'targetDir'];
 /** Placeholders only some commands have. */
 export const COMMAND_EXTRAS: Record<string, string[]> = { partition: ['groups'], skewClock: ['offsetMs'] };
 

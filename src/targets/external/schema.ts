@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { desc, duration } from '../../config/schema.js';
 import type { ExternalTargetConfig, KnobSpec, KnobValue } from '../../config/types.js';
+import { CAPABILITIES, type Capability } from '../types.js';
 import { COMMAND_EXTRAS, knownNames, placeholdersIn } from './placeholders.js';
 
 const MAX_NODES = 16;
@@ -29,7 +30,7 @@ const commands = z
 const leader = z.union([z.enum(['client', 'none']), z.strictObject({ command: argv, every: duration.optional() })]);
 
 /** The keys of a target file other than its declared knobs. */
-const KEYS = ['type', 'name', 'description', 'nodes', 'vars', 'ports', 'network', 'binaries', 'start', 'init', 'commands', 'leader', 'client', 'knobs', 'clientTimeoutMs', 'settleMs', 'file'];
+const KEYS = ['unsupported', 'type', 'name', 'description', 'nodes', 'vars', 'ports', 'network', 'binaries', 'start', 'init', 'commands', 'leader', 'client', 'knobs', 'clientTimeoutMs', 'settleMs', 'file'];
 
 const base = z.object({
   type: z.literal('external'),
@@ -48,6 +49,7 @@ const base = z.object({
   leader: leader.default('none'),
   client: z.looseObject({ module: z.string().min(1) }),
   knobs: z.record(name, knobSpec).default({}),
+  unsupported: z.partialRecord(z.enum(CAPABILITIES as unknown as [Capability, ...Capability[]]), z.string()).default({}),
   clientTimeoutMs: duration.default(2000),
   settleMs: duration.default(2000),
   file: z.string().optional(),
@@ -104,6 +106,7 @@ export const externalSchema = base
       name: b.name,
       knobs: b.knobs,
       settings,
+      unsupported: b.unsupported,
       nodes,
       vars: Object.fromEntries(Object.entries(b.vars).map(([k, v]) => [k, typeof v === 'object' ? v : String(v)])),
       ports: b.ports,

@@ -65,6 +65,10 @@ export interface MemoryTarget extends Target {
   lagSamples(): LagSample[];
   /** The state machine currently running as node i (0-based), undefined while it is down. */
   replica(i: number): ReplicaNode | undefined;
+  /** Test view (read-only): whether messages from node `from` to node `to` are delivered now (no partition cut on that link). */
+  reachable(from: NodeId, to: NodeId): boolean;
+  /** Test view (read-only): node i's wall clock as its state machine reads it (virtual now plus its skew), ns. */
+  wallClockNs(i: number): number;
 }
 
 const F_CODES: Record<string, number> = { read: 0, append: 1, write: 2, cas: 3 };
@@ -245,6 +249,14 @@ class Cluster implements MemoryTarget {
 
   replica(i: number): ReplicaNode | undefined {
     return this.alive[i] ? this.replicas[i] : undefined;
+  }
+
+  reachable(from: NodeId, to: NodeId): boolean {
+    return this.cut[this.index(from) * this.n + this.index(to)] === 0;
+  }
+
+  wallClockNs(i: number): number {
+    return this.envs[i].wallNs();
   }
 
   stats(): SimStats {

@@ -17,6 +17,8 @@ export interface JsonRequest {
   timeoutMs: number;
   /** Aborting rejects with code 'EABORTED' and destroys the request. */
   signal?: AbortSignal;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
 }
 
 export interface HttpAnswer {
@@ -33,6 +35,7 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
  */
 export function requestJson(r: JsonRequest): Promise<HttpAnswer> {
   const { agent, host, port, method, path, body, timeoutMs, signal } = r;
+  const extra = r.headers ?? {};
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let settled = false;
@@ -49,7 +52,7 @@ export function requestJson(r: JsonRequest): Promise<HttpAnswer> {
         method,
         path,
         agent,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        headers: payload ? { ...extra, 'content-type': 'application/json', 'content-length': payload.length } : extra,
       },
       (res) => {
         const chunks: Buffer[] = [];

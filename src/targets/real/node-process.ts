@@ -17,6 +17,8 @@ export interface NodeProcessSpec {
   name: string;
   argv: string[];
   env: Record<string, string>;
+  /** Working directory of the process and of a command probe. */
+  cwd: string;
   logFile: string;
   ready?: Probe;
   startTimeoutMs: number;
@@ -62,7 +64,7 @@ export class NodeProcess {
     const gen = ++this.generation;
     const [cmd, ...args] = this.spec.argv;
     const log = { file: this.spec.logFile, append: true } as const;
-    const child = execa(cmd, args, { stdin: 'ignore', stdout: log, stderr: log, env: this.spec.env, detached: true, reject: false }) as unknown as ChildProcess;
+    const child = execa(cmd, args, { stdin: 'ignore', stdout: log, stderr: log, env: this.spec.env, cwd: this.spec.cwd, detached: true, reject: false }) as unknown as ChildProcess;
     this.child = child;
     this.paused = false;
     own(child, { group: true });
@@ -70,7 +72,7 @@ export class NodeProcess {
     child.on('error', (e) => (spawnError = e.message));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const gone = (): boolean => gen !== this.generation || child.exitCode !== null || child.signalCode !== null;
-    const ok = this.spec.ready ? await waitReady(this.spec.ready, this.spec.startTimeoutMs, gone) : !gone();
+    const ok = this.spec.ready ? await waitReady(this.spec.ready, this.spec.startTimeoutMs, gone, this.spec.cwd) : !gone();
     if (ok && !gone()) return;
     if (gen !== this.generation) return; // killed meanwhile: not a start failure
     const why = spawnError ?? (gone() ? `it exited (${child.signalCode ?? `code ${child.exitCode}`})` : `not ready within ${this.spec.startTimeoutMs} ms`);

@@ -37,23 +37,23 @@ function tcpOnce(hostPort: string): Promise<boolean> {
   });
 }
 
-async function commandOnce(argv: string[]): Promise<boolean> {
-  const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: ATTEMPT_MS * 5, stdin: 'ignore' });
+async function commandOnce(argv: string[], cwd?: string): Promise<boolean> {
+  const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: ATTEMPT_MS * 5, stdin: 'ignore', cwd });
   return r.exitCode === 0;
 }
 
-export function probeOnce(p: Probe): Promise<boolean> {
+export function probeOnce(p: Probe, cwd?: string): Promise<boolean> {
   if ('http' in p) return httpOnce(p.http);
   if ('tcp' in p) return tcpOnce(p.tcp);
-  return commandOnce(p.command);
+  return commandOnce(p.command, cwd);
 }
 
 /** Resolves true once the probe succeeds, false at the deadline or when `gone()` says to stop. */
-export async function waitReady(p: Probe, timeoutMs: number, gone: () => boolean): Promise<boolean> {
+export async function waitReady(p: Probe, timeoutMs: number, gone: () => boolean, cwd?: string): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (gone()) return false;
-    if (await probeOnce(p)) return true;
+    if (await probeOnce(p, cwd)) return true;
     await new Promise((r) => setTimeout(r, RETRY_MS));
   }
   return false;

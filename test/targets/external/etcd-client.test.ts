@@ -207,7 +207,12 @@ describe.skipIf(!HAVE_ETCD)('etcd client under faults', () => {
       const l = await leaderNow(c);
       return l !== undefined && l !== home ? l : undefined;
     });
-    const after = await c.invoke({ f: 'append', key: 'k', value: 3 }, opCtx('sk'));
+    // The new leader may not be known to every member yet: "no leader" is a definite fail, so retry.
+    const after = await until('an ok append', 8_000, async () => {
+      const r = await c.invoke({ f: 'append', key: 'k', value: 3 }, opCtx('sk'));
+      if (r.type === 'fail' && r.error === 'etcdserver: no leader') return undefined;
+      return r;
+    });
     expect(after.type).toBe('ok');
     expect(after.node).not.toBe(home);
     expect(await c.invoke({ f: 'read', key: 'k', value: null }, opCtx('sk'))).toMatchObject({ type: 'ok', value: [1, 3] });

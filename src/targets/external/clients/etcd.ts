@@ -124,6 +124,8 @@ function sessionRoute(c: Client, session: string): Route {
   return { member: c.members[index]!, session };
 }
 
+const HAS_LEADER = { 'grpc-metadata-hasleader': 'true' };
+
 /** A member chosen at random per op (serializable reads "from any member"; real-time adapter). */
 function anyRoute(c: Client): Route {
   return { member: c.members[Math.floor(Math.random() * c.members.length)]! };
@@ -133,7 +135,11 @@ async function call(c: Client, route: Route, path: string, body: unknown, signal
   const { node, port } = route.member;
   let answer;
   try {
-    answer = await requestJson({ agent: c.agent, host: node.host, port, method: 'POST', path, body, timeoutMs: c.timeoutMs, signal });
+    // A member without a leader then refuses at once ("etcdserver: no leader", definite) instead of
+    // holding the request until it times out; serializable reads are local and need no leader.
+    const local = (body as { serializable?: boolean } | undefined)?.serializable === true;
+    const headers = local ? undefined : HAS_LEADER;
+    answer = await requestJson({ agent: c.agent, host: node.host, port, method: 'POST', path, body, timeoutMs: c.timeoutMs, signal, headers });
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };
     const code = typeof err.code === 'string' ? err.code : 'EUNKNOWN';
