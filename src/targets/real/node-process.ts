@@ -12,6 +12,13 @@ import { waitReady, type Probe } from './probe.js';
 const LOG_TAIL_LINES = 5;
 const LOG_TAIL_BYTES = 8192;
 const EXIT_WAIT_MS = 5000;
+/** Without a readiness probe, a node is ready when it is still running after this long. */
+const NO_PROBE_GRACE_MS = 500;
+
+async function stillUp(gone: () => boolean): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, NO_PROBE_GRACE_MS));
+  return !gone();
+}
 
 export interface NodeProcessSpec {
   name: string;
@@ -72,7 +79,7 @@ export class NodeProcess {
     child.on('error', (e) => (spawnError = e.message));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const gone = (): boolean => gen !== this.generation || child.exitCode !== null || child.signalCode !== null;
-    const ok = this.spec.ready ? await waitReady(this.spec.ready, this.spec.startTimeoutMs, gone, this.spec.cwd) : !gone();
+    const ok = this.spec.ready ? await waitReady(this.spec.ready, this.spec.startTimeoutMs, gone, this.spec.cwd) : await stillUp(gone);
     if (ok && !gone()) return;
     if (gen !== this.generation) return; // killed meanwhile: not a start failure
     const why = spawnError ?? (gone() ? `it exited (${child.signalCode ?? `code ${child.exitCode}`})` : `not ready within ${this.spec.startTimeoutMs} ms`);
