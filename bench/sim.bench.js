@@ -29,10 +29,10 @@ function run(cfg, seed) {
   let issued = 0, live = CLIENTS, ok = 0, fail = 0, info = 0;
   const f = target.faults;
   const faults = [
-    [1000, () => f.kill(f.leader() ?? 'n1')], [2000, () => { for (const n of f.nodes()) f.restart(n); }],
-    [3000, () => f.partition([[f.leader() ?? 'n1'], f.nodes().filter((n) => n !== (f.leader() ?? 'n1'))])],
-    [4500, () => f.heal()], [5000, () => f.pause(f.leader() ?? 'n1')], [6000, () => f.resume(f.nodes()[0])],
-    [6000, () => { for (const n of f.nodes()) f.resume(n); }], [7000, () => f.skewClock('n2', 500)],
+    [1000, () => f.kill.kill(f.leader.leader() ?? 'n1')], [2000, () => { for (const n of target.nodes()) f.kill.restart(n); }],
+    [3000, () => f.partition.partition([[f.leader.leader() ?? 'n1'], target.nodes().filter((n) => n !== (f.leader.leader() ?? 'n1'))])],
+    [4500, () => f.partition.heal()], [5000, () => f.pause.pause(f.leader.leader() ?? 'n1')], [6000, () => f.pause.resume(target.nodes()[0])],
+    [6000, () => { for (const n of target.nodes()) f.pause.resume(n); }], [7000, () => f.clock.skewClock('n2', 500)],
   ];
   const start = (i, process) => {
     const client = target.client({ process, session: `s${i}` });
