@@ -9,6 +9,7 @@ import type { Capability } from '../types.js';
 /** Whether this target's nodes get network namespaces (and why not, when they do not). */
 export function usesNamespaces(t: ExternalTargetConfig): { ok: boolean; why?: string } {
   if (t.network === 'loopback') return { ok: false, why: 'network: loopback' };
+  if (t.start === undefined) return { ok: false, why: 'replcheck does not start these nodes' };
   const s = netnsSupport();
   if (s.ok) return { ok: true };
   return { ok: false, why: s.why };

@@ -9,12 +9,12 @@ import { execa } from 'execa';
 import type { ExternalTargetConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import type { NetnsCluster } from '../real/netns.js';
-import { NodeProcess } from '../real/node-process.js';
+import { NodeProcess, type NodeProcessSpec } from '../real/node-process.js';
 import { freePorts } from '../real/ports.js';
 import type { Probe } from '../real/probe.js';
 import type { RealScheduler } from '../real/scheduler.js';
 import type { ClientNode } from './client-api.js';
-import { clusterVars, nodeValues, substitute, substituteArgv, type Values } from './placeholders.js';
+import { nodeValues, withFileVars, substitute, substituteArgv, type Values } from './placeholders.js';
 
 const COMMAND_TIMEOUT_MS = 60_000;
 const LOOPBACK = '127.0.0.1';
@@ -34,6 +34,7 @@ export class ExternalNodes {
   private values: Values[] = [];
   private procs: (NodeProcess | undefined)[] = [];
   private net: NetnsCluster | undefined;
+  private stopped = false;
 
   /** Where commands run: the target file's directory. */
   readonly cwd: string;
@@ -42,6 +43,7 @@ export class ExternalNodes {
     private readonly cfg: ExternalTargetConfig,
     readonly slots: NodeSlot[],
     private readonly scheduler: RealScheduler,
+    private readonly keep = false,
   ) {
     this.cwd = cfg.file !== undefined ? path.dirname(cfg.file) : process.cwd();
   }
@@ -57,8 +59,7 @@ export class ExternalNodes {
       this.cfg.ports.forEach((p, k) => (extra[p] = String(ports[i * this.cfg.ports.length + k])));
       return nodeValues(base, s, extra);
     });
-    const cluster = clusterVars(this.cfg, perNode, base);
-    this.values = perNode.map((v) => ({ ...v, ...cluster }));
+    this.values = withFileVars(this.cfg, perNode);
     for (const v of this.values) fs.mkdirSync(v.dataDir, { recursive: true });
     for (const [i, v] of this.values.entries()) {
       for (const argv of this.cfg.init ?? []) await this.run(substituteArgv(argv, v), `init of ${this.slots[i].name}`);
@@ -88,16 +89,18 @@ export class ExternalNodes {
     if (failed) throw failed.reason;
   }
 
-  private spec(i: number) {
+  private spec(i: number): NodeProcessSpec {
     const start = this.cfg.start!;
     const v = this.values[i];
     const argv = substituteArgv(start.command, v);
     const ready = start.ready === undefined ? undefined : substituteProbe(start.ready, v);
     const env = { ...(process.env as Record<string, string>), ...Object.fromEntries(Object.entries(start.env).map(([k, x]) => [k, substitute(x, v)])) };
-    return { name: this.slots[i].name, argv: this.net ? [...this.net.execPrefix(i), ...argv] : argv, env, cwd: this.cwd, logFile: v.logFile, ready, startTimeoutMs: start.timeoutMs };
+    return { name: this.slots[i].name, argv: this.net ? [...this.net.execPrefix(i), ...argv] : argv, env, cwd: this.cwd, logFile: v.logFile, logKept: this.keep, ready, startTimeoutMs: start.timeoutMs };
   }
 
   private async startNode(i: number): Promise<void> {
+    // Once teardown began nothing new starts (a restart the final heal asked for, say).
+    if (this.stopped) return;
     const proc = new NodeProcess(this.spec(i));
     this.procs[i] = proc;
     this.slots[i].ready = false;
@@ -139,6 +142,7 @@ export class ExternalNodes {
   }
 
   async stopAll(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.procs.map((p) => p?.stop()));
     for (const s of this.slots) s.ready = false;
   }

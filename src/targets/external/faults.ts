@@ -9,7 +9,25 @@ import type { Capabilities, NodeId } from '../types.js';
 import { externalCapabilities } from './capabilities.js';
 import type { ExternalNodes } from './external-nodes.js';
 
+/** Fault work under way, so teardown can wait for it (bounded). */
+export class PendingWork {
+  private readonly running = new Set<Promise<void>>();
+
+  add(p: Promise<void>): void {
+    const q = p.catch(() => undefined).finally(() => this.running.delete(q));
+    this.running.add(q);
+  }
+
+  async settle(timeoutMs = SETTLE_MS): Promise<void> {
+    if (this.running.size === 0) return;
+    await Promise.race([Promise.all([...this.running]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+}
+
+const SETTLE_MS = 60_000;
+
 export interface FaultEnv {
+  pending: PendingWork;
   nodes: ExternalNodes;
   scheduler: RealScheduler;
   net(): NetnsCluster | undefined;
@@ -18,16 +36,18 @@ export interface FaultEnv {
 }
 
 /** Runs work in the background, holding the scheduler; a failure ends the run with its error. */
-function background(sched: RealScheduler, work: () => Promise<void>): void {
-  const release = sched.hold();
-  work().then(release, (e: unknown) => {
-    sched.fail(e);
+function background(env: Pick<FaultEnv, 'scheduler' | 'pending'>, work: () => Promise<void>): void {
+  const release = env.scheduler.hold();
+  const p = work();
+  env.pending.add(p);
+  p.then(release, (e: unknown) => {
+    env.scheduler.fail(e);
     release();
   });
 }
 
 function killFaults(cfg: ExternalTargetConfig, env: FaultEnv): Capabilities['kill'] {
-  const { nodes, scheduler } = env;
+  const { nodes } = env;
   return {
     kill: (id) => {
       const i = env.index(id);
@@ -35,13 +55,13 @@ function killFaults(cfg: ExternalTargetConfig, env: FaultEnv): Capabilities['kil
       if (nodes.owned) nodes.kill(i);
       else {
         nodes.slots[i].ready = false;
-        background(scheduler, () => nodes.command('kill', i));
+        background(env, () => nodes.command('kill', i));
       }
     },
     restart: (id) => {
       const i = env.index(id);
       nodes.slots[i].alive = true;
-      background(scheduler, async () => {
+      background(env, async () => {
         if (nodes.owned) await nodes.restart(i);
         else await nodes.command('restart', i);
         nodes.slots[i].ready = true;
@@ -51,28 +71,28 @@ function killFaults(cfg: ExternalTargetConfig, env: FaultEnv): Capabilities['kil
 }
 
 function pauseFaults(env: FaultEnv): Capabilities['pause'] {
-  const { nodes, scheduler } = env;
+  const { nodes } = env;
   const apply = (id: NodeId, what: 'pause' | 'resume'): void => {
     const i = env.index(id);
     if (nodes.owned) return void (what === 'pause' ? nodes.pause(i) : nodes.resume(i));
-    background(scheduler, () => nodes.command(what, i));
+    background(env, () => nodes.command(what, i));
   };
   return { pause: (id) => apply(id, 'pause'), resume: (id) => apply(id, 'resume') };
 }
 
 function partitionFaults(cfg: ExternalTargetConfig, env: FaultEnv): Capabilities['partition'] {
-  const { nodes, scheduler } = env;
+  const { nodes } = env;
   const viaCommands = cfg.commands.partition !== undefined;
   return {
     partition: (groups) => {
       const net = env.net();
-      if (viaCommands || net === undefined) return background(scheduler, () => nodes.command('partition', undefined, { groups: JSON.stringify(groups) }));
-      background(scheduler, () => net.partition(groups.map((g) => g.map((id) => env.index(id)))));
+      if (viaCommands || net === undefined) return background(env, () => nodes.command('partition', undefined, { groups: JSON.stringify(groups) }));
+      background(env, () => net.partition(groups.map((g) => g.map((id) => env.index(id)))));
     },
     heal: () => {
       const net = env.net();
-      if (viaCommands || net === undefined) return background(scheduler, () => nodes.command('heal', undefined));
-      background(scheduler, () => net.heal());
+      if (viaCommands || net === undefined) return background(env, () => nodes.command('heal', undefined));
+      background(env, () => net.heal());
     },
   };
 }
@@ -85,7 +105,7 @@ export function buildFaults(cfg: ExternalTargetConfig, env: FaultEnv): Partial<C
   if (has.includes('pause')) out.pause = pauseFaults(env);
   if (has.includes('partition')) out.partition = partitionFaults(cfg, env);
   if (has.includes('clock')) {
-    out.clock = { skewClock: (id, offsetMs) => background(env.scheduler, () => env.nodes.command('skewClock', env.index(id), { offsetMs: String(offsetMs) })) };
+    out.clock = { skewClock: (id, offsetMs) => background(env, () => env.nodes.command('skewClock', env.index(id), { offsetMs: String(offsetMs) })) };
   }
   if (has.includes('leader')) out.leader = { leader: () => env.leader() };
   return out;

@@ -16,7 +16,7 @@ import { usesNamespaces } from './capabilities.js';
 import type { ClientNode, ExternalClient } from './client-api.js';
 import { clientModuleUrl, invokeExternal, openClient } from './client-module.js';
 import { ExternalNodes, type NodeSlot } from './external-nodes.js';
-import { buildFaults } from './faults.js';
+import { buildFaults, PendingWork } from './faults.js';
 import { startLeaderWatch, type LeaderWatch } from './leader.js';
 
 export interface ExternalTargetOptions {
@@ -53,6 +53,7 @@ class External implements ExternalTarget {
   private dir: string | undefined;
   private net: NetnsCluster | undefined;
   private closed = false;
+  private readonly pending = new PendingWork();
 
   constructor(
     private readonly cfg: ExternalTargetConfig,
@@ -68,8 +69,9 @@ class External implements ExternalTarget {
     const ns = usesNamespaces(cfg);
     if (!ns.ok && cfg.commands.partition === undefined) this.lacks.partition ??= `no network namespaces (${ns.why}) and no partition/heal commands in the target file`;
     this.slots = cfg.nodes.map((n) => ({ name: n.name, vars: n.vars, alive: true, ready: false }));
-    this.nodesMgr = new ExternalNodes(cfg, this.slots, this.scheduler);
+    this.nodesMgr = new ExternalNodes(cfg, this.slots, this.scheduler, opts.keep === true);
     this.faults = buildFaults(cfg, {
+      pending: this.pending,
       nodes: this.nodesMgr,
       scheduler: this.scheduler,
       net: () => this.net,
@@ -137,6 +139,9 @@ class External implements ExternalTarget {
       { nodes: this.nodesMgr.clientNodes(), workload: this.opts.workload, options: { ...this.cfg.client.options, ...this.cfg.settings }, timeoutMs: this.cfg.clientTimeoutMs },
       'target.client.module',
     );
+    if (this.cfg.leader === 'client' && typeof this.ext.leader !== 'function') {
+      throw new UserError(`leader: client, but the client module ${this.cfg.client.module} has no leader() function`, { field: 'target.leader' });
+    }
     this.leaderWatch = startLeaderWatch(this.cfg, this.ext, this.nodesMgr);
     await this.leaderWatch.first();
   }
@@ -198,6 +203,8 @@ class External implements ExternalTarget {
     this.closed = true;
     this.leaderWatch?.stop();
     const problems: string[] = [];
+    // Fault work still under way (a heal command after Ctrl-C) finishes before the nodes go.
+    await this.pending.settle();
     await this.ext?.close?.().catch((e: Error) => problems.push(`closing the client: ${e.message}`));
     await this.nodesMgr.stopAll();
     await this.net?.destroy().catch((e: Error) => problems.push(e.message));

@@ -3,6 +3,7 @@
 // element is substituted on its own and stays one argument: no shell ever sees it.
 
 import type { ExternalTargetConfig } from '../../config/types.js';
+import { UserError } from '../../errors.js';
 
 /** What every node's commands may name, besides its ports, its vars, the file's vars and knobs. */
 export const NODE_BUILTINS = ['name', 'index', 'host', 'dataDir', 'logFile', 'dir', 'runId', 'gateway', 'targetDir'];
@@ -22,7 +23,7 @@ export function substitute(text: string, values: Values): string {
       if (p === '}}') return '}';
       return p.replace(PLACEHOLDER, (_m, key: string) => {
         const v = values[key];
-        if (v === undefined) throw new Error(`unknown placeholder {${key}}`);
+        if (v === undefined) throw new UserError(`unknown placeholder {${key}} in ${JSON.stringify(text)}`, { field: 'target' });
         return v;
       });
     })
@@ -46,16 +47,23 @@ export function knownNames(t: Pick<ExternalTargetConfig, 'ports' | 'vars' | 'set
   return [...NODE_BUILTINS, ...t.ports, ...nodeVars, ...Object.keys(t.vars), ...Object.keys(t.settings)];
 }
 
-/** Per-node values without the joined vars (which are built from these). */
+/** Per-node values without the file's vars (which are built from these); names never clash (schema). */
 export function nodeValues(base: Values, node: { name: string; vars: Record<string, string> }, extra: Values): Values {
   return { ...base, ...node.vars, ...extra, name: node.name };
 }
 
-/** The cluster-wide vars: plain strings substituted once, joined vars over every node's values. */
-export function clusterVars(t: Pick<ExternalTargetConfig, 'vars'>, perNode: Values[], base: Values): Values {
-  const out: Values = {};
-  for (const [k, v] of Object.entries(t.vars)) {
-    out[k] = typeof v === 'string' ? substitute(v, base) : perNode.map((nv) => substitute(v.each, nv)).join(v.join);
-  }
-  return out;
+/**
+ * Every node's values with the file's vars: plain vars substituted per node (they may use the
+ * node's values), then joined vars over every node's values (they may use plain vars too).
+ */
+export function withFileVars(t: Pick<ExternalTargetConfig, 'vars'>, perNode: Values[]): Values[] {
+  const entries = Object.entries(t.vars);
+  const withPlain = perNode.map((nv) => {
+    const out = { ...nv };
+    for (const [k, v] of entries) if (typeof v === 'string') out[k] = substitute(v, nv);
+    return out;
+  });
+  const joined: Values = {};
+  for (const [k, v] of entries) if (typeof v !== 'string') joined[k] = withPlain.map((nv) => substitute(v.each, nv)).join(v.join);
+  return withPlain.map((nv) => ({ ...nv, ...joined }));
 }

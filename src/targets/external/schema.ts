@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { desc, duration } from '../../config/schema.js';
 import type { ExternalTargetConfig, KnobSpec, KnobValue } from '../../config/types.js';
 import { CAPABILITIES, type Capability } from '../types.js';
-import { COMMAND_EXTRAS, knownNames, placeholdersIn } from './placeholders.js';
+import { COMMAND_EXTRAS, NODE_BUILTINS, knownNames, placeholdersIn } from './placeholders.js';
+import { BUILTIN_CLIENTS } from './client-module.js';
+import path from 'node:path';
 
 const MAX_NODES = 16;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
@@ -88,6 +90,35 @@ function checkShape(t: Base, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['commands', t.commands[a] ? b : a], message: `${a} and ${b} commands go together` });
     }
   }
+  if (t.start !== undefined) {
+    for (const c of ['kill', 'restart', 'pause', 'resume'] as const) {
+      if (t.commands[c] === undefined) continue;
+      ctx.addIssue({ code: 'custom', path: ['commands', c], message: `replcheck starts these nodes (start:) and ${c}s them by signal; commands.${c} is for nodes it does not start` });
+    }
+  }
+  if (t.start === undefined && t.network === 'namespaces') {
+    ctx.addIssue({ code: 'custom', path: ['network'], message: 'network: namespaces needs start: (replcheck can only put the processes it starts into namespaces)' });
+  }
+  checkNameClashes(t, names, ctx);
+}
+
+/** Every variable name means one thing: built-ins, ports, node vars, file vars and knobs never shadow each other. */
+function checkNameClashes(t: Base, nodeNames: string[], ctx: z.RefinementCtx): void {
+  void nodeNames;
+  const owner = new Map<string, string>(NODE_BUILTINS.map((b) => [b, 'a built-in placeholder']));
+  const claim = (name: string, what: string, path: (string | number)[]): void => {
+    const prev = owner.get(name);
+    if (prev !== undefined && prev !== what) ctx.addIssue({ code: 'custom', path, message: `${name} is already ${prev}; choose another name` });
+    else owner.set(name, what);
+  };
+  t.ports.forEach((p, i) => claim(p, 'a port', ['ports', i]));
+  if (typeof t.nodes !== 'number') {
+    t.nodes.forEach((n, i) => {
+      if (typeof n !== 'string') for (const k of Object.keys(n.vars ?? {})) claim(k, 'a node variable', ['nodes', i, 'vars', k]);
+    });
+  }
+  for (const k of Object.keys(t.vars)) claim(k, 'a variable of the file', ['vars', k]);
+  for (const k of Object.keys(t.knobs)) claim(k, 'a knob', ['knobs', k]);
 }
 
 export const externalSchema = base
@@ -100,7 +131,9 @@ export const externalSchema = base
       typeof b.nodes === 'number'
         ? Array.from({ length: b.nodes }, (_, i) => ({ name: `n${i + 1}`, vars: {} }))
         : b.nodes.map((n) => (typeof n === 'string' ? { name: n, vars: {} } : { name: n.name, vars: stringVars(n.vars ?? {}) }));
-    const { module, ...options } = b.client;
+    const { module: named, ...options } = b.client;
+    // A module that is not a built-in is a path, relative to the target file.
+    const module = BUILTIN_CLIENTS.includes(named) || path.isAbsolute(named) || b.file === undefined ? named : path.resolve(path.dirname(b.file), named);
     const out: ExternalTargetConfig = {
       type: 'external',
       name: b.name,
@@ -146,7 +179,18 @@ function checkPlaceholders(t: ExternalTargetConfig, ctx: z.RefinementCtx): void 
   t.init?.forEach((argv, i) => checkArgv(argv, ['init', i]));
   for (const [k, argv] of Object.entries(t.commands)) checkArgv(argv, ['commands', k], COMMAND_EXTRAS[k] ?? []);
   if (typeof t.leader === 'object') checkArgv(t.leader.command, ['leader', 'command']);
-  for (const [k, v] of Object.entries(t.vars)) check(typeof v === 'string' ? v : v.each, ['vars', k, ...(typeof v === 'string' ? [] : ['each'])]);
+  // A plain var is per node and may not use other vars; a joined var's `each` may use plain vars.
+  const fileVars = Object.keys(t.vars);
+  const plain = fileVars.filter((k) => typeof t.vars[k] === 'string');
+  for (const [k, v] of Object.entries(t.vars)) {
+    const text = typeof v === 'string' ? v : v.each;
+    const allowed = known.filter((x) => !fileVars.includes(x) || (typeof v !== 'string' && plain.includes(x)));
+    for (const p of placeholdersIn(text)) {
+      if (allowed.includes(p)) continue;
+      const why = fileVars.includes(p) ? `{${p}} is a ${typeof t.vars[p] === 'string' ? 'plain' : 'joined'} variable, which ${typeof v === 'string' ? 'a plain variable cannot use' : 'a joined variable cannot use'}` : `unknown placeholder {${p}}; known: ${allowed.join(', ')}`;
+      ctx.addIssue({ code: 'custom', path: ['vars', k, ...(typeof v === 'string' ? [] : ['each'])], message: why });
+    }
+  }
 }
 
 function stringVars(v: Record<string, KnobValue>): Record<string, string> {

@@ -614,9 +614,11 @@ class HttpCluster implements HttpTarget {
         const release = this.scheduler.hold();
         const old = nd.child;
         (old !== undefined ? waitExit(old, 2000) : Promise.resolve())
-          .then(() => this.launch(i, port))
+          .then(() => (this.closed ? undefined : this.launch(i, port)))
           .then(() => {
-            if (this.closed || nd.incarnation !== inc) return;
+            // Torn down while it started (a heal after Ctrl-C): it must not outlive the teardown.
+            if (this.closed) return nd.child !== undefined ? killAndWait(nd.child) : undefined;
+            if (nd.incarnation !== inc) return;
             return this.startNode(i, false);
           })
           .catch((e: Error) => {

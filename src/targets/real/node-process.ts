@@ -27,12 +27,26 @@ export interface NodeProcessSpec {
   /** Working directory of the process and of a command probe. */
   cwd: string;
   logFile: string;
+  /** Whether the log file outlives the run (--keep). */
+  logKept?: boolean;
   ready?: Probe;
   startTimeoutMs: number;
 }
 
-/** The last few lines of a log file, on one line. */
+/**
+ * The last few lines of a log file, on one line, led by the first line that names an error when
+ * the tail does not (a stack trace's last lines say little).
+ */
 export function logTail(file: string): string {
+  const text = readTail(file);
+  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const tail = lines.slice(-LOG_TAIL_LINES);
+  const errorLine = lines.find((l) => /error|fatal|panic|cannot|denied|not found/i.test(l));
+  if (errorLine !== undefined && !tail.includes(errorLine)) tail.unshift(errorLine, '...');
+  return tail.join(' | ');
+}
+
+function readTail(file: string): string {
   try {
     const fd = fs.openSync(file, 'r');
     try {
@@ -40,7 +54,7 @@ export function logTail(file: string): string {
       const len = Math.min(size, LOG_TAIL_BYTES);
       const buf = Buffer.alloc(len);
       fs.readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').trim().split('\n').slice(-LOG_TAIL_LINES).join(' | ');
+      return buf.toString('utf8');
     } finally {
       fs.closeSync(fd);
     }
@@ -85,7 +99,8 @@ export class NodeProcess {
     const why = spawnError ?? (gone() ? `it exited (${child.signalCode ?? `code ${child.exitCode}`})` : `not ready within ${this.spec.startTimeoutMs} ms`);
     await this.stop();
     const tail = logTail(this.spec.logFile);
-    throw new UserError(`node ${this.spec.name} did not start: ${why}${tail ? `; its log ends: ${tail}` : ''} (log: ${this.spec.logFile})`, {
+    const where = this.spec.logKept ? `log: ${this.spec.logFile}` : 'rerun with --keep to keep its log';
+    throw new UserError(`node ${this.spec.name} did not start: ${why}${tail ? `; its log ends: ${tail}` : ''} (${where})`, {
       field: 'target.start',
     });
   }

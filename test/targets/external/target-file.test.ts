@@ -16,7 +16,7 @@ import { UserError } from '../../../src/errors.js';
 import { externalCapabilities } from '../../../src/targets/external/capabilities.js';
 import type { ExternalClient } from '../../../src/targets/external/client-api.js';
 import { completionOf, invokeExternal, thrownCompletion } from '../../../src/targets/external/client-module.js';
-import { clusterVars, substitute } from '../../../src/targets/external/placeholders.js';
+import { substitute, withFileVars } from '../../../src/targets/external/placeholders.js';
 import type { Completion } from '../../../src/targets/types.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -63,6 +63,7 @@ describe('target files', () => {
     expect(t.nodes.map((x) => x.name)).toEqual(['n1', 'n2', 'n3']);
     expect(t.settings).toEqual({ reads: 'fast' });
     expect(t.client.module).toBe(join(dir, 'client.mjs'));
+    expect(loadTarget(targetFile(MINIMAL.replace('./client.mjs', 'client.mjs'))).client.module).toBe(join(dir, 'client.mjs'));
     expect(t.file).toBe(f);
     expect(t).toMatchObject({ network: 'auto', leader: 'none', clientTimeoutMs: 2000, settleMs: 2000 });
     expect(loadTarget(f, ['target.reads=safe']).settings).toEqual({ reads: 'safe' });
@@ -74,10 +75,16 @@ describe('target files', () => {
     expect(userError(() => loadTarget(f, ['target.colour=red']))).toBe('--set target.colour: unknown knob "colour"; this target\'s knobs: reads');
     const g = targetFile(MINIMAL.replace('"{port}"', '"{prot}"'));
     expect(userError(() => loadTarget(g))).toMatch(new RegExp(`^${g}:6: start\\.command\\[4\\]: unknown placeholder \\{prot\\}; known: name, index, host, dataDir`));
-    const h = targetFile(`${MINIMAL}commands:\n  kill: [docker, kill, "{name}"]\n`);
-    expect(userError(() => loadTarget(h))).toMatch(/commands\.restart: kill and restart commands go together$/);
+    const h = targetFile(`${MINIMAL}commands:\n  partition: [iptables-wrapper, "{groups}"]\n`);
+    expect(userError(() => loadTarget(h))).toMatch(/commands\.heal: partition and heal commands go together$/);
     const k = targetFile(MINIMAL.replace('nodes: 3', 'nodes: [a, b, a]'));
     expect(userError(() => loadTarget(k))).toMatch(new RegExp(`^${k}:3: nodes: node a is listed twice$`));
+    const clash = targetFile(MINIMAL.replace('nodes: 3', 'nodes: [{ name: a, vars: { host: 127.0.0.1 } }]'));
+    expect(userError(() => loadTarget(clash))).toMatch(/nodes\[0\]\.vars\.host: host is already a built-in placeholder; choose another name$/);
+    const joinedInPlain = targetFile(`${MINIMAL}vars:\n  all: { each: "{name}", join: "," }\n  bad: "x{all}"\n`);
+    expect(userError(() => loadTarget(joinedInPlain))).toMatch(/vars\.bad: \{all\} is a joined variable, which a plain variable cannot use$/);
+    const signalsAndCommands = targetFile(`${MINIMAL}commands:\n  kill: [docker, kill, "{name}"]\n  restart: [docker, start, "{name}"]\n`);
+    expect(userError(() => loadTarget(signalsAndCommands))).toMatch(/commands\.kill: replcheck starts these nodes \(start:\) and kills them by signal/);
   });
 
   it('round-trip through config.yaml to the same configuration', () => {
@@ -95,6 +102,8 @@ describe('target files', () => {
     expect(externalCapabilities({ ...base, network: 'auto', leader: 'client' })).toEqual(['kill', 'pause', 'partition', 'leader']);
     const notStarted = { ...base, network: 'loopback' as const, start: undefined };
     expect(externalCapabilities(notStarted)).toEqual([]);
+    // Namespaces only hold processes replcheck starts: nodes it does not start are not partitioned by them.
+    expect(externalCapabilities({ ...notStarted, network: 'auto' })).toEqual([]);
     const cmds = { kill: ['k'], restart: ['r'], partition: ['p', '{groups}'], heal: ['h'], skewClock: ['c', '{offsetMs}'] };
     expect(externalCapabilities({ ...notStarted, commands: cmds })).toEqual(['kill', 'partition', 'clock']);
   });
@@ -106,10 +115,11 @@ describe('target files', () => {
       { name: 'n1', host: '10.0.0.11', port: '1' },
       { name: 'n2', host: '10.0.0.12', port: '2' },
     ];
-    expect(clusterVars({ vars: { all: { each: '{name}=http://{host}:{port}', join: ',' }, plain: 'x-{runId}' } }, perNode, { runId: 'r7' })).toEqual({
-      all: 'n1=http://10.0.0.11:1,n2=http://10.0.0.12:2',
-      plain: 'x-r7',
-    });
+    const vars = { url: 'http://{host}:{port}', all: { each: '{name}={url}', join: ',' } };
+    expect(withFileVars({ vars }, perNode)).toEqual([
+      { ...perNode[0], url: 'http://10.0.0.11:1', all: 'n1=http://10.0.0.11:1,n2=http://10.0.0.12:2' },
+      { ...perNode[1], url: 'http://10.0.0.12:2', all: 'n1=http://10.0.0.11:1,n2=http://10.0.0.12:2' },
+    ]);
   });
 });
 
@@ -184,7 +194,7 @@ describe('start-up failures through the bin (exit 2, nothing left)', () => {
     const tmp = mkdtempSync(join(dir, 'tmp-'));
     const r = await replcheck(['run', '--target', f, '--time-limit', '1'], tmp);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^replcheck: target\.start: node n2 did not start: it exited \(code 3\); its log ends: boom: cannot bind \d+ \(log: .*n2\.log\)$/);
+    expect(r.stderr.trim()).toMatch(/^replcheck: target\.start: node n2 did not start: it exited \(code 3\); its log ends: boom: cannot bind \d+ \(rerun with --keep to keep its log\)$/);
     expect(readdirSync(tmp)).toEqual([]);
     const ps = (await execa('ps', ['-eo', 'args'])).stdout;
     expect(ps).not.toContain(tmp);
