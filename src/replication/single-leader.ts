@@ -16,6 +16,7 @@ import type {
   VoteResp,
 } from './types.js';
 import {
+  F_NOOP,
   C_FAIL,
   C_OK,
   C_REDIRECT,
@@ -726,6 +727,14 @@ export class SingleLeaderNode implements ReplicaNode {
     while (this.applied < last) {
       this.applyEntry(this.log[this.applied]);
       this.applied++;
+    }
+    // Raft's no-op: an entry of the new term right after the inherited log, so that a deposed
+    // leader's unreplicated tail conflicts with it and is truncated even when no client writes.
+    if (this.n > 1) {
+      this.log.push({ term: this.curTerm, index: last + 1, f: F_NOOP, key: '', value: null, nd: 0, atNs: this.env.monoNs() });
+      this.commitIndex = last + 1;
+      this.applied = last + 1;
+      for (let f = 0; f < this.n; f++) if (f !== this.id) this.sendFrom(f, last + 1);
     }
     this.waiting = [];
     this.waitFrom = [];

@@ -2,7 +2,7 @@
 // write/cas, value equality, copies for reads, and nondeterministic element generation.
 
 import type { NodeEnv } from './types.js';
-import { F_APPEND, F_CAS, F_WRITE, ND_CLOCK, ND_NONE, ND_RANDOM } from './types.js';
+import { F_NOOP, F_APPEND, F_CAS, F_WRITE, ND_CLOCK, ND_NONE, ND_RANDOM } from './types.js';
 
 export type Store = Map<string, unknown>;
 
@@ -24,6 +24,7 @@ export function readValue(store: Store, key: string): unknown {
  * (nothing changed). A register absent reads as null.
  */
 export function applyWrite(store: Store, f: number, key: string, value: unknown): boolean {
+  if (f === F_NOOP) return true;
   if (f === F_APPEND) {
     const cur = store.get(key);
     if (Array.isArray(cur)) cur.push(value);

@@ -34,6 +34,8 @@ export const F_READ = 0;
 export const F_APPEND = 1;
 export const F_WRITE = 2;
 export const F_CAS = 3;
+/** A new leader's first entry of its term: changes nothing, but makes followers drop a deposed leader's unreplicated tail. */
+export const F_NOOP = 4;
 export const F_NAMES = ['read', 'append', 'write', 'cas'] as const;
 
 /** Read routing modes a client request carries. */
