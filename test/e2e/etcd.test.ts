@@ -135,6 +135,27 @@ describe('replcheck run --target etcd', () => {
     });
   }
 
+  it('SIGKILL of a runner in a session of its own mid-partition: the watchdog stops the members, removes namespaces and temp dir', async () => {
+    const { out, tmp } = runDirs('sigkill');
+    const child = execa('node', [BIN, 'run', '--target', 'etcd', '--nemesis', 'partition-leader', '--time-limit', '60', '--out', out], {
+      cwd: dir,
+      reject: false,
+      detached: true,
+      env: { NO_COLOR: '1', TMPDIR: tmp },
+    });
+    const hist = join(out, 'history.jsonl');
+    const deadline = Date.now() + 40_000;
+    const partitioned = (): boolean => existsSync(hist) && readFileSync(hist, 'utf8').includes('"f":"partition"');
+    while (Date.now() < deadline && !partitioned()) await new Promise((r) => setTimeout(r, 100));
+    expect(partitioned()).toBe(true);
+    child.kill('SIGKILL');
+    const r = await child;
+    expect(r.signal).toBe('SIGKILL');
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && (processesUnder(tmp).length > 0 || readdirSync(tmp).length > 0)) await new Promise((res) => setTimeout(res, 100));
+    assertNothingLeft(r.stdout, tmp);
+  });
+
   it('a clock-skew schedule exits 2 before anything starts, saying why etcd has no clock capability', async () => {
     const { tmp } = runDirs('skew');
     const r = await replcheck(['run', '--target', 'etcd', '--nemesis', 'clock-skew'], tmp);

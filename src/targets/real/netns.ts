@@ -5,7 +5,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
-import { ownCleanup } from './processes.js';
+import { ownCleanup, ownCommands } from './processes.js';
 
 export interface NetnsOptions {
   /** First three octets of the /24 to try first, e.g. '10.213.7'; default: pick one; the bridge name is the lock */
@@ -286,6 +286,15 @@ function undoSteps(made: Made): { argv: string[]; done: () => void }[] {
   return steps;
 }
 
+/** The deletion commands of everything a cluster of n nodes with this id will make (the host rule aside). */
+function plannedUndo(id: number, n: number, bridge: string): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < n; i++) out.push(['ip', 'link', 'delete', `rc${id}h${i}`]);
+  for (let i = 0; i < n; i++) out.push(['ip', 'netns', 'delete', `rc${id}n${i}`]);
+  out.push(['ip', 'link', 'delete', bridge]);
+  return out;
+}
+
 /** Best-effort synchronous removal of everything in `made`. */
 function undoSync(made: Made): void {
   for (const step of undoSteps(made)) {
@@ -368,7 +377,14 @@ export async function createNetnsCluster(n: number, opts: NetnsOptions = {}): Pr
   const { prefix, id, bridge } = allocateBridge(opts.subnetPrefix);
   const made: Made = { bridge, veths: [], namespaces: [] };
   ownedNames.add(bridge);
-  const unregister = ownCleanup(() => undoSync(made));
+  const key = `netns-${id}`;
+  // The watchdog undoes these if this process dies, even by SIGKILL: first what building will make, then what it made.
+  ownCommands(key, plannedUndo(id, n, bridge));
+  const unregisterSync = ownCleanup(() => undoSync(made));
+  const unregister = (): void => {
+    unregisterSync();
+    ownCommands(key, []);
+  };
   const gateway = `${prefix}.1`;
   const hosts = Array.from({ length: n }, (_, i) => `${prefix}.${HOST_OFFSET + i}`);
   try {
@@ -378,6 +394,7 @@ export async function createNetnsCluster(n: number, opts: NetnsOptions = {}): Pr
     unregister();
     throw new Error(`creating network namespaces for ${n} nodes on ${prefix}.0/24 failed: ${(e as Error).message}`, { cause: e });
   }
+  ownCommands(key, undoSteps(made).map((step) => step.argv));
   return clusterHandle(made, id, hosts, gateway, unregister);
 }
 

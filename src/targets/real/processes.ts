@@ -2,8 +2,11 @@
 // rules): a registry by PID plus clean-up actions, and exit / SIGINT / SIGTERM / SIGHUP hooks that
 // SIGKILL whatever is still registered, then run the clean-ups (DESIGN.md 10).
 
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processStart, type WatchMessage } from './watchdog.js';
 
 /** pid -> the child, and whether it leads its own process group (signals then go to the group). */
 const owned = new Map<number, { child: ChildProcess; group: boolean }>();
@@ -11,6 +14,37 @@ const dirs = new Set<string>();
 /** Synchronous clean-ups (network namespaces, firewall rules), run after the processes are killed. */
 const cleanups = new Set<() => void>();
 let hooked = false;
+let watchdog: ChildProcess | undefined;
+
+/** The compiled watchdog script: next to this module in dist, else dist's copy (tests run src). */
+function watchdogScript(): string {
+  const here = fileURLToPath(new URL('./watchdog.js', import.meta.url));
+  if (fs.existsSync(here)) return here;
+  return here.replace(`${path.sep}src${path.sep}targets${path.sep}real${path.sep}`, `${path.sep}dist${path.sep}targets${path.sep}real${path.sep}`);
+}
+
+/**
+ * Tells the watchdog (started on first use, in a session of its own) what this process owns, so
+ * that even a SIGKILL of this process leaves nothing: it cleans up when its pipe from us closes.
+ */
+function tellWatchdog(m: WatchMessage): void {
+  if (process.env.REPLCHECK_NO_WATCHDOG === '1') return;
+  if (watchdog === undefined) {
+    const script = watchdogScript();
+    if (!fs.existsSync(script)) return;
+    watchdog = spawn(process.execPath, [script, '--watch'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog.on('error', () => (watchdog = undefined));
+    watchdog.stdin?.on('error', () => {});
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+  watchdog.stdin?.write(`${JSON.stringify(m)}\n`);
+}
+
+/** The watchdog's PID (tests). */
+export function watchdogPid(): number | undefined {
+  return watchdog?.pid;
+}
 
 /** Synchronously kills every registered process (SIGCONT first, for paused ones) and removes dirs. */
 export function killAllOwned(): void {
@@ -69,22 +103,34 @@ export function own(child: ChildProcess, opts: { group?: boolean } = {}): void {
   if (child.pid === undefined) return;
   const pid = child.pid;
   owned.set(pid, { child, group: opts.group === true });
+  tellWatchdog({ op: 'pid', pid, group: opts.group === true, start: processStart(pid) });
   child.once('exit', () => {
-    if (owned.get(pid)?.child === child) owned.delete(pid);
+    if (owned.get(pid)?.child !== child) return;
+    owned.delete(pid);
+    tellWatchdog({ op: 'unpid', pid });
   });
 }
 
 export function disown(pid: number): void {
-  owned.delete(pid);
+  if (owned.delete(pid)) tellWatchdog({ op: 'unpid', pid });
 }
 
 export function ownDir(dir: string): void {
   installHooks();
   dirs.add(dir);
+  tellWatchdog({ op: 'dir', path: dir });
 }
 
 export function disownDir(dir: string): void {
-  dirs.delete(dir);
+  if (dirs.delete(dir)) tellWatchdog({ op: 'undir', path: dir });
+}
+
+/**
+ * The commands that undo what `key` made (network namespaces, links, rules), for the watchdog to
+ * run if this process dies before it undoes them itself; an empty list forgets them.
+ */
+export function ownCommands(key: string, argvs: string[][]): void {
+  tellWatchdog({ op: 'cmds', key, argvs });
 }
 
 /**

@@ -1,5 +1,6 @@
 // Processes are owned: however the process that started a cluster ends (process.exit without
-// teardown, an uncaught error, SIGTERM, SIGINT, even SIGKILL), no node process outlives it.
+// teardown, an uncaught error, SIGTERM, SIGINT, even SIGKILL with a node paused), no node process
+// and no temp dir outlives it.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +34,7 @@ afterEach(async () => {
 });
 
 /** Starts a host process that sets up a 3-node cluster and then ends as `mode` says; returns the PIDs it reported. */
-async function host(mode: 'exit' | 'throw' | 'signal' | 'hold', pause = false): Promise<{ hostPid: number; pids: number[]; dir: string; exited: Promise<void> }> {
+async function host(mode: 'exit' | 'throw' | 'signal' | 'hold', pause = false, ownSession = false): Promise<{ hostPid: number; pids: number[]; dir: string; exited: Promise<void> }> {
   const script = nodeServerSnapshot();
   const root = path.dirname(path.dirname(path.dirname(script)));
   const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-host-'));
@@ -54,7 +55,8 @@ t.scheduler.after(60e9, () => {});
 await t.scheduler.run();
 `,
   );
-  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a session of its own, as CI or a supervisor starts a runner.
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], detached: ownSession });
   started.push(child.pid!);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let out = '';
@@ -72,6 +74,18 @@ await t.scheduler.run();
   });
   started.push(...ready.pids);
   return { hostPid: child.pid!, ...ready, exited };
+}
+
+async function dirGone(dir: string, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (fs.existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return !fs.existsSync(dir);
+}
+
+/** The state letter of /proc/PID/stat (T: stopped). */
+function procState(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
 }
 
 async function gone(pids: number[], withinMs: number): Promise<number[]> {
@@ -105,12 +119,23 @@ describe('http target process ownership', () => {
     }
   });
 
-  it('SIGKILL of the host: the nodes notice their stdin closing and exit', async () => {
+  it('SIGKILL of the host: the watchdog kills the nodes and removes the temp dir', async () => {
     const h = await host('hold');
     process.kill(h.hostPid, 'SIGKILL');
     await h.exited;
     expect(await gone(h.pids, 5000)).toEqual([]);
-    // nobody was left to remove the run's temp dir (a SIGKILL cannot be handled)
-    fs.rmSync(h.dir, { recursive: true, force: true });
+    expect(await dirGone(h.dir, 5000)).toBe(true);
+  });
+
+  it('SIGKILL of a host in a session of its own while a node is paused: the paused node dies too', async () => {
+    const h = await host('hold', true, true);
+    const paused = h.pids[1];
+    const deadline = Date.now() + 2000;
+    while (procState(paused) !== 'T' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(procState(paused)).toBe('T');
+    process.kill(h.hostPid, 'SIGKILL');
+    await h.exited;
+    expect(await gone(h.pids, 5000)).toEqual([]);
+    expect(await dirGone(h.dir, 5000)).toBe(true);
   });
 });
