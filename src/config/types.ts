@@ -105,7 +105,20 @@ export interface ExternalTargetConfig {
   /** Programs the target needs, with the command that installs each (checked before the run). */
   binaries: Record<string, string>;
   /** Present when replcheck starts each node itself (and then kills, pauses, restarts it by PID). */
-  start?: { command: Argv; ready?: ReadyProbe; timeoutMs: number; env: Record<string, string> };
+  start?: {
+    command: Argv;
+    ready?: ReadyProbe;
+    timeoutMs: number;
+    env: Record<string, string>;
+    /** More processes of each node, started in order after the first (a Sentinel beside its server). */
+    also: { command: Argv; ready?: ReadyProbe }[];
+    /** The OS user the node's processes run as (the run's temp dir is handed to it). */
+    user?: string;
+  };
+  /** Files written for every node before it starts: path template (under {dataDir} or {dir}) -> content template. */
+  files: Record<string, string>;
+  /** A lifecycle module that orders start-up and reacts to faults (promote a standby, rejoin an old primary). */
+  lifecycle?: { module: string };
   /** Commands run once before the nodes start / after they stopped (e.g. initdb), per node. */
   init?: Argv[];
   /** Commands for faults on nodes replcheck does not own (`ssh host systemctl kill ...`); per node. */
@@ -138,7 +151,7 @@ export interface WorkloadConfig {
   concurrency: number;
   /** Sessions (devices) per user; 1 = every session is its own user. */
   sessionsPerUser: number;
-  /** Pause between a process's ops, ms range. */
+  /** Pause between a process's ops, ms range; at least 0.1 ms of (virtual) time whatever the range says (MIN_THINK_NS, src/runner/execute.ts). */
   thinkMs: Range;
   /** Relative weights of the op kinds: append/read for append; read/write/cas for register. */
   mix: Partial<Record<'append' | 'read' | 'write' | 'cas', number>>;

@@ -21,6 +21,8 @@ export interface ClientContext {
   options: Record<string, unknown>;
   /** replcheck's deadline for one op, ms (after it the op is recorded as timed out). */
   timeoutMs: number;
+  /** State shared with the target's lifecycle module, if it has one (e.g. `shared.primary`, set on failover). */
+  shared: Record<string, unknown>;
 }
 
 /** One client operation (SPEC section 4): append/read on the append workload, read/write/cas on register. */

@@ -32,7 +32,7 @@ export type CommandName = keyof ExternalTargetConfig['commands'];
 
 export class ExternalNodes {
   private values: Values[] = [];
-  private procs: (NodeProcess | undefined)[] = [];
+  private procs: (NodeProcess[] | undefined)[] = [];
   private net: NetnsCluster | undefined;
   private stopped = false;
 
@@ -60,7 +60,11 @@ export class ExternalNodes {
       return nodeValues(base, s, extra);
     });
     this.values = withFileVars(this.cfg, perNode);
-    for (const v of this.values) fs.mkdirSync(v.dataDir, { recursive: true });
+    for (const v of this.values) {
+      fs.mkdirSync(v.dataDir, { recursive: true });
+      writeFiles(this.cfg.files, v, dir);
+    }
+    if (this.cfg.start?.user !== undefined) await chownTree(dir, this.cfg.start.user);
     for (const [i, v] of this.values.entries()) {
       for (const argv of this.cfg.init ?? []) await this.run(substituteArgv(argv, v), `init of ${this.slots[i].name}`);
     }
@@ -71,7 +75,7 @@ export class ExternalNodes {
   }
 
   pids(): number[] {
-    return this.procs.filter((p): p is NodeProcess => p !== undefined && p.running && p.pid !== undefined).map((p) => p.pid!);
+    return this.procs.flatMap((ps) => ps ?? []).filter((p) => p.running && p.pid !== undefined).map((p) => p.pid!);
   }
 
   /** Whether replcheck starts (and so owns) the node processes. */
@@ -89,42 +93,65 @@ export class ExternalNodes {
     if (failed) throw failed.reason;
   }
 
-  private spec(i: number): NodeProcessSpec {
+  /** The processes of node i: the start command, then each of `start.also` (a Sentinel beside its server, say). */
+  private specs(i: number): NodeProcessSpec[] {
     const start = this.cfg.start!;
     const v = this.values[i];
-    const argv = substituteArgv(start.command, v);
-    const ready = start.ready === undefined ? undefined : substituteProbe(start.ready, v);
     const env = { ...(process.env as Record<string, string>), ...Object.fromEntries(Object.entries(start.env).map(([k, x]) => [k, substitute(x, v)])) };
-    return { name: this.slots[i].name, argv: this.net ? [...this.net.execPrefix(i), ...argv] : argv, env, cwd: this.cwd, logFile: v.logFile, logKept: this.keep, ready, startTimeoutMs: start.timeoutMs };
+    const prefix = [...(this.net ? this.net.execPrefix(i) : []), ...(start.user !== undefined ? asUser(start.user) : [])];
+    return [{ command: start.command, ready: start.ready }, ...start.also].map((p, k) => ({
+      name: k === 0 ? this.slots[i].name : `${this.slots[i].name} (start.also[${k - 1}])`,
+      argv: [...prefix, ...substituteArgv(p.command, v)],
+      env,
+      cwd: this.cwd,
+      logFile: k === 0 ? v.logFile : v.logFile.replace(/\.log$/, `.also${k - 1}.log`),
+      logKept: this.keep,
+      ready: p.ready === undefined ? undefined : substituteProbe(p.ready, v),
+      startTimeoutMs: start.timeoutMs,
+    }));
   }
 
-  private async startNode(i: number): Promise<void> {
+  /** Starts node i's processes in order, each once the one before is ready. */
+  async startNode(i: number): Promise<void> {
     // Once teardown began nothing new starts (a restart the final heal asked for, say).
     if (this.stopped) return;
-    const proc = new NodeProcess(this.spec(i));
-    this.procs[i] = proc;
     this.slots[i].ready = false;
-    await proc.start();
-    this.slots[i].ready = proc.running;
+    // A node started again: its old processes (killed) are gone first, so their ports are free.
+    await Promise.all((this.procs[i] ?? []).map((p) => p.stop()));
+    if (this.stopped) return;
+    const procs: NodeProcess[] = [];
+    this.procs[i] = procs;
+    for (const spec of this.specs(i)) {
+      if (this.stopped) return;
+      const proc = new NodeProcess(spec);
+      procs.push(proc);
+      await proc.start();
+    }
+    this.slots[i].ready = procs.every((p) => p.running);
+  }
+
+  /** Whether node i's processes all run. */
+  isUp(i: number): boolean {
+    const procs = this.procs[i];
+    return procs !== undefined && procs.length > 0 && procs.every((p) => p.running);
   }
 
   kill(i: number): void {
     this.slots[i].ready = false;
-    this.procs[i]?.kill();
+    for (const p of this.procs[i] ?? []) p.kill();
   }
 
   /** Starts a killed node again (same data dir); resolves once it is ready. */
   async restart(i: number): Promise<void> {
-    await this.procs[i]?.stop();
     await this.startNode(i);
   }
 
   pause(i: number): void {
-    this.procs[i]?.pause();
+    for (const p of this.procs[i] ?? []) p.pause();
   }
 
   resume(i: number): void {
-    this.procs[i]?.resume();
+    for (const p of this.procs[i] ?? []) p.resume();
   }
 
   /** Runs one of the file's fault commands for node i (or cluster-wide with i undefined). */
@@ -134,16 +161,24 @@ export class ExternalNodes {
     await this.run(substituteArgv(argv, v), `${name}${i === undefined ? '' : ` of ${this.slots[i].name}`}`);
   }
 
-  private async run(argv: string[], what: string): Promise<void> {
-    const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: COMMAND_TIMEOUT_MS, stdin: 'ignore', all: true, cwd: this.cwd });
-    if (r.exitCode === 0) return;
+  /** Runs argv (inside node i's namespace and as `user` when given); resolves with its stdout, rejects with a UserError. */
+  async run(argv: string[], what: string, opts: { node?: number; user?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<string> {
+    const prefix = [...(opts.node !== undefined && this.net ? this.net.execPrefix(opts.node) : []), ...(opts.user !== undefined ? asUser(opts.user) : [])];
+    const full = [...prefix, ...argv];
+    const r = await execa(full[0], full.slice(1), { reject: false, timeout: opts.timeoutMs ?? COMMAND_TIMEOUT_MS, stdin: 'ignore', all: true, cwd: this.cwd, env: opts.env });
+    if (r.exitCode === 0) return String(r.stdout ?? '');
     const out = String(r.all ?? '').trim().split('\n').slice(-3).join(' | ');
     throw new UserError(`${what}: ${argv.join(' ')} ${r.timedOut ? 'timed out' : `exited with ${r.exitCode ?? r.signal}`}${out ? `: ${out}` : ''}`, { field: 'target' });
   }
 
+  /** Node i's values (placeholders), after prepare. */
+  valuesOf(i: number): Values {
+    return this.values[i];
+  }
+
   async stopAll(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.procs.map((p) => p?.stop()));
+    await Promise.all(this.procs.flatMap((ps) => ps ?? []).map((p) => p.stop()));
     for (const s of this.slots) s.ready = false;
   }
 
@@ -151,6 +186,35 @@ export class ExternalNodes {
   get sched(): RealScheduler {
     return this.scheduler;
   }
+}
+
+/** argv prefix that runs a command as an OS user (servers such as PostgreSQL refuse root). */
+function asUser(user: string): string[] {
+  return ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', '--'];
+}
+
+/** Writes the file's `files:` templates for one node; every path must stay inside the run's dir. */
+function writeFiles(files: Record<string, string>, v: Values, dir: string): void {
+  for (const [pathTemplate, content] of Object.entries(files)) {
+    const file = path.resolve(substitute(pathTemplate, v));
+    if (!file.startsWith(dir + path.sep)) throw new UserError(`files: ${file} is outside the run's temp dir ${dir}; write under {dataDir} or {dir}`, { field: 'target.files' });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, substitute(content, v));
+  }
+}
+
+/** Hands the run's dir to `user` (its servers write their data there). */
+async function chownTree(dir: string, user: string): Promise<void> {
+  const ids = await execa('id', ['-u', user], { reject: false });
+  const gids = await execa('id', ['-g', user], { reject: false });
+  if (ids.exitCode !== 0 || gids.exitCode !== 0) throw new UserError(`no OS user ${JSON.stringify(user)} on this machine`, { field: 'target.start.user' });
+  const uid = Number(ids.stdout);
+  const gid = Number(gids.stdout);
+  const walk = (p: string): void => {
+    fs.chownSync(p, uid, gid);
+    if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+  };
+  walk(dir);
 }
 
 function stringSettings(cfg: ExternalTargetConfig): Values {

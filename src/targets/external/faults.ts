@@ -8,6 +8,7 @@ import type { RealScheduler } from '../real/scheduler.js';
 import type { Capabilities, NodeId } from '../types.js';
 import { externalCapabilities } from './capabilities.js';
 import type { ExternalNodes } from './external-nodes.js';
+import type { Lifecycle, LifecycleContext } from './lifecycle.js';
 
 /** Fault work under way, so teardown can wait for it (bounded). */
 export class PendingWork {
@@ -27,6 +28,8 @@ export class PendingWork {
 const SETTLE_MS = 60_000;
 
 export interface FaultEnv {
+  /** The lifecycle module's hooks with their context, when the target has one. */
+  lifecycle(): { hooks: Lifecycle; ctx: LifecycleContext } | undefined;
   pending: PendingWork;
   nodes: ExternalNodes;
   scheduler: RealScheduler;
@@ -57,12 +60,16 @@ function killFaults(cfg: ExternalTargetConfig, env: FaultEnv): Capabilities['kil
         nodes.slots[i].ready = false;
         background(env, () => nodes.command('kill', i));
       }
+      const l = env.lifecycle();
+      if (l?.hooks.afterKill) background(env, () => l.hooks.afterKill!(id, l.ctx));
     },
     restart: (id) => {
       const i = env.index(id);
       nodes.slots[i].alive = true;
+      const l = env.lifecycle();
       background(env, async () => {
-        if (nodes.owned) await nodes.restart(i);
+        if (l?.hooks.restart) await l.hooks.restart(id, l.ctx);
+        else if (nodes.owned) await nodes.restart(i);
         else await nodes.command('restart', i);
         nodes.slots[i].ready = true;
       });

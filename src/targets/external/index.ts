@@ -18,6 +18,7 @@ import { clientModuleUrl, invokeExternal, openClient } from './client-module.js'
 import { ExternalNodes, type NodeSlot } from './external-nodes.js';
 import { buildFaults, PendingWork } from './faults.js';
 import { startLeaderWatch, type LeaderWatch } from './leader.js';
+import { checkLifecycleModule, loadLifecycle, type Lifecycle, type LifecycleContext } from './lifecycle.js';
 
 export interface ExternalTargetOptions {
   /** Which workload's values the system holds. */
@@ -54,6 +55,9 @@ class External implements ExternalTarget {
   private net: NetnsCluster | undefined;
   private closed = false;
   private readonly pending = new PendingWork();
+  private lifecycle: Lifecycle | undefined;
+  private readonly shared: Record<string, unknown> = {};
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly cfg: ExternalTargetConfig,
@@ -62,6 +66,7 @@ class External implements ExternalTarget {
     this.name = cfg.name;
     requireBinaries(cfg.binaries, 'target');
     clientModuleUrl(cfg.client.module, 'target.client.module');
+    if (cfg.lifecycle !== undefined) checkLifecycleModule(cfg.lifecycle.module);
     if (cfg.network === 'namespaces' && !usesNamespaces(cfg).ok) {
       throw new UserError(`network: namespaces is not available here: ${usesNamespaces(cfg).why}`, { field: 'target.network' });
     }
@@ -71,6 +76,7 @@ class External implements ExternalTarget {
     this.slots = cfg.nodes.map((n) => ({ name: n.name, vars: n.vars, alive: true, ready: false }));
     this.nodesMgr = new ExternalNodes(cfg, this.slots, this.scheduler, opts.keep === true);
     this.faults = buildFaults(cfg, {
+      lifecycle: () => (this.lifecycle === undefined ? undefined : { hooks: this.lifecycle, ctx: this.lifecycleContext() }),
       pending: this.pending,
       nodes: this.nodesMgr,
       scheduler: this.scheduler,
@@ -107,6 +113,21 @@ class External implements ExternalTarget {
     return this.nodesMgr.clientNodes();
   }
 
+  private lifecycleContext(): LifecycleContext {
+    const m = this.nodesMgr;
+    return {
+      nodes: m.clientNodes(),
+      settings: this.cfg.settings,
+      dir: this.dir ?? '',
+      shared: this.shared,
+      run: (argv, o = {}) => m.run(argv, `lifecycle${o.node ? ` on ${o.node}` : ''}`, { ...o, node: o.node === undefined ? undefined : this.index(o.node) }),
+      startNode: (name) => m.startNode(this.index(name)),
+      killNode: (name) => m.kill(this.index(name)),
+      isUp: (name) => this.slots[this.index(name)].alive && m.isUp(this.index(name)),
+      signal: this.stopping.signal,
+    };
+  }
+
   private index(id: NodeId): number {
     const i = this.slots.findIndex((s) => s.name === id);
     if (i < 0) throw new Error(`external target: no node ${JSON.stringify(id)}`);
@@ -133,10 +154,14 @@ class External implements ExternalTarget {
     if (!this.opts.keep) ownDir(this.dir);
     if (this.cfg.network !== 'loopback' && usesNamespaces(this.cfg).ok) this.net = await createNetnsCluster(this.slots.length);
     await this.nodesMgr.prepare(this.dir, this.net);
-    await this.nodesMgr.startAll();
+    if (this.cfg.lifecycle !== undefined) this.lifecycle = await loadLifecycle(this.cfg.lifecycle.module);
+    if (this.lifecycle?.startAll !== undefined) {
+      await this.lifecycle.startAll(this.lifecycleContext());
+      this.slots.forEach((s, i) => (s.ready = this.nodesMgr.isUp(i) || !this.nodesMgr.owned));
+    } else await this.nodesMgr.startAll();
     this.ext = await openClient(
       this.cfg.client.module,
-      { nodes: this.nodesMgr.clientNodes(), workload: this.opts.workload, options: { ...this.cfg.client.options, ...this.cfg.settings }, timeoutMs: this.cfg.clientTimeoutMs },
+      { nodes: this.nodesMgr.clientNodes(), workload: this.opts.workload, options: { ...this.cfg.client.options, ...this.cfg.settings }, timeoutMs: this.cfg.clientTimeoutMs, shared: this.shared },
       'target.client.module',
     );
     if (this.cfg.leader === 'client' && typeof this.ext.leader !== 'function') {
@@ -202,6 +227,7 @@ class External implements ExternalTarget {
     if (this.closed) return;
     this.closed = true;
     this.leaderWatch?.stop();
+    this.stopping.abort();
     const problems: string[] = [];
     // Fault work still under way (a heal command after Ctrl-C) finishes before the nodes go.
     await this.pending.settle();

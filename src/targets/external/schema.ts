@@ -8,6 +8,7 @@ import type { ExternalTargetConfig, KnobSpec, KnobValue } from '../../config/typ
 import { CAPABILITIES, type Capability } from '../types.js';
 import { COMMAND_EXTRAS, NODE_BUILTINS, knownNames, placeholdersIn } from './placeholders.js';
 import { BUILTIN_CLIENTS } from './client-module.js';
+import { BUILTIN_LIFECYCLES } from './lifecycle.js';
 import path from 'node:path';
 
 const MAX_NODES = 16;
@@ -32,7 +33,7 @@ const commands = z
 const leader = z.union([z.enum(['client', 'none']), z.strictObject({ command: argv, every: duration.optional() })]);
 
 /** The keys of a target file other than its declared knobs. */
-const KEYS = ['unsupported', 'type', 'name', 'description', 'nodes', 'vars', 'ports', 'network', 'binaries', 'start', 'init', 'commands', 'leader', 'client', 'knobs', 'clientTimeoutMs', 'settleMs', 'file'];
+const KEYS = ['files', 'lifecycle', 'unsupported', 'type', 'name', 'description', 'nodes', 'vars', 'ports', 'network', 'binaries', 'start', 'init', 'commands', 'leader', 'client', 'knobs', 'clientTimeoutMs', 'settleMs', 'file'];
 
 const base = z.object({
   type: z.literal('external'),
@@ -44,8 +45,17 @@ const base = z.object({
   network: z.enum(['auto', 'namespaces', 'loopback']).default('auto'),
   binaries: z.record(z.string(), z.string()).default({}),
   start: z
-    .strictObject({ command: argv, ready: ready.optional(), timeoutMs: duration.default(30_000), env: z.record(z.string(), z.string()).default({}) })
+    .strictObject({
+      command: argv,
+      ready: ready.optional(),
+      timeoutMs: duration.default(30_000),
+      env: z.record(z.string(), z.string()).default({}),
+      also: z.array(z.strictObject({ command: argv, ready: ready.optional() })).default([]),
+      user: name.optional(),
+    })
     .optional(),
+  files: z.record(z.string().min(1), z.string()).default({}),
+  lifecycle: z.strictObject({ module: z.string().min(1) }).optional(),
   init: z.array(argv).optional(),
   commands: commands.default({}),
   leader: leader.default('none'),
@@ -133,7 +143,7 @@ export const externalSchema = base
         : b.nodes.map((n) => (typeof n === 'string' ? { name: n, vars: {} } : { name: n.name, vars: stringVars(n.vars ?? {}) }));
     const { module: named, ...options } = b.client;
     // A module that is not a built-in is a path, relative to the target file.
-    const module = BUILTIN_CLIENTS.includes(named) || path.isAbsolute(named) || b.file === undefined ? named : path.resolve(path.dirname(b.file), named);
+    const module = anchored(named, b.file, BUILTIN_CLIENTS);
     const out: ExternalTargetConfig = {
       type: 'external',
       name: b.name,
@@ -143,6 +153,7 @@ export const externalSchema = base
       nodes,
       vars: Object.fromEntries(Object.entries(b.vars).map(([k, v]) => [k, typeof v === 'object' ? v : String(v)])),
       ports: b.ports,
+      files: b.files,
       network: b.network,
       binaries: b.binaries,
       commands: b.commands,
@@ -154,6 +165,7 @@ export const externalSchema = base
     if (b.description !== undefined) out.description = b.description;
     if (b.start !== undefined) out.start = b.start;
     if (b.init !== undefined) out.init = b.init;
+    if (b.lifecycle !== undefined) out.lifecycle = { module: anchored(b.lifecycle.module, b.file, BUILTIN_LIFECYCLES) };
     if (b.file !== undefined) out.file = b.file;
     checkPlaceholders(out, ctx);
     return out;
@@ -175,8 +187,13 @@ function checkPlaceholders(t: ExternalTargetConfig, ctx: z.RefinementCtx): void 
     if (r && 'command' in r) checkArgv(r.command, ['start', 'ready', 'command']);
     else if (r) check('http' in r ? r.http : r.tcp, ['start', 'ready', 'http' in r ? 'http' : 'tcp']);
     for (const [k, v] of Object.entries(t.start.env)) check(v, ['start', 'env', k]);
+    t.start.also.forEach((p, i) => checkArgv(p.command, ['start', 'also', i, 'command']));
   }
   t.init?.forEach((argv, i) => checkArgv(argv, ['init', i]));
+  for (const [file, content] of Object.entries(t.files)) {
+    check(file, ['files']);
+    check(content, ['files', file]);
+  }
   for (const [k, argv] of Object.entries(t.commands)) checkArgv(argv, ['commands', k], COMMAND_EXTRAS[k] ?? []);
   if (typeof t.leader === 'object') checkArgv(t.leader.command, ['leader', 'command']);
   // A plain var is per node and may not use other vars; a joined var's `each` may use plain vars.
@@ -191,6 +208,11 @@ function checkPlaceholders(t: ExternalTargetConfig, ctx: z.RefinementCtx): void 
       ctx.addIssue({ code: 'custom', path: ['vars', k, ...(typeof v === 'string' ? [] : ['each'])], message: why });
     }
   }
+}
+
+/** A module name: a built-in, or a path relative to the target file. */
+function anchored(named: string, file: string | undefined, builtins: string[]): string {
+  return builtins.includes(named) || path.isAbsolute(named) || file === undefined ? named : path.resolve(path.dirname(file), named);
 }
 
 function stringVars(v: Record<string, KnobValue>): Record<string, string> {

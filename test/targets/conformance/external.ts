@@ -73,7 +73,7 @@ const etcdProbe: SystemProbe = {
 function clientModuleProbe(cfg: ExternalTargetConfig, workload: WorkloadKind): SystemProbe {
   let client: Promise<ExternalClient> | undefined;
   const open = (nodes: ClientNode[]): Promise<ExternalClient> =>
-    (client ??= openClient(cfg.client.module, { nodes, workload, options: { ...cfg.client.options, ...cfg.settings }, timeoutMs: cfg.clientTimeoutMs }, 'client'));
+    (client ??= openClient(cfg.client.module, { nodes, workload, options: { ...cfg.client.options, ...cfg.settings }, timeoutMs: cfg.clientTimeoutMs, shared: {} }, 'client'));
   return {
     async answers(nodes, node, ms) {
       try {

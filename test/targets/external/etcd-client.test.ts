@@ -16,7 +16,7 @@ function opCtx(session: string, timeoutMs = OP_TIMEOUT_MS): OpContext {
 }
 
 function clientFor(cluster: EtcdCluster, workload: ClientContext['workload'], options: Record<string, unknown> = {}): Promise<ExternalClient> {
-  return open({ nodes: cluster.nodes, workload, options, timeoutMs: OP_TIMEOUT_MS });
+  return open({ nodes: cluster.nodes, workload, options, timeoutMs: OP_TIMEOUT_MS, shared: {} });
 }
 
 async function stopAndCheck(cluster: EtcdCluster | undefined): Promise<void> {
@@ -144,7 +144,7 @@ describe.skipIf(!HAVE_ETCD)('etcd client on a healthy cluster', () => {
     expect(linNodes.size).toBe(1);
     const w = await lin.invoke({ f: 'write', key: 'r2', value: 1 }, opCtx('s7'));
     expect(linNodes.has(w.node)).toBe(true);
-    await expect(open({ nodes: cluster!.nodes, workload: 'register', options: { reads: 'stale' }, timeoutMs: 1000 })).rejects.toThrow(/reads must be/);
+    await expect(open({ nodes: cluster!.nodes, workload: 'register', options: { reads: 'stale' }, timeoutMs: 1000, shared: {} })).rejects.toThrow(/reads must be/);
     await Promise.all([ser.close!(), lin.close!()]);
   });
 
