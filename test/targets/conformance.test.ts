@@ -12,6 +12,8 @@ import { describeConformance } from './conformance/suite.js';
 /** What each external profile must declare here (partitions need network namespaces: root on Linux). */
 const EXTERNAL_CAPABILITIES: Record<string, () => Capability[]> = {
   etcd: () => ['kill', 'pause', ...(netnsSupport().ok ? (['partition'] as const) : []), 'leader'],
+  redis: () => ['kill', 'pause', ...(netnsSupport().ok ? (['partition'] as const) : []), 'leader'],
+  postgres: () => ['kill', 'pause', ...(netnsSupport().ok ? (['partition'] as const) : []), 'leader'],
 };
 
 describeConformance(memoryAdapter());

@@ -10,7 +10,7 @@ import type { Completion, Invocation, SessionInfo } from '../types.js';
 import type { ClientContext, ClientModule, ClientOp, ExternalClient, OpResult } from './client-api.js';
 
 /** Built-in clients by name (the module next to this file in clients/). */
-export const BUILTIN_CLIENTS = ['etcd'];
+export const BUILTIN_CLIENTS = ['etcd', 'redis', 'postgres'];
 
 /** Errors past this many characters are cut (a stack or an HTML page is not an error message). */
 const MAX_ERROR_CHARS = 300;

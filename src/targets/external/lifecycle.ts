@@ -10,7 +10,7 @@ import { UserError } from '../../errors.js';
 import type { ClientNode } from './client-api.js';
 
 /** Built-in lifecycle modules by name (next to this file in lifecycles/). */
-export const BUILTIN_LIFECYCLES: string[] = [];
+export const BUILTIN_LIFECYCLES: string[] = ['postgres'];
 
 /** What a lifecycle module gets: the nodes and ways to act on them. */
 export interface LifecycleContext {
