@@ -10,24 +10,19 @@ export const NODE_BUILTINS = ['name', 'index', 'host', 'dataDir', 'logFile', 'di
 /** Placeholders only some commands have. */
 export const COMMAND_EXTRAS: Record<string, string[]> = { partition: ['groups'], skewClock: ['offsetMs'] };
 
-const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_.-]*)\}/g;
+/** Left to right: an escaped brace, or a placeholder (so `{port}}` is the port and a brace). */
+const TOKEN = /\{\{|\}\}|\{([A-Za-z][A-Za-z0-9_.-]*)\}/g;
 
 export type Values = Record<string, string>;
 
 /** Substitutes `{name}` by values[name]; `{{` and `}}` stand for literal braces. Unknown names throw. */
 export function substitute(text: string, values: Values): string {
-  const parts = text.split(/(\{\{|\}\})/);
-  return parts
-    .map((p) => {
-      if (p === '{{') return '{';
-      if (p === '}}') return '}';
-      return p.replace(PLACEHOLDER, (_m, key: string) => {
-        const v = values[key];
-        if (v === undefined) throw new UserError(`unknown placeholder {${key}} in ${JSON.stringify(text)}`, { field: 'target' });
-        return v;
-      });
-    })
-    .join('');
+  return text.replace(TOKEN, (m, key: string | undefined) => {
+    if (key === undefined) return m[0];
+    const v = values[key];
+    if (v === undefined) throw new UserError(`unknown placeholder {${key}} in ${JSON.stringify(text)}`, { field: 'target' });
+    return v;
+  });
 }
 
 export function substituteArgv(argv: string[], values: Values): string[] {
@@ -37,7 +32,7 @@ export function substituteArgv(argv: string[], values: Values): string[] {
 /** The placeholder names a text uses. */
 export function placeholdersIn(text: string): string[] {
   const out: string[] = [];
-  for (const p of text.split(/\{\{|\}\}/)) for (const m of p.matchAll(PLACEHOLDER)) out.push(m[1]);
+  for (const m of text.matchAll(TOKEN)) if (m[1] !== undefined) out.push(m[1]);
   return out;
 }
 
