@@ -48,6 +48,8 @@ export class HistoryBuilder {
   private lastTime = 0;
   private hasFinal = false;
   private sawRegister = false;
+  /** Where the workload was first told (an append, or a write or cas), to name it when they mix. */
+  private firstKind: { f: string; index: number; line?: number } | undefined;
 
   constructor(
     private readonly file?: string,
@@ -140,6 +142,7 @@ export class HistoryBuilder {
         const prev = this.ops[state];
         this.fail(`process ${process} invokes again while its op from index ${prev.invokeIndex} is pending`, line, 'process');
       }
+      if (f !== 'read') this.noteWorkload(f, e.index, line);
       if (f === 'write' || f === 'cas') this.sawRegister = true;
       if (f === 'append' && e.value === null) this.fail('an append needs an element', line, 'value');
       if (f === 'cas' && !(Array.isArray(e.value) && e.value.length === 2)) {
@@ -190,6 +193,23 @@ export class HistoryBuilder {
       if (Array.isArray(e.value)) this.copyFlat(op.id, e.value);
       else if (this.firstNonListRead < 0 || op.id < this.firstNonListRead) this.firstNonListRead = op.id;
     }
+  }
+
+  /** A history holds one workload: the first append, or write or cas, decides it; the other kind is an error. */
+  private noteWorkload(f: string, index: number, line: number | undefined): void {
+    const first = this.firstKind;
+    if (first === undefined) {
+      this.firstKind = { f, index, line };
+      return;
+    }
+    if ((first.f === 'append') === (f === 'append')) return;
+    const where = first.line !== undefined ? `line ${first.line}` : `index ${first.index}`;
+    const [has, kind] = first.f === 'append' ? ['an append', 'an append'] : [`a ${first.f}`, 'a register'];
+    this.fail(
+      `${show(f)} mixes workloads: ${where} has ${has}, so this is ${kind} history; a history holds one workload, append (append, read) or register (read, write, cas)`,
+      line,
+      'f',
+    );
   }
 
   /** Copies a read's list into flatElems if every element is an int32 (else the op stays unflat). */

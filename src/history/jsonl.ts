@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
+import { cannotRead, MAX_LINE_CHARS, MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
 import type { History, HistoryEvent } from './types.js';
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -13,7 +14,7 @@ export function forEachLine(path: string, onLine: (text: string, line: number) =
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new UserError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw cannotRead(path, e);
   }
   try {
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -24,7 +25,7 @@ export function forEachLine(path: string, onLine: (text: string, line: number) =
       try {
         n = readSync(fd, buf, 0, CHUNK_BYTES, null);
       } catch (e) {
-        throw new UserError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+        throw cannotRead(path, e);
       }
       if (n === 0) break;
       // Cut at the last newline so no multi-byte character is split.
@@ -32,6 +33,10 @@ export function forEachLine(path: string, onLine: (text: string, line: number) =
       let text: string;
       if (lastNl < 0) {
         carry += buf.toString('utf8', 0, n);
+        // A line this long is not an event (and /dev/zero would otherwise be read forever).
+        if (carry.length > MAX_LINE_CHARS) {
+          throw new UserError(`line longer than ${MAX_LINE_CHARS / (1024 * 1024)} MiB; one event per line is expected`, { file: path, line: line + 1 });
+        }
         continue;
       }
       text = carry + buf.toString('utf8', 0, lastNl);
@@ -57,7 +62,10 @@ export function forEachLine(path: string, onLine: (text: string, line: number) =
 export function readJsonlHistory(path: string): History {
   const builder = new HistoryBuilder(path, true);
   forEachLine(path, (text, line) => {
+    // A UTF-8 byte order mark (as editors on Windows write) is not part of the first event.
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (isBlank(text)) return;
+    checkDepth(text, path, line);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -67,6 +75,56 @@ export function readJsonlHistory(path: string): History {
     builder.add(value, line);
   });
   return builder.finish();
+}
+
+/** The deepest a line may nest: the event object, then MAX_VALUE_DEPTH levels inside it. */
+const MAX_LINE_DEPTH = MAX_VALUE_DEPTH + 1;
+
+/**
+ * Rejects a line nested deeper than a history can be, before JSON.parse builds it: linear, and
+ * skipped (after a few native indexOf calls) unless the line has enough brackets to be that deep.
+ */
+export function checkDepth(text: string, file: string | undefined, line: number): void {
+  let openers = 0;
+  for (let p = text.indexOf('['); p >= 0 && openers <= MAX_LINE_DEPTH; p = text.indexOf('[', p + 1)) openers++;
+  for (let p = text.indexOf('{'); p >= 0 && openers <= MAX_LINE_DEPTH; p = text.indexOf('{', p + 1)) openers++;
+  if (openers <= MAX_LINE_DEPTH) return;
+  let depth = 0;
+  /** The last string seen at depth 1, and the key of the field being read (depth 1 `"key":`). */
+  let strStart = -1;
+  let strEnd = -1;
+  let keyStart = -1;
+  let keyEnd = -1;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const start = ++i;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      if (depth === 1) {
+        strStart = start;
+        strEnd = Math.min(i, n);
+      }
+    } else if (c === 58) {
+      if (depth === 1) {
+        keyStart = strStart;
+        keyEnd = strEnd;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_LINE_DEPTH) {
+        const field = keyStart >= 0 ? text.slice(keyStart, Math.min(keyEnd, keyStart + 40)) : undefined;
+        throw new UserError(TOO_DEEP, { file, line, field });
+      }
+    } else if (c === 93 || c === 125) {
+      depth--;
+      if (depth === 1) keyStart = -1;
+    }
+  }
 }
 
 function isBlank(s: string): boolean {

@@ -31,5 +31,11 @@ export function loadHistory(path: string, format?: string): History {
   const f = formatOf(path, format);
   const imp = importers[f];
   if (!imp) throw new UserError(`the ${f} format is not supported yet`, { file: path, field: '--format' });
-  return imp(path);
+  const history = imp(path);
+  if (history.ops.length === 0) {
+    // Nothing would be checked, so no verdict can be "valid".
+    const holds = history.eventCount === 0 ? 'the history is empty' : `the history holds only nemesis events (${history.eventCount})`;
+    throw new UserError(`no operations: ${holds}, so there is nothing to check`, { file: path });
+  }
+  return history;
 }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import { historyEvents } from '../../src/history/events.js';
-import { eventToJson, forEachLine, readJsonlHistory } from '../../src/history/jsonl.js';
+import { checkDepth, eventToJson, forEachLine, readJsonlHistory } from '../../src/history/jsonl.js';
 import { appendModelEvents } from '../support/append-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-reader-'));
@@ -133,5 +133,52 @@ describe('input errors name the file and the line', () => {
 
   it('historyFromEvents applies the same rules', () => {
     expect(() => historyFromEvents([inv(0, 0), ok(1, 1)] as never)).toThrow(UserError);
+  });
+});
+
+describe('limits on what a line may hold', () => {
+  const TOO_DEEP = 'nested deeper than 8 levels (a history value is an element, a list of elements or a small tuple)';
+  const deep = (n: number) => JSON.parse(`${'['.repeat(n)}1${']'.repeat(n)}`);
+
+  it('reads values 8 levels deep inside the event and rejects 9, naming the line and field', () => {
+    const h = readJsonlHistory(file([inv(0, 0, 'read', null), ok(1, 0, 'read', deep(8))]));
+    expect(h.ops[0].value).toEqual(deep(8));
+    const path = file([inv(0, 0, 'read', null), ok(1, 0, 'read', deep(9))]);
+    expect(errorOf(path).describe()).toBe(`${path}:2: value: ${TOO_DEEP}`);
+    const nemesis = file([inv(0, 0), { index: 1, time: 10, process: 'nemesis', type: 'info', f: 'partition', value: { a: deep(8) } }]);
+    expect(errorOf(nemesis).describe()).toBe(`${nemesis}:2: value: ${TOO_DEEP}`);
+  });
+
+  it('counts brackets in strings as text, not nesting', () => {
+    const h = readJsonlHistory(file([inv(0, 0), { ...ok(1, 0), error: '[[[[[[[[[[{{{{{{{{{{ "\\' }]));
+    expect(h.ops[0].error).toBe('[[[[[[[[[[{{{{{{{{{{ "\\');
+    expect(() => checkDepth(`{"a":"${'['.repeat(100)}","b":[${'{}'.repeat(100)}]}`, 'f', 1)).not.toThrow();
+    expect(() => checkDepth(`[${'['.repeat(9)}`, 'f', 1)).toThrow(TOO_DEEP);
+  });
+
+  it('rejects 5000-deep and 50 MB deep lines quickly, before parsing them', { timeout: 20_000 }, () => {
+    const head = JSON.stringify(inv(0, 0, 'read', null));
+    const path = join(dir, 'deep.jsonl');
+    writeFileSync(path, `${head}\n{"index":1,"time":1,"process":0,"type":"ok","f":"read","key":"k","value":${'['.repeat(5000)}${']'.repeat(5000)}}\n`);
+    expect(errorOf(path).describe()).toBe(`${path}:2: value: ${TOO_DEEP}`);
+    writeFileSync(path, `${head}\n{"index":1,"time":1,"process":0,"type":"ok","f":"read","key":"k","value":${'['.repeat(25_000_000)}${']'.repeat(25_000_000)}}\n`);
+    expect(errorOf(path).describe()).toBe(`${path}:2: value: ${TOO_DEEP}`);
+  });
+
+  it('accepts a UTF-8 byte order mark at the start of the file only', () => {
+    const path = join(dir, 'bom.jsonl');
+    writeFileSync(path, `\ufeff${JSON.stringify(inv(0, 0))}\n${JSON.stringify(ok(1, 0))}\n`);
+    expect(readJsonlHistory(path).ops).toHaveLength(1);
+    writeFileSync(path, `${JSON.stringify(inv(0, 0))}\n\ufeff${JSON.stringify(ok(1, 0))}\n`);
+    expect(errorOf(path).line).toBe(2);
+  });
+
+  it('rejects a history that mixes workloads at the first line of the second kind', () => {
+    const tail = 'a history holds one workload, append (append, read) or register (read, write, cas)';
+    const a = file([inv(0, 0), ok(1, 0), inv(2, 1, 'read', null), ok(3, 1, 'read', [1]), inv(4, 1, 'write', 5), ok(5, 1, 'write', 5)]);
+    expect(errorOf(a).describe()).toBe(`${a}:5: f: "write" mixes workloads: line 1 has an append, so this is an append history; ${tail}`);
+    const r = file([inv(0, 0, 'read', null), ok(1, 0, 'read', null), inv(2, 0, 'cas', [1, 2]), ok(3, 0, 'cas', [1, 2]), inv(4, 1, 'append', 3)]);
+    expect(errorOf(r).describe()).toBe(`${r}:5: f: "append" mixes workloads: line 3 has a cas, so this is a register history; ${tail}`);
+    expect(() => historyFromEvents([inv(0, 0, 'write', 1), inv(1, 1, 'append', 2)] as never)).toThrow(/line 1 has a write/);
   });
 });

@@ -159,3 +159,39 @@ describe('edn import', () => {
     }
   });
 });
+
+describe('EDN nesting limits', () => {
+  const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+  const TOO_DEEP = 'EDN: nested deeper than 8 levels (a history value is an element, a list of elements or a small tuple)';
+
+  it('reads a value 8 levels deep and rejects 9, naming the line', () => {
+    expect(ednToJson(readOne(deep(8)))).toEqual([[[[[[[[1]]]]]]]]);
+    const e = userError(() => readOne(`\n${deep(9)}`, 'v.edn', 4));
+    expect(e.describe()).toBe(`v.edn:5: ${TOO_DEEP}`);
+    expect(userError(() => readOne('{:a '.repeat(9) + '1' + '}'.repeat(9))).message).toBe(TOO_DEEP);
+    expect(userError(() => readOne('#{'.repeat(9) + '}'.repeat(9))).message).toBe(TOO_DEEP);
+  });
+
+  it('rejects 4000-deep values, tag chains and discard chains without a stack overflow', { timeout: 20_000 }, () => {
+    expect(userError(() => readOne(deep(4000))).message).toBe(TOO_DEEP);
+    expect(userError(() => readOne('#_ '.repeat(4000) + '1 '.repeat(4001))).message).toMatch(/more than 32 tags or #_ discards in a row/);
+    expect(userError(() => readOne('#t '.repeat(4000) + '1')).message).toMatch(/more than 32 tags or #_ discards in a row/);
+    // A 50 MB line is refused at its ninth bracket, long before it is read.
+    expect(userError(() => readOne('['.repeat(50_000_000))).message).toBe(TOO_DEEP);
+  });
+
+  it('an op map holds a value 8 levels deep; deeper is an error at its line', () => {
+    const op = (v: string, type = 'invoke') => `{:type :${type}, :f :write, :value ${v}, :process 0}`;
+    const ok = readEdnHistory(file(`[${op(deep(8))}\n${op(deep(8), 'ok')}]`));
+    expect(ok.ops[0].invokeValue).toEqual([[[[[[[[1]]]]]]]]);
+    const p = file(`[${op('1')}\n${op(deep(4000), 'ok')}]`);
+    expect(userError(() => readEdnHistory(p)).describe()).toBe(`${p}:2: ${TOO_DEEP}`);
+    const tagged = file(`#jepsen.history.Op${op(deep(8))}\n#jepsen.history.Op${op(deep(9), 'ok')}\n`);
+    expect(userError(() => readEdnHistory(tagged)).describe()).toBe(`${tagged}:2: ${TOO_DEEP}`);
+  });
+
+  it('accepts a UTF-8 byte order mark and says "cannot read" for a directory', () => {
+    expect(readEdnHistory(file(`\ufeff${PLAIN}`)).ops).toHaveLength(4);
+    expect(userError(() => readEdnHistory(dir)).describe()).toBe(`${dir}: cannot read: EISDIR`);
+  });
+});

@@ -4,11 +4,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
 import { UserError } from '../../src/errors.js';
 import { historyEvents } from '../../src/history/events.js';
-import { readJepsenLog } from '../../src/history/import/jepsen-log.js';
+import { parseLogLine, readJepsenLog, scanEvent } from '../../src/history/import/jepsen-log.js';
 import { loadHistory } from '../../src/history/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-jepsen-log-'));
@@ -140,5 +141,94 @@ describe('jepsen-log import', () => {
     const h = loadHistory(join(CORPUS, 'etcd_100.log'));
     expect(h.ops.length).toBeGreaterThan(50);
     expect(checkLinearizable(h).valid).toBe(true);
+  });
+});
+
+/** The event regexes the scanner replaced (quadratic over runs of spaces): its oracle on short lines. */
+const OLD_EVENT_START = /jepsen\.util\s*[-:]?\s+(\d+|:nemesis)\s+:/;
+const OLD_EVENT = /jepsen\.util\s*[-:]?\s+(\d+|:nemesis)\s+:(\S+)\s+:(\S+)(?:\s+(.*?))?\s*$/;
+
+function oldScan(t: string): ReturnType<typeof scanEvent> {
+  const m = OLD_EVENT.exec(t);
+  if (m) return { proc: m[1], type: m[2], f: m[3], value: m[4] };
+  return OLD_EVENT_START.test(t);
+}
+
+describe('jepsen-log event lines in linear time', () => {
+  const ws = fc.constantFrom('', ' ', ' ', '   ', '\t', '\r', '\u00a0', '\u2028', '\ufeff', ' \r ');
+  /** Lines shaped like events, each part sometimes broken, so both regex branches are exercised. */
+  const eventish = fc
+    .tuple(
+      fc.constantFrom('', 'INFO  ', '2017-03-21 14:05:40,120 INFO [w 3] ', 'x jepsen.util '),
+      fc.constantFrom('jepsen.util', 'jepsen.util', 'jepsen-util'),
+      ws,
+      fc.constantFrom('', '', '-', ':', '--'),
+      ws,
+      fc.constantFrom('0', '17', ':nemesis', 'nemesis', ':nemesisx', 'x', ''),
+      ws,
+      fc.constantFrom(':', ':', ''),
+      fc.constantFrom('invoke', 'ok', 'info', '', 'a:b'),
+      ws,
+      fc.constantFrom(':', ':', ''),
+      fc.constantFrom('write', 'read', 'cas', ''),
+      ws,
+      fc.constantFrom('', 'nil', '3', '[1 2]', '"a b"', '{:n1 #{:n2}}', '1\r2', '1\u2028', 'jepsen.util - 4 :ok :read 3'),
+      ws,
+    )
+    .map((parts) => parts.join(''));
+
+  it('matches exactly the lines the old regex matched, with the same fields', () => {
+    const seen = { event: 0, start: 0, none: 0 };
+    fc.assert(
+      fc.property(eventish, (line) => {
+        const got = scanEvent(line);
+        expect(got).toEqual(oldScan(line));
+        seen[got === true ? 'start' : got === false ? 'none' : 'event']++;
+      }),
+      { numRuns: 20_000 },
+    );
+    // The generator reaches all three outcomes, often.
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(1000);
+    for (const line of [
+      'INFO  jepsen.util - 0\t:invoke\t:write\t3',
+      '2017-03-21 14:05:40,120{GMT}\tINFO\t[jepsen worker 3] jepsen.util: 3\t:invoke\t:write\t2',
+      'INFO  jepsen.util - :nemesis\t:info\t:start\t"Cut off {:n1 #{:n2}}"  \r',
+      'jepsen.util :nemesis :info :start nil',
+      'jepsen.util - 3 :invoke :read',
+      'jepsen.util - 3 :invoke :read   ',
+      'jepsen.util -3 :invoke :read nil',
+      'jepsen.util - 3 :invoke :cas [1\r2]',
+      'jepsen.util - 3 :x jepsen.util - 4 :invoke :read nil',
+    ]) {
+      expect(scanEvent(line)).toEqual(oldScan(line));
+    }
+  });
+
+  it('parses 3 MB runs of spaces anywhere in a line in milliseconds', { timeout: 20_000 }, () => {
+    const S = ' '.repeat(3_000_000);
+    const cases: [string, RegExp | undefined][] = [
+      [`INFO  jepsen.util - 0 :invoke :write 1${S}x`, /is not EDN \(EDN: unexpected text after the value: "x"\)/],
+      [`INFO  jepsen.util${S}x`, undefined],
+      [`INFO  jepsen.util -${S}0${S}x`, undefined],
+      [`INFO  jepsen.util - 0${S}:invoke${S}x`, /expected a Jepsen event/],
+      [`INFO  jepsen.util - 0 :invoke :write [1${'\t'.repeat(3_000_000)}2]`, undefined],
+      ['jepsen.util - 0 :a '.repeat(150_000), /expected a Jepsen event/],
+    ];
+    for (const [line, error] of cases) {
+      if (error) expect(() => parseLogLine(line, 'f.log', 1)).toThrow(error);
+      else parseLogLine(line, 'f.log', 1);
+    }
+  });
+
+  it('rejects a value nested deeper than a history holds, naming the line', () => {
+    const deep = (n: number) => `INFO  jepsen.util - 0 :invoke :write ${'['.repeat(n)}1${']'.repeat(n)}`;
+    expect(parseLogLine(deep(8), 'f.log', 1)?.value).toEqual([[[[[[[[1]]]]]]]]);
+    const e = userError(() => parseLogLine(deep(4000), 'f.log', 7));
+    expect(e.describe()).toBe('f.log:7: the value "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" is not EDN (EDN: nested deeper than 8 levels (a history value is an element, a list of elements or a small tuple))');
+  });
+
+  it('says "cannot read" for a directory, like the other formats', () => {
+    expect(userError(() => readJepsenLog(dir)).describe()).toBe(`${dir}: cannot read: EISDIR`);
+    expect(userError(() => readJepsenLog(join(dir, 'missing.log'))).describe()).toBe(`${join(dir, 'missing.log')}: cannot read: ENOENT`);
   });
 });

@@ -1,8 +1,8 @@
 // Importer for Jepsen/Knossos EDN histories: a vector (or list, or bare sequence) of op maps such as
 // `{:type :invoke, :f :write, :value 3, :process 0, :time 123, :index 5}`.
 
-import { readFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
+import { readWholeFile } from '../limits.js';
 import type { History } from '../types.js';
 import { EdnReader, kw, type EdnMap, type EdnValue, type Form } from './edn.js';
 import { historyFromJepsen, type JepsenEvent } from './jepsen.js';
@@ -18,11 +18,9 @@ const K = {
 };
 
 function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
-  }
+  const text = readWholeFile(path, 'EDN');
+  // A UTF-8 byte order mark is not part of the first form.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function toEvent(path: string, v: EdnValue, line: number): JepsenEvent {

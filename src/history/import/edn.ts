@@ -2,6 +2,10 @@
 // #jepsen.history.Op{...}), with line numbers for errors, and EDN -> JSON conversion.
 
 import { UserError } from '../../errors.js';
+import { MAX_VALUE_DEPTH, TOO_DEEP } from '../limits.js';
+
+/** How many tags or `#_` discards may be open at once (each one is a level of the reader's recursion). */
+const MAX_OPEN_PREFIXES = 32;
 
 /** An EDN keyword (`:read`); interned, so keywords compare with ===. */
 export class Keyword {
@@ -41,16 +45,33 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13 || c === 44 || c === 12;
 }
 
-/** Reads EDN forms from a string; `file` and `lineOffset` only feed error messages. */
+/**
+ * Reads EDN forms from a string; `file` and `lineOffset` only feed error messages. At most
+ * `maxDepth` collections may be open at once (a top-level op map and MAX_VALUE_DEPTH levels in
+ * its value, by default), so deep input is an error naming its line, never a stack overflow.
+ */
 export class EdnReader {
   pos = 0;
   line: number;
+  /** Collections open now. */
+  private depth = 0;
+  /** Tags and #_ discards open now. */
+  private prefixes = 0;
   constructor(
     readonly text: string,
     private readonly file?: string,
     lineOffset = 1,
+    private readonly maxDepth = MAX_VALUE_DEPTH + 1,
   ) {
     this.line = lineOffset;
+  }
+
+  private enter(): void {
+    if (++this.depth > this.maxDepth) this.fail(TOO_DEEP);
+  }
+
+  private enterPrefix(): void {
+    if (++this.prefixes > MAX_OPEN_PREFIXES) this.fail(`more than ${MAX_OPEN_PREFIXES} tags or #_ discards in a row`);
   }
 
   private fail(message: string, line = this.line): never {
@@ -73,7 +94,9 @@ export class EdnReader {
       } else if (c === 35 && t.charCodeAt(this.pos + 1) === 95) {
         // #_ discards the next form
         this.pos += 2;
+        this.enterPrefix();
         this.read();
+        this.prefixes--;
       } else return true;
     }
   }
@@ -124,12 +147,14 @@ export class EdnReader {
   }
 
   private readSeq(close: string): EdnValue[] {
+    this.enter();
     const out: EdnValue[] = [];
     const start = this.line;
     for (;;) {
       if (!this.skip()) this.fail(`unclosed ${close === ']' ? '[' : close === ')' ? '(' : '#{'} (opened here, never closed)`, start);
       if (this.text[this.pos] === close) {
         this.pos++;
+        this.depth--;
         return out;
       }
       out.push(this.read());
@@ -137,12 +162,14 @@ export class EdnReader {
   }
 
   private readMap(): EdnMap {
+    this.enter();
     const out: EdnMap = new Map();
     const start = this.line;
     for (;;) {
       if (!this.skip()) this.fail('unclosed { (opened here, never closed)', start);
       if (this.text[this.pos] === '}') {
         this.pos++;
+        this.depth--;
         return out;
       }
       const k = this.read();
@@ -229,7 +256,10 @@ export class EdnReader {
     this.pos++;
     const tag = this.readToken();
     if (tag.length === 0) this.fail('a # must be followed by a tag');
-    return this.read();
+    this.enterPrefix();
+    const v = this.read();
+    this.prefixes--;
+    return v;
   }
 
   private readAtom(): EdnValue {
@@ -252,9 +282,9 @@ export class EdnReader {
   }
 }
 
-/** Reads a whole string that must hold exactly one form. */
-export function readOne(text: string, file?: string, line?: number): EdnValue {
-  const r = new EdnReader(text, file, line);
+/** Reads a whole string that must hold exactly one form (a value: MAX_VALUE_DEPTH levels at most). */
+export function readOne(text: string, file?: string, line?: number, maxDepth = MAX_VALUE_DEPTH): EdnValue {
+  const r = new EdnReader(text, file, line, maxDepth);
   const v = r.read();
   if (!r.atEnd()) throw new UserError(`EDN: unexpected text after the value: ${JSON.stringify(text.slice(r.pos, r.pos + 20))}`, { file, line });
   return v;
