@@ -5,6 +5,7 @@
 import { opIndex, type Op } from '../history/types.js';
 import { appendElement, appendIndex, ELEM_OK, F_READ, T_OK } from './append/index.js';
 import { fromNode, readList, secs, showList, showValue } from './append/explain.js';
+import { Budget } from './budget.js';
 import { AnomalyList, type Checker } from './types.js';
 
 export const consistentPrefix: Checker = {
@@ -12,6 +13,7 @@ export const consistentPrefix: Checker = {
   description: 'reads of a key fork, repeat an element, or show one that was never (successfully) appended (list-append)',
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
+    const budget = new Budget(opts);
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
     const { byKey, keyStart, opF, opType, readElems, readStart, readLen, elemAppend, elemStatus, ops } = ix;
@@ -25,9 +27,10 @@ export const consistentPrefix: Checker = {
       for (let p = from; p < to; p++) {
         const r = byKey[p];
         if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
-        readsChecked++;
         const s = readStart[r];
         const len = readLen[r];
+        if (budget.spend(len + 1)) return budget.stopped(list, k, ix.keys.length, 'keys', { readsChecked, duplicateAppends: ix.duplicateAppends });
+        readsChecked++;
         const mark = r + 1;
         if (!cleanRead(readElems, s, s + len, inRead, mark, elemStatus)) {
           // Rare: a repeated or bad element. Look again, slowly, to say which.

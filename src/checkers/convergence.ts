@@ -4,6 +4,7 @@
 import { opIndex } from '../history/types.js';
 import { appendIndex, F_READ, T_OK } from './append/index.js';
 import { showList } from './append/explain.js';
+import { Budget } from './budget.js';
 import { AnomalyList, type Checker } from './types.js';
 
 export const convergence: Checker = {
@@ -11,12 +12,14 @@ export const convergence: Checker = {
   description: 'after healing, the final reads of a key from different nodes disagree (list-append)',
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
+    const budget = new Budget(opts);
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
     const { byKey, keyStart, opF, opType, opFinal, readElems, readStart, readLen, ops } = ix;
     let keysCompared = 0;
     const finals: number[] = [];
     for (let k = 0; k < ix.keys.length; k++) {
+      if (budget.spend(keyStart[k + 1] - keyStart[k] + 1)) return budget.stopped(list, k, ix.keys.length, 'keys', { keysCompared });
       finals.length = 0;
       for (let p = keyStart[k]; p < keyStart[k + 1]; p++) {
         const id = byKey[p];
@@ -27,6 +30,7 @@ export const convergence: Checker = {
       const f0 = finals[0];
       const s0 = readStart[f0];
       const len0 = readLen[f0];
+      if (budget.spend(len0 * finals.length)) return budget.stopped(list, k, ix.keys.length, 'keys', { keysCompared });
       let agree = true;
       for (let i = 1; i < finals.length && agree; i++) {
         const s = readStart[finals[i]];

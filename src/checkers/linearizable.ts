@@ -2,13 +2,14 @@
 // every read. One WGL search per key (P-compositionality), interleaved in step slices under budgets.
 
 import { performance } from 'node:perf_hooks';
+import { Budget, DEFAULT_TIME_LIMIT_MS } from './budget.js';
 import { violationAnomaly } from './linear/explain.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
 
-export const DEFAULT_TIME_LIMIT_MS = 60_000;
+export { DEFAULT_TIME_LIMIT_MS };
 export const DEFAULT_MEMO_LIMIT = 4_000_000;
 /** Steps each key's search runs before the next key gets its turn. */
 export const SLICE_STEPS = 10_000;
@@ -47,6 +48,8 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   const memoLimit = opts.memoLimit ?? DEFAULT_MEMO_LIMIT;
   const deadline = started + timeLimitMs;
+  const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
+  let outOfMemory: string | undefined;
   const { problems, dropped } = keyProblems(h);
   const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0 }));
   let active = jobs.slice();
@@ -78,8 +81,13 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
         timedOut = true;
         break;
       }
+      if (budget.spend(SLICE_STEPS)) {
+        if (budget.reason!.startsWith('time')) timedOut = true;
+        else outOfMemory = budget.reason;
+        break;
+      }
     }
-    if (violation || timedOut) break;
+    if (violation || timedOut || outOfMemory) break;
     // The memory budget holds over all keys: give up on the largest searches first.
     while (memoTotal > memoLimit && still.length > 0) {
       still.sort((a, b) => b.search!.memoEntries - a.search!.memoEntries);
@@ -97,7 +105,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     if (violation) job.verdict = 'not checked';
     else {
       job.verdict = 'unknown';
-      job.reason = `time limit of ${(timeLimitMs / 1000).toFixed(3)} s reached`;
+      job.reason = outOfMemory ?? budget.timeReason();
     }
   }
   return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);

@@ -4,6 +4,7 @@
 import { opIndex } from '../history/types.js';
 import { appendIndex, F_READ, T_OK } from './append/index.js';
 import { fromNode, readList, secs, showList, showValues } from './append/explain.js';
+import { Budget } from './budget.js';
 import { AnomalyList, type Checker } from './types.js';
 
 /** Adds a read's elements to the group's seen set (small helpers, so V8 optimises them). */
@@ -36,6 +37,7 @@ export const monotonicReads: Checker = {
   description: 'a later read by a session lacks an element an earlier read of that session had (list-append)',
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
+    const budget = new Budget(opts);
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
     const { order, start, count } = ix.bySession;
@@ -58,6 +60,7 @@ export const monotonicReads: Checker = {
       for (let p = from; p < to; p++) {
         const r = order[p];
         if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
+        if (budget.spend(pending.length + readLen[r] + 1)) return budget.stopped(list, gi, count, 'session-key groups', { readsCompared: pairs });
         const t = invokeTimeNs[r];
         // Earlier reads that completed before this one began join the seen set.
         let w = 0;
@@ -75,6 +78,7 @@ export const monotonicReads: Checker = {
         const mark = r + 1;
         const present = countSeen(readElems, s, end, seenIn, gmark, inRead, mark);
         if (present === seenList.length) continue;
+        budget.spend(seenList.length); // an anomalous read costs what it lost, too
         const missing = seenList.filter((e) => inRead[e] !== mark);
         list.add(() => {
           const read = ops[r];

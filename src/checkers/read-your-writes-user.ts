@@ -4,6 +4,7 @@
 
 import { appendIndex } from './append/index.js';
 import { checkReadYourWrites } from './append/ryw.js';
+import { Budget } from './budget.js';
 import type { Checker } from './types.js';
 
 export const readYourWritesUser: Checker = {
@@ -11,9 +12,11 @@ export const readYourWritesUser: Checker = {
   description: "a read by any of a user's sessions lacks an element that user appended before it (list-append)",
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
+    const budget = new Budget(opts);
     const ix = appendIndex(h);
-    const { list, readsChecked } = checkReadYourWrites(ix, ix.byUser, { type: 'read-your-writes-user', elemOwner: ix.elemUser, byUser: true }, opts);
+    const { list, readsChecked, stoppedAt, groups } = checkReadYourWrites(ix, ix.byUser, { type: 'read-your-writes-user', elemOwner: ix.elemUser, byUser: true }, opts, budget);
     const opsWithoutUser = ix.opsWithoutUser;
+    if (stoppedAt !== undefined) return budget.stopped(list, stoppedAt, groups, 'user-key groups', { readsChecked, users: ix.namedUsers, opsWithoutUser });
     return list.result({
       readsChecked,
       users: ix.namedUsers,

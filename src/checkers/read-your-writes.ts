@@ -3,6 +3,7 @@
 
 import { appendIndex } from './append/index.js';
 import { checkReadYourWrites } from './append/ryw.js';
+import { Budget } from './budget.js';
 import type { Checker } from './types.js';
 
 export const readYourWrites: Checker = {
@@ -10,8 +11,11 @@ export const readYourWrites: Checker = {
   description: "a session's read lacks an element the same session appended before it (list-append)",
   appliesTo: (w) => w === 'append',
   check(h, opts = {}) {
+    const budget = new Budget(opts);
     const ix = appendIndex(h);
-    const { list, readsChecked } = checkReadYourWrites(ix, ix.bySession, { type: 'read-your-writes', elemOwner: ix.elemSession, byUser: false }, opts);
-    return list.result({ readsChecked, sessions: ix.sessions.length });
+    const { list, readsChecked, stoppedAt, groups } = checkReadYourWrites(ix, ix.bySession, { type: 'read-your-writes', elemOwner: ix.elemSession, byUser: false }, opts, budget);
+    const extra = { readsChecked, sessions: ix.sessions.length };
+    if (stoppedAt !== undefined) return budget.stopped(list, stoppedAt, groups, 'session-key groups', extra);
+    return list.result(extra);
   },
 };

@@ -1,8 +1,10 @@
-// Runs the selected checkers over one history and assembles the Results.
+// Runs the selected checkers over one history and assembles the Results: each checker with the
+// same budget, each safely (a throw is that checker's `unknown`, the others still run).
 
 import type { History } from '../history/types.js';
-import { historyStats, overallVerdict, type Results } from '../report/results.js';
+import { historyStats, type Results } from '../report/results.js';
 import type { CheckOptions, CheckResult, Checker } from './types.js';
+import { checkedResult, crashedResult, overallVerdict } from './verdict.js';
 
 export async function runCheckers(
   history: History,
@@ -21,7 +23,18 @@ export async function runCheckers(
       };
       continue;
     }
-    out[c.name] = await c.check(history, opts);
+    try {
+      out[c.name] = checkedResult(c.name, await c.check(history, opts));
+    } catch (e) {
+      out[c.name] = crashedResult(c.name, e);
+    }
   }
   return { valid: overallVerdict(out), ...meta, stats: historyStats(history), checkers: out };
+}
+
+/** Results without checking: every checker `unknown` for one reason (e.g. the history is over the memory budget). */
+export function unknownResults(checkers: Checker[], reason: string, meta: Partial<Results> & { stats: Results['stats'] }): Results {
+  const out: Record<string, CheckResult> = {};
+  for (const c of checkers) out[c.name] = { valid: 'unknown', count: 0, anomalies: [], reason };
+  return { valid: overallVerdict(out), ...meta, checkers: out };
 }

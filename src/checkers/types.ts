@@ -24,10 +24,12 @@ export interface CheckResult {
 }
 
 export interface CheckOptions {
-  /** Wall-clock budget per checker (per key where it searches), ms. */
+  /** Wall-clock budget per checker, ms (default 60 s); a checker out of time answers unknown. */
   timeLimitMs?: number;
   /** Memory budget for searching checkers, in memo entries. */
   memoLimit?: number;
+  /** Heap budget of the process, MB (`--max-memory`); a checker whose heap grows past it answers unknown. */
+  maxMemoryMb?: number;
   /** Cap on the anomalies listed in a result (count stays true). */
   maxAnomalies?: number;
 }
@@ -36,6 +38,7 @@ export interface Checker {
   name: string;
   description: string;
   appliesTo(w: WorkloadKind): boolean;
+  /** Pure; a throw becomes `unknown` with the error (runCheckers), a spent budget `unknown` with why. */
   check(h: History, opts?: CheckOptions): CheckResult | Promise<CheckResult>;
 }
 

@@ -1,14 +1,16 @@
 // `replcheck check HISTORY...`: check existing histories, one run directory each.
 
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { selectCheckers } from '../checkers/registry.js';
-import { runCheckers } from '../checkers/run.js';
+import { defaultMaxMemoryMb, overMemoryBudget } from '../checkers/memory.js';
+import { CHECKERS, selectCheckers } from '../checkers/registry.js';
+import { runCheckers, unknownResults } from '../checkers/run.js';
 import { isUserError, UserError } from '../errors.js';
 import { historyEvents } from '../history/events.js';
 import { eventToJson } from '../history/jsonl.js';
-import { formatOf, loadHistory } from '../history/load.js';
+import { formatOf, loadHistory, type HistoryFormat } from '../history/load.js';
+import type { History, WorkloadKind } from '../history/types.js';
 import { junitXmlSuites } from '../report/junit.js';
 import { exitCodeFor, worstExitCode, type Results } from '../report/results.js';
 import { defaultRunDir, ensureDir, writeRunOutputs } from '../report/rundir.js';
@@ -24,6 +26,7 @@ export interface CheckFlags {
   html?: boolean;
   format?: string;
   timeLimit?: string;
+  maxMemory?: string;
 }
 
 export interface CheckedFile {
@@ -42,10 +45,13 @@ function stem(path: string): string {
 export async function checkOne(file: string, dir: string, flags: CheckFlags): Promise<CheckedFile> {
   try {
     const format = formatOf(file, flags.format);
+    const maxMemoryMb = parseMegabytes(flags.maxMemory);
+    const overBudget = overBudgetCheck(file, dir, flags, format, maxMemoryMb);
+    if (overBudget) return overBudget;
     const history = loadHistory(file, flags.format);
     const checkers = selectCheckers(flags.checkers, history.workload);
     const timeLimitMs = flags.timeLimit !== undefined ? parseSeconds(flags.timeLimit) * 1000 : undefined;
-    const results = await runCheckers(history, checkers, { timeLimitMs }, { workload: history.workload, history: resolve(file) });
+    const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb }, { workload: history.workload, history: resolve(file) });
     ensureDir(dir);
     const historyOut = join(dir, 'history.jsonl');
     if (format === 'jsonl') {
@@ -121,10 +127,58 @@ export function registerCheckCommand(program: Command, ctx: CommandContext): voi
     .option('--junit <file>', 'also write JUnit XML there')
     .option('--format <format>', 'jsonl | edn | jepsen-log (default: by extension)')
     .option('--time-limit <seconds>', 'time budget per checker')
+    .option('--max-memory <MB>', "memory budget of loading and checking, MB (default: 80% of V8's heap limit)")
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')
     .action(async (files: string[], flags: CheckFlags) => {
       await checkCommand(files, flags, ctx);
     });
+}
+
+// The memory budget (--max-memory): a history whose estimated heap is over it is not loaded; every
+// checker answers unknown with the reason (exit 3), as SPEC 2 says of a checker out of its budget.
+
+function parseMegabytes(s: string | undefined): number {
+  if (s === undefined) return defaultMaxMemoryMb();
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`expected a positive number of MB, got ${JSON.stringify(s)}`, { field: '--max-memory' });
+  return n;
+}
+
+/** The run directory of a history over the memory budget, or undefined when it fits (or is not a readable file: the loader says why). */
+function overBudgetCheck(file: string, dir: string, flags: CheckFlags, format: HistoryFormat, maxMemoryMb: number): CheckedFile | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile()) return undefined;
+  const reason = overMemoryBudget(st.size, maxMemoryMb);
+  if (reason === undefined) return undefined;
+  const workload = flags.checkers ? undefined : sniffWorkload(file);
+  const checkers = flags.checkers ? selectCheckers(flags.checkers, 'append') : workload ? selectCheckers(undefined, workload) : CHECKERS;
+  const stats = { ops: 0, ok: 0, fail: 0, info: 0, durationNs: 0 };
+  const results = unknownResults(checkers, reason, { ...(workload ? { workload } : {}), history: resolve(file), stats });
+  const history: History = { source: file, ops: [], nemesis: [], eventCount: 0, endTime: 0, workload: workload ?? 'append', hasFinalReads: false };
+  ensureDir(dir);
+  const historyOut = join(dir, 'history.jsonl');
+  if (format === 'jsonl' && resolve(file) !== resolve(historyOut)) copyFileSync(file, historyOut);
+  writeRunOutputs({ dir, results, history, html: flags.html });
+  return { file, dir, code: exitCodeFor(results.valid), results };
+}
+
+/** The workload of a history from the first 64 KiB of its file (any format), without loading it. */
+function sniffWorkload(file: string): WorkloadKind | undefined {
+  const buf = Buffer.alloc(64 * 1024);
+  let n = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const m = /"f"\s*:\s*"(append|write|cas)"|:f\s+:(append|write|cas)\b|:(?:invoke|ok|fail|info)\s+:(append|write|cas)\b/.exec(buf.toString('utf8', 0, n));
+  if (!m) return undefined;
+  return (m[1] ?? m[2] ?? m[3]) === 'append' ? 'append' : 'register';
 }

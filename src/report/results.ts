@@ -1,9 +1,11 @@
 // results.json (SPEC section 6): the verdicts of every checker plus run facts.
 
 import type { CheckResult } from '../checkers/types.js';
+import type { Verdict } from '../checkers/verdict.js';
 import type { History } from '../history/types.js';
 
-export type Verdict = boolean | 'unknown';
+// Merging verdicts belongs to the checkers layer (src/checkers/verdict.ts); exitCodeFor is re-exported for its callers.
+export { exitCodeFor, type Verdict } from '../checkers/verdict.js';
 
 export interface RunStats {
   ops: number;
@@ -38,19 +40,6 @@ export function historyStats(h: History): RunStats {
   }
   // Times are nanoseconds since the run started, so the last event's time is the duration.
   return { ops: h.ops.length, ok, fail, info, durationNs: h.endTime };
-}
-
-/** Overall verdict: false if any checker failed, else unknown if any is unknown, else true. */
-export function overallVerdict(checkers: Record<string, CheckResult>): Verdict {
-  const vs = Object.values(checkers).map((c) => c.valid);
-  if (vs.includes(false)) return false;
-  if (vs.includes('unknown')) return 'unknown';
-  return true;
-}
-
-/** Exit code of SPEC section 2 for a verdict. */
-export function exitCodeFor(v: Verdict): number {
-  return v === true ? 0 : v === false ? 1 : 3;
 }
 
 export function worstExitCode(codes: number[]): number {

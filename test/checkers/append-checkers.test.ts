@@ -204,24 +204,164 @@ describe('lost-writes', () => {
     expect(check(lostWrites, specs).valid).toBe(true);
   });
 
-  it('without final reads uses the last read of the key, and says so', () => {
-    const specs: OpSpec[] = [
-      ...run,
-      { p: 5, s: 's5', f: 'read', k: 'k', t0: 50, t1: 60, r: [2, 3], node: 'n3' },
-      { p: 6, s: 's6', f: 'append', k: 'k', v: 9, t0: 55, t1: 58 }, // concurrent with the last read: not owed
-    ];
-    const h = historyOf(specs);
-    const r = lostWrites.check(h) as CheckResult;
-    expect(r.rule).toBe('last-read');
-    expect(r.count).toBe(1);
-    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 0), indexOf(h, specs, 4)]);
-    expect(r.anomalies[0].explanation).toContain('no final reads of k, so the last read is the evidence');
-  });
-
-  it('counts keys that were appended to but never read', () => {
+  it('counts keys that were appended to but never read, and lists their appends as never read', () => {
     const r = check(lostWrites, run);
     expect(r.valid).toBe(true);
     expect(r.keysWithoutReads).toBe(1);
+    expect(r.neverRead).toMatchObject({ count: 2, acknowledgedBeforeLastRead: 0 });
+    expect((r.neverRead as { examples: { explanation: string }[] }).examples[0].explanation).toContain('k was never read');
+  });
+});
+
+// Without final reads a write is lost on evidence: a read lacks it yet holds an element whose append
+// was invoked after the write was acknowledged, and no later read holds it. A read that merely lacks
+// it may be stale (an async replica, a Ctrl-C'd run): the write is "never read", not lost.
+describe('lost-writes on evidence (no final reads)', () => {
+  const w1: OpSpec = { p: 0, s: 's0', f: 'append', k: 'k', v: 1, t0: 1, t1: 2, node: 'n1' };
+  const w2: OpSpec = { p: 0, s: 's0', f: 'append', k: 'k', v: 2, t0: 3, t1: 4, node: 'n1' };
+  const w3: OpSpec = { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 5, t1: 6, node: 'n1' }; // invoked after 2 was acknowledged
+  type NR = { count: number; acknowledgedBeforeLastRead: number; examples: { op: number; key: string; element: unknown; explanation: string }[] };
+
+  it('a stale read without a later element is no evidence: not lost, listed as never read', () => {
+    const specs: OpSpec[] = [w1, w2, { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1], node: 'n3' }];
+    const h = historyOf(specs);
+    const r = lostWrites.check(h) as CheckResult;
+    expect(r).toMatchObject({ valid: true, count: 0, rule: 'evidence', keysEvidenceRule: 1 });
+    expect(r.ruleText).toMatch(/holds an element whose append was invoked after/);
+    const nr = r.neverRead as NR;
+    expect(nr).toMatchObject({ count: 1, acknowledgedBeforeLastRead: 1 });
+    expect(nr.examples).toHaveLength(1);
+    expect(nr.examples[0]).toMatchObject({ op: indexOf(h, specs, 1), key: 'k', element: 2 });
+    expect(nr.examples[0].explanation).toContain('appended 2 to k (ok at 0.004 s from n1) but no read of k holds it');
+    expect(nr.examples[0].explanation).toContain('the last, at 0.010 s from n3, returned [1]');
+  });
+
+  it('a read holding a later element but lacking the write, with no later read holding it, shows it lost', () => {
+    const specs: OpSpec[] = [w1, w2, w3, { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3], node: 'n2' }];
+    const h = historyOf(specs);
+    const r = lostWrites.check(h) as CheckResult;
+    expect(r).toMatchObject({ valid: false, count: 1, rule: 'evidence' });
+    const a = r.anomalies[0];
+    expect(a).toMatchObject({ type: 'lost-write', key: 'k', rule: 'evidence', later: 3 });
+    expect(a.ops).toEqual([indexOf(h, specs, 1), indexOf(h, specs, 3), indexOf(h, specs, 2)]);
+    expect(a.explanation).toContain('session s0 appended 2 to k (ok at 0.004 s from n1) but the read of k at 0.010 s from n2 returned [1, 3]');
+    expect(a.explanation).toContain('it holds 3, whose append began at 0.005 s, after 2 was acknowledged, yet lacks 2');
+    expect(a.explanation).toContain('a state that holds 3 must hold every append acknowledged before 3 began, so the acknowledged write was lost');
+    expect(a.explanation).toContain('no read of k ever held 2');
+    expect((r.neverRead as NR).count).toBe(0);
+  });
+
+  it('a write seen, then lacking from a read with a later element and no later read: lost, and says when it was last seen', () => {
+    const specs: OpSpec[] = [
+      w1,
+      w2,
+      { p: 4, s: 's4', f: 'read', k: 'k', t0: 5, t1: 5.75, r: [1, 2] },
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 6, t1: 7 },
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3] },
+    ];
+    const r = check(lostWrites, specs);
+    expect(r.count).toBe(1);
+    expect(r.anomalies[0].explanation).toContain('no later read of k holds 2 (last seen by a read that ended at 0.006 s)');
+  });
+
+  it('a later read that holds the write: not lost (the evidence read was the odd one), and not never read', () => {
+    const specs: OpSpec[] = [
+      w1,
+      w2,
+      w3,
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3] },
+      { p: 6, s: 's6', f: 'read', k: 'k', t0: 12, t1: 13, r: [1, 2, 3] },
+    ];
+    const r = check(lostWrites, specs);
+    expect(r.valid).toBe(true);
+    expect((r.neverRead as NR).count).toBe(0);
+  });
+
+  it('a read holding the write that overlaps the evidence read also clears it (only reads wholly before it are earlier)', () => {
+    const specs: OpSpec[] = [
+      w1,
+      w2,
+      w3,
+      { p: 6, s: 's6', f: 'read', k: 'k', t0: 9, t1: 12, r: [1, 2, 3] },
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3] },
+    ];
+    expect(check(lostWrites, specs).valid).toBe(true);
+  });
+
+  it('an element appended concurrently with the write is no evidence', () => {
+    const specs: OpSpec[] = [
+      w1,
+      w2,
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 3.5, t1: 6 }, // invoked before 2 was acknowledged
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3] },
+    ];
+    const r = check(lostWrites, specs);
+    expect(r.valid).toBe(true);
+    expect((r.neverRead as NR).count).toBe(1);
+  });
+
+  it('info appends are never lost, but their elements are evidence against earlier writes', () => {
+    const specs: OpSpec[] = [
+      w1,
+      { p: 2, s: 's2', f: 'append', k: 'k', v: 2, t0: 3, t1: 4, type: 'info' }, // may not have happened
+      { p: 3, s: 's3', f: 'append', k: 'k', v: 7, t0: 3, t1: 3.5 },
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 5, t1: 6, type: 'info' }, // did happen: the read shows it
+      { p: 4, s: 's4', f: 'append', k: 'k', v: 4, t0: 5 }, // never completes
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3] },
+    ];
+    const h = historyOf(specs);
+    const r = lostWrites.check(h) as CheckResult;
+    expect(r.count).toBe(1); // 7 (ok) is lost; 2 and 4 (info) never are
+    expect(r.anomalies[0].ops).toEqual([indexOf(h, specs, 2), indexOf(h, specs, 5), indexOf(h, specs, 3)]);
+    expect((r.neverRead as NR).count).toBe(0);
+  });
+
+  it("a failed append's or a phantom element is no evidence", () => {
+    const specs: OpSpec[] = [
+      w1,
+      w2,
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 3, t0: 5, t1: 6, type: 'fail' },
+      { p: 5, s: 's5', f: 'read', k: 'k', t0: 10, t1: 11, r: [1, 3, 99] },
+    ];
+    expect(check(lostWrites, specs).valid).toBe(true);
+  });
+
+  it('an interrupted async run (stale reads, pending ops at the end) reports no lost write', () => {
+    // A lagging replica n3 serves prefixes of the leader's log; the run is cut while ops are pending.
+    const specs: OpSpec[] = [
+      { p: 0, s: 's0', f: 'append', k: 'k', v: 1, t0: 1, t1: 2, node: 'n1' },
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 2, t0: 3, t1: 4, node: 'n1' },
+      { p: 2, s: 's2', f: 'read', k: 'k', t0: 4.5, t1: 5, r: [1, 2], node: 'n1' },
+      { p: 0, s: 's0', f: 'append', k: 'k', v: 3, t0: 6, t1: 7, node: 'n1' },
+      { p: 3, s: 's3', f: 'read', k: 'k', t0: 8, t1: 9, r: [1], node: 'n3' },
+      { p: 1, s: 's1', f: 'append', k: 'k', v: 4, t0: 9 },
+      { p: 4, s: 's4', f: 'read', k: 'k', t0: 9.5 },
+    ];
+    const r = check(lostWrites, specs);
+    expect(r).toMatchObject({ valid: true, rule: 'evidence' });
+    expect((r.neverRead as NR).count).toBe(1); // 3: acknowledged, never seen
+  });
+
+  it('keeps the final-reads rule for keys with final reads and says when the rules are mixed', () => {
+    const specs: OpSpec[] = [
+      w1,
+      { p: 9, s: 'f', f: 'read', k: 'k', t0: 100, t1: 101, r: [], final: true },
+      { p: 7, s: 's7', f: 'append', k: 'j', v: 1, t0: 1, t1: 2 },
+      { p: 5, s: 's5', f: 'read', k: 'j', t0: 10, t1: 11, r: [] },
+    ];
+    const r = check(lostWrites, specs);
+    expect(r).toMatchObject({ valid: false, count: 1, rule: 'mixed', keysFinalRule: 1, keysEvidenceRule: 1 });
+    expect(r.anomalies[0].key).toBe('k');
+    expect(r.ruleText).toMatch(/^keys with final reads: .*; keys without final reads: /);
+    expect((r.neverRead as NR).count).toBe(1);
+  });
+
+  it('counts every never-read write but lists at most ten', () => {
+    const specs: OpSpec[] = Array.from({ length: 15 }, (_, i): OpSpec => ({ p: i, f: 'append', k: 'k', v: i + 1, t0: 1 + i, t1: 1.5 + i }));
+    specs.push({ p: 99, f: 'read', k: 'k', t0: 100, t1: 101, r: [] });
+    const nr = check(lostWrites, specs).neverRead as NR;
+    expect(nr.count).toBe(15);
+    expect(nr.examples).toHaveLength(10);
   });
 });
 

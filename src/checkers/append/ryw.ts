@@ -2,6 +2,7 @@
 // user (read-your-writes-user). Linear: each read costs its length, plus its missing elements.
 
 import { opIndex } from '../../history/types.js';
+import { Budget } from '../budget.js';
 import { AnomalyList, type CheckOptions } from '../types.js';
 import { fromNode, readList, secs, showList, showValues } from './explain.js';
 import { appendElement, F_APPEND, F_READ, T_OK, type AppendIndex, type Grouping } from './index.js';
@@ -19,9 +20,12 @@ export interface RywOutcome {
   list: AnomalyList;
   /** ok reads that owed at least one element. */
   readsChecked: number;
+  /** Set when the budget ran out: groups fully checked, of `groups`. */
+  stoppedAt?: number;
+  groups: number;
 }
 
-export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScope, opts: CheckOptions): RywOutcome {
+export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScope, opts: CheckOptions, budget: Budget): RywOutcome {
   const list = new AnomalyList(opts.maxAnomalies);
   const { order, start } = g;
   const { opF, opType, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, elemOkDoneNs, appendElem } = ix;
@@ -33,6 +37,7 @@ export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScop
   for (let gi = 0; gi < g.count; gi++) {
     const from = start[gi];
     const to = start[gi + 1];
+    if (budget.spend(to - from + 1)) return { list, readsChecked, stoppedAt: gi, groups: g.count };
     // The group's own ok appends, by completion time (usually already in that order).
     owed.length = 0;
     let sorted = true;
@@ -53,6 +58,7 @@ export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScop
     for (let p = from; p < to; p++) {
       const r = order[p];
       if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
+      if (budget.spend(readLen[r] + 1)) return { list, readsChecked, stoppedAt: gi, groups: g.count };
       const t = invokeTimeNs[r];
       while (due < owed.length && completeTimeNs[owed[due]] < t) due++;
       if (due === 0) continue;
@@ -62,6 +68,7 @@ export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScop
       const mark = r + 1;
       const present = countOwed(readElems, s, end, owner, me, elemOkDoneNs, t, stamp, mark);
       if (present === due) continue;
+      budget.spend(due); // an anomalous read costs what it owed, too
       const missing: number[] = [];
       for (let q = 0; q < due; q++) {
         if (stamp[appendElem[owed[q]]] !== mark) missing.push(owed[q]);
@@ -69,7 +76,7 @@ export function checkReadYourWrites(ix: AppendIndex, g: Grouping, scope: RywScop
       list.add(() => explain(ix, scope, r, missing));
     }
   }
-  return { list, readsChecked };
+  return { list, readsChecked, groups: g.count };
 }
 
 /**
