@@ -1,6 +1,6 @@
 // `replcheck check HISTORY...`: check existing histories, one run directory each.
 
-import { copyFileSync, mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultMaxMemoryMb, overMemoryBudget } from '../checkers/memory.js';
@@ -107,8 +107,8 @@ export async function checkCommand(files: string[], flags: CheckFlags, ctx: Comm
   if (!single && !flags.quiet) process.stdout.write(`run directories: ${out}\n`);
   if (flags.junit) {
     const suites = checked.filter((r) => r.results).map((r) => ({ name: r.file, results: r.results! }));
+    ensureDir(dirname(flags.junit), '--junit');
     try {
-      mkdirSync(dirname(flags.junit), { recursive: true });
       writeFileSync(flags.junit, junitXmlSuites(suites));
     } catch (e) {
       throw new UserError(`cannot write JUnit XML: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: flags.junit });

@@ -19,15 +19,38 @@ export function buildProgram(ctx: CommandContext): Command {
     .name('replcheck')
     .description('A Jepsen-style consistency checker for replicated data stores')
     .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .exitOverride(tagWith('replcheck'))
+    // Commander's own error lines are replaced by replcheck's one line (see flagErrorLine).
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s), outputError: () => {} });
   registerRunCommand(program, ctx);
   registerCheckCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerListCommand(program, ctx);
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) c.exitOverride(tagWith(`replcheck ${c.name()}`));
   return program;
+}
+
+/** Commander's exit callback, remembering which command's help to point at. */
+function tagWith(command: string): (err: CommanderError) => never {
+  return (err) => {
+    (err as CommanderError & { command?: string }).command = command;
+    throw err;
+  };
+}
+
+/**
+ * One line for a flag or argument error: `unknown option '--seeed' (did you mean --seed?; run
+ * replcheck run --help)`, from commander's "error: ..." message and its suggestion line.
+ */
+export function flagErrorLine(e: CommanderError): string {
+  const lines = e.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const first = (lines.shift() ?? 'bad arguments').replace(/^error:\s*/, '');
+  const hints = lines.map((l) => l.replace(/^\((.*)\)$/, '$1').replace(/^Did you mean/, 'did you mean'));
+  const command = (e as CommanderError & { command?: string }).command ?? 'replcheck';
+  return `${first} (${[...hints, `run ${command} --help`].join('; ')})`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2; // commander already printed its one-line message
+      process.stderr.write(`replcheck: ${flagErrorLine(e)}\n`);
+      return 2;
     }
     if (isUserError(e)) {
       process.stderr.write(`replcheck: ${e.describe()}\n`);

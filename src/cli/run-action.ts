@@ -1,12 +1,12 @@
 // The `replcheck run` action, loaded only when `run` is the command (config validation and the
 // runner pull in zod and the targets, which the other commands need not pay for at start-up).
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadRunConfig, type ConfigFlags } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import type { History } from '../history/types.js';
 import { createProgress } from '../report/progress.js';
-import { defaultRunDir } from '../report/rundir.js';
+import { defaultRunDir, ensureDir } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
 import { progressTotal } from '../runner/execute.js';
 import { EXIT_INTERRUPTED, reproduceCommand, runTest } from '../runner/run.js';
@@ -42,8 +42,12 @@ export function describeDesign(c: RunConfig): string {
 }
 
 export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<void> {
+  // Everything that can be bad input is checked before the header: the configuration (checkers
+  // included, against the workload) and the places the outputs go.
   const { config, shortName } = loadRunConfig(flags);
   const dir = flags.out ?? defaultRunDir(shortName);
+  ensureDir(dir, flags.out !== undefined ? '--out' : undefined);
+  if (flags.junit !== undefined) ensureDir(dirname(flags.junit), '--junit');
   const quiet = flags.quiet === true;
   if (!quiet) {
     process.stdout.write(`replcheck run: seed ${config.seed}; ${describeDesign(config)}; ${config.workload.name} workload; nemesis ${config.nemesis.name}\n`);

@@ -1,17 +1,20 @@
 // Builds the effective RunConfig from --config, presets, --set overrides and flags (flags win),
 // validates it once, and maps every problem to a one-line UserError naming file, line and field.
+// No path or key reaches a prototype: reserved names are rejected, lookups are own-property only.
 
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import type { z } from 'zod';
+import { CHECKERS } from '../checkers/registry.js';
 import { UserError } from '../errors.js';
+import type { WorkloadKind } from '../history/types.js';
+import { LIMITS } from './limits.js';
 import { randomSeed } from '../rng.js';
 import { defaultTarget, defaultWorkload, noNemesis } from './defaults.js';
 import { isPathLike, presetFile, stemOf, unknownPreset, type PresetKind } from './presets.js';
 import { kindOf, TARGET_TYPES } from '../targets/kinds.js';
 import { runSchema, toRunConfig } from './schema.js';
 import type { RunConfig } from './types.js';
-import { formatPath, lineOf, readYamlFile, type Path, type YamlFile } from './yamlfile.js';
+import { formatPath, isReservedKey, lineOf, parseYamlValue, readYamlFile, reservedKeyMessage, type Path, type YamlFile } from './yamlfile.js';
 
 /** The options of `replcheck run` that shape the test (output options are separate). */
 export interface ConfigFlags {
@@ -48,11 +51,17 @@ function isPlainObject(v: unknown): v is Raw {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+const hasOwn = (o: object, k: PropertyKey): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
 /** b over a: objects merge recursively, anything else replaces. */
 export function deepMerge(a: unknown, b: unknown): unknown {
   if (!isPlainObject(a) || !isPlainObject(b)) return structuredClone(b);
   const out: Raw = structuredClone(a);
-  for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(b)) {
+    // YAML and --set values are scanned for these already; this keeps the merge safe on its own.
+    if (isReservedKey(k)) throw new UserError(reservedKeyMessage(k));
+    out[k] = hasOwn(out, k) ? deepMerge(out[k], v) : structuredClone(v);
+  }
   return out;
 }
 
@@ -101,44 +110,54 @@ export function parseSetPath(s: string): Path {
   for (const part of s.split('.')) {
     const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
     if (!m || (m[1] === '' && m[2] === '')) throw new UserError(`bad path ${JSON.stringify(s)}`, { field: '--set' });
+    if (isReservedKey(m[1])) throw new UserError(reservedKeyMessage(m[1]), { field: `--set ${s}` });
     if (m[1] !== '') out.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
     for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
   }
   return out;
 }
 
+/** The own property `step` of a container (never an inherited one), or undefined. */
+function ownChild(c: unknown, step: string | number): unknown {
+  return c !== null && typeof c === 'object' && hasOwn(c, step) ? (c as Record<string | number, unknown>)[step] : undefined;
+}
+
+/** Checks that `step` may be used on `cur` (an index into a list, a name into a mapping). */
+function checkStep(cur: unknown, step: string | number, path: Path, i: number, label: string): void {
+  if (isReservedKey(step)) throw new UserError(reservedKeyMessage(step as string), { field: label });
+  if (!Array.isArray(cur)) return;
+  const at = formatPath(path.slice(0, i));
+  if (typeof step !== 'number') throw new UserError(`${at} is a list: expected an index like ${at}[0], got ${JSON.stringify(step)}`, { field: label });
+  if (step > cur.length) throw new UserError(`index ${step} is past the end of ${at} (length ${cur.length})`, { field: label });
+}
+
 function setIn(root: Raw, path: Path, value: unknown, label: string): void {
   let cur: unknown = root;
   for (let i = 0; i < path.length - 1; i++) {
     const step = path[i];
-    const c = cur as Record<string | number, unknown>;
-    if (c[step] === undefined || c[step] === null || typeof c[step] !== 'object') {
-      if (Array.isArray(cur) && typeof step === 'number' && step > cur.length) {
-        throw new UserError(`index ${step} is past the end of ${formatPath(path.slice(0, i))} (length ${cur.length})`, { field: label });
-      }
-      c[step] = typeof path[i + 1] === 'number' ? [] : {};
+    checkStep(cur, step, path, i, label);
+    const child = ownChild(cur, step);
+    if (child === null || typeof child !== 'object') {
+      (cur as Record<string | number, unknown>)[step] = typeof path[i + 1] === 'number' ? [] : {};
     }
-    cur = c[step];
+    cur = (cur as Record<string | number, unknown>)[step];
   }
   const last = path[path.length - 1];
-  if (Array.isArray(cur) && typeof last === 'number' && last > cur.length) {
-    throw new UserError(`index ${last} is past the end of ${formatPath(path.slice(0, -1))} (length ${cur.length})`, { field: label });
-  }
+  checkStep(cur, last, path, path.length - 1, label);
   (cur as Record<string | number, unknown>)[last] = value;
 }
 
 function getIn(root: unknown, path: Path): unknown {
   let cur = root;
-  for (const step of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[step];
-  }
+  for (const step of path) cur = ownChild(cur, step);
   return cur;
 }
 
-function intFlag(v: string | number, field: string, min: number): number {
+function intFlag(v: string | number, field: string, bounds: { min: number; max: number }): number {
   const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`expected an integer >= ${min}, got ${JSON.stringify(v)}`, { field });
+  if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) {
+    throw new UserError(`expected an integer from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(v)}`, { field });
+  }
   return n;
 }
 
@@ -205,12 +224,7 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
     if (!SECTIONS.includes(path[0] as Section)) {
       throw new UserError(`unknown section ${JSON.stringify(path[0])}; expected ${SECTIONS.join(', ')}`, { field: label });
     }
-    let value: unknown;
-    try {
-      value = parseYamlValue(item.slice(eq + 1));
-    } catch (e) {
-      throw new UserError(`the value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { field: label });
-    }
+    const value = parseYamlValue(item.slice(eq + 1), label);
     const section = path[0] as Section;
     if (path.length === 1 && typeof value === 'string' && (section === 'target' || section === 'workload' || section === 'nemesis')) {
       // `--set nemesis=kill-leader`: a preset name or file, like the flag.
@@ -224,27 +238,37 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
     overrides.push({ path, label });
   }
 
-  const workload = raw.workload as Raw;
+  // A workload section that is not a mapping is the schema's to report; the flags then set nothing.
+  const hasWorkload = isPlainObject(raw.workload);
+  const workload: Raw = hasWorkload ? (raw.workload as Raw) : {};
+  const flagSets = (path: Path, label: string): void => {
+    if (hasWorkload) overrides.push({ path, label });
+  };
   if (flags.ops !== undefined) {
-    workload.ops = intFlag(flags.ops, '--ops', 0);
-    overrides.push({ path: ['workload', 'ops'], label: '--ops' });
+    workload.ops = intFlag(flags.ops, '--ops', LIMITS.workload.ops);
+    flagSets(['workload', 'ops'], '--ops');
   }
   if (flags.timeLimit !== undefined) {
+    const { min, max } = LIMITS.timeLimitSeconds;
     const s = typeof flags.timeLimit === 'number' ? flags.timeLimit : Number(flags.timeLimit);
-    if (!Number.isFinite(s) || s <= 0 || String(flags.timeLimit).trim() === '') {
-      throw new UserError(`expected a positive number of seconds, got ${JSON.stringify(flags.timeLimit)}`, { field: '--time-limit' });
+    if (!Number.isFinite(s) || s < min || s > max || String(flags.timeLimit).trim() === '') {
+      throw new UserError(`expected a number of seconds from ${min} to ${max}, got ${JSON.stringify(flags.timeLimit)}`, { field: '--time-limit' });
     }
-    workload.timeLimitMs = Math.round(s * 1000);
-    // A time limit alone means "run for this long": the op limit is lifted.
-    if (flags.ops === undefined) workload.ops = 0;
-    overrides.push({ path: ['workload', 'timeLimitMs'], label: '--time-limit' });
+    workload.timeLimitMs = Math.max(1, Math.round(s * 1000));
+    // A time limit alone means "run for this long": the op limit is lifted (and --time-limit is
+    // what any complaint about the op limit is about).
+    if (flags.ops === undefined) {
+      workload.ops = 0;
+      flagSets(['workload', 'ops'], '--time-limit');
+    }
+    flagSets(['workload', 'timeLimitMs'], '--time-limit');
   }
   if (flags.concurrency !== undefined) {
-    workload.concurrency = intFlag(flags.concurrency, '--concurrency', 1);
-    overrides.push({ path: ['workload', 'concurrency'], label: '--concurrency' });
+    workload.concurrency = intFlag(flags.concurrency, '--concurrency', LIMITS.workload.concurrency);
+    flagSets(['workload', 'concurrency'], '--concurrency');
   }
   if (flags.seed !== undefined) {
-    raw.seed = intFlag(flags.seed, '--seed', 0);
+    raw.seed = intFlag(flags.seed, '--seed', LIMITS.seed);
     overrides.push({ path: ['seed'], label: '--seed' });
   }
   if (raw.seed === undefined) raw.seed = seedSource();
@@ -265,12 +289,42 @@ export function loadRunConfig(flags: ConfigFlags, seedSource: () => number = ran
   const parsed = runSchema(kindOf(targetType).schema).safeParse(raw);
   if (!parsed.success) throw issueToError(parsed.error.issues[0], raw, origins, overrides);
   const config = toRunConfig(parsed.data);
+  const bad = checkerIssue(config.checkers, config.workload.kind, Array.isArray(raw.checkers));
+  if (bad) throw issueToError(bad, raw, origins, overrides);
   return { config, shortName: `${config.target.name}-${config.workload.name}-${config.nemesis.name}` };
+}
+
+/**
+ * A checker named in the configuration that is unknown, or that does not apply to the workload
+ * (a run would check nothing with it): bad input before the run starts.
+ */
+function checkerIssue(names: string[], workload: WorkloadKind, isList: boolean): z.core.$ZodIssue | undefined {
+  const fits = CHECKERS.filter((c) => c.appliesTo(workload)).map((c) => c.name);
+  for (const [i, name] of names.entries()) {
+    const path = isList ? ['checkers', i] : ['checkers'];
+    const c = CHECKERS.find((x) => x.name === name);
+    let message: string | undefined;
+    if (!c) {
+      const hint = didYouMean(name, CHECKERS.map((x) => x.name));
+      message = `unknown checker ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}; known: ${CHECKERS.map((x) => x.name).join(', ')}`;
+    } else if (!c.appliesTo(workload)) {
+      const kinds = (['append', 'register'] as WorkloadKind[]).filter((k) => c.appliesTo(k));
+      message = `checker ${JSON.stringify(name)} does not apply to the ${workload} workload (only to ${kinds.join(', ') || 'none'}); for ${workload}: ${fits.join(', ')}`;
+    }
+    if (message) return { code: 'custom', path, message, input: name } as z.core.$ZodIssue;
+  }
+  return undefined;
 }
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = undefined; // circular or a BigInt: not from a validated file, but never a crash
+  }
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -285,8 +339,10 @@ function issueMessage(issue: z.core.$ZodIssue, actual: unknown, known: string[] 
       return `unknown knob ${show(issue.keys[0])}${hint ? ` (did you mean ${hint}?)` : ''}`;
     }
     case 'too_small':
+      if (Array.isArray(actual)) return `expected at least ${String(issue.minimum)} entries, got ${actual.length}`;
       return `expected ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}, got ${show(actual)}`;
     case 'too_big':
+      if (Array.isArray(actual)) return `expected at most ${String(issue.maximum)} entries, got ${actual.length}`;
       return `expected ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}, got ${show(actual)}`;
     case 'invalid_union': {
       for (const branch of issue.errors) {

@@ -4,10 +4,16 @@
 
 import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
+import { formatMs, LIMITS } from './limits.js';
 import type { FaultSpec, NemesisConfig, RunConfig, TargetConfig, WorkloadConfig } from './types.js';
 
 export const FAULTS = ['kill', 'kill-leader', 'pause', 'pause-leader', 'partition', 'clock-skew', 'heal'] as const;
 export const SHAPES = ['isolate-leader', 'majority-minority', 'halves', 'bridge', 'random'] as const;
+
+export interface Bounds {
+  min: number;
+  max: number;
+}
 
 /** A duration: "5s", "200ms", "1m" or a number of milliseconds. */
 export const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -19,37 +25,94 @@ export const duration = z.union([z.number(), z.string()]).transform((v, ctx) => 
   return ms;
 });
 
-/** A [lo, hi] range of durations; a single value means [v, v]. */
-export const range = z
-  .union([duration, z.tuple([duration, duration])])
-  .transform((v, ctx): [number, number] => {
-    const r: [number, number] = Array.isArray(v) ? [v[0], v[1]] : [v, v];
-    if (r[0] > r[1]) ctx.issues.push({ code: 'custom', message: `expected [low, high] with low <= high, got [${r[0]}, ${r[1]}]`, input: v });
+/** A duration within [min, max] ms (`noun` names it in the message: "a period from 1ms to 1h"). */
+export function durationIn(bounds: Bounds, noun = 'duration') {
+  return z.unknown().transform((v, ctx) => {
+    const r = checkDuration(v, bounds, noun);
+    if (typeof r === 'string') {
+      ctx.issues.push({ code: 'custom', message: r, input: v });
+      return z.NEVER;
+    }
     return r;
   });
+}
 
-export const posInt = z.number().int().min(1);
-export const nonNegInt = z.number().int().min(0);
+/** Milliseconds of a duration within bounds, or the message saying what is wrong with it. */
+function checkDuration(v: unknown, bounds: Bounds, noun: string): number | string {
+  const ms = parseDurationMs(v);
+  const inRange = `expected a ${noun} from ${formatMs(bounds.min)} to ${formatMs(bounds.max)}`;
+  if (v === undefined) return `missing (${inRange})`;
+  if (ms === undefined) {
+    if (typeof v === 'number' && v < 0) return `${inRange}, got ${showInput(v)}`;
+    return `expected a duration like 5s, 200ms, 1m or a number of ms, got ${showInput(v)}`;
+  }
+  if (ms < bounds.min || ms > bounds.max) return `${inRange}, got ${showInput(v)}`;
+  return ms;
+}
+
+function showInput(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? `${String(v)} ms` : String(v);
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** A [lo, hi] range of durations, each within [min, max] ms; a single value means [v, v]. */
+export function rangeIn(bounds: Bounds) {
+  return z.unknown().transform((v, ctx): [number, number] => {
+    const fail = (message: string): [number, number] => {
+      ctx.issues.push({ code: 'custom', message, input: v });
+      return z.NEVER;
+    };
+    if (Array.isArray(v) && v.length !== 2) return fail(`expected a duration or [low, high], got ${showInput(v)}`);
+    const parts = Array.isArray(v) ? v : [v, v];
+    const r: number[] = [];
+    for (const p of parts) {
+      const ms = checkDuration(p, bounds, 'duration');
+      if (typeof ms === 'string') return fail(ms);
+      r.push(ms);
+    }
+    if (r[0] > r[1]) return fail(`expected [low, high] with low <= high, got [${r[0]}, ${r[1]}]`);
+    return [r[0], r[1]];
+  });
+}
+
+/** An integer within [min, max]. */
+export function intIn(bounds: Bounds) {
+  return z.number().int().min(bounds.min).max(bounds.max);
+}
+
 export const desc = z.string().optional();
 
-const mix = z
-  .strictObject({ append: z.number().min(0), read: z.number().min(0), write: z.number().min(0), cas: z.number().min(0) })
-  .partial();
+const W = LIMITS.workload;
+const weight = z.number().min(W.mixWeight.min).max(W.mixWeight.max);
+const mix = z.strictObject({ append: weight, read: weight, write: weight, cas: weight }).partial();
+
+/** A time limit: 0 (none) or a duration from 1 ms to 1,000,000 s. */
+const timeLimit = z.unknown().transform((v, ctx) => {
+  const ms = checkDuration(v, { min: 0, max: W.timeLimitMs.max }, 'duration');
+  if (typeof ms === 'string' || (ms !== 0 && ms < W.timeLimitMs.min)) {
+    const want = `0 (no limit) or a duration from ${formatMs(W.timeLimitMs.min)} to ${formatMs(W.timeLimitMs.max)}`;
+    const message = typeof ms === 'string' && /like 5s/.test(ms) ? ms : `expected ${want}, got ${showInput(v)}`;
+    ctx.issues.push({ code: 'custom', message, input: v });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 export const workloadSchema = z
   .strictObject({
     name: z.string().min(1),
     description: desc,
     kind: z.enum(['append', 'register']),
-    keys: posInt,
-    ops: nonNegInt,
-    timeLimitMs: duration,
-    concurrency: z.number().int().min(1).max(10_000),
-    sessionsPerUser: posInt,
-    thinkMs: range,
+    keys: intIn(W.keys),
+    ops: intIn(W.ops),
+    timeLimitMs: timeLimit,
+    concurrency: intIn(W.concurrency),
+    sessionsPerUser: intIn(W.sessionsPerUser),
+    thinkMs: rangeIn(W.thinkMs),
     mix,
     nondeterministic: z.number().min(0).max(1),
-    maxAppendsPerKey: nonNegInt.optional(),
+    maxAppendsPerKey: intIn(W.maxAppendsPerKey).optional(),
   })
   .superRefine((w, ctx) => {
     const allowed = w.kind === 'append' ? ['append', 'read'] : ['read', 'write', 'cas'];
@@ -66,28 +129,27 @@ export const workloadSchema = z
     }
   });
 
+const N = LIMITS.nemesis;
 const faultSchema = z
   .strictObject({
     fault: z.enum(FAULTS),
-    every: duration.optional(),
-    at: duration.optional(),
-    duration: duration.optional(),
-    restartAfter: duration.optional(),
+    every: durationIn(N.periodMs, 'period').optional(),
+    at: durationIn(N.atMs).optional(),
+    duration: durationIn(N.durationMs).optional(),
+    restartAfter: durationIn(N.restartAfterMs).optional(),
     node: z.string().min(1).optional(),
     shape: z.enum(SHAPES).optional(),
-    offsetMs: z.number().optional(),
-    strobe: z.strictObject({ period: duration }).optional(),
+    offsetMs: z.number().min(N.offsetMs.min).max(N.offsetMs.max).optional(),
+    strobe: z.strictObject({ period: durationIn(N.periodMs, 'period') }).optional(),
   })
   .superRefine((f, ctx) => {
     if (f.every === undefined && f.at === undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'a schedule entry needs `every` or `at`' });
-    if (f.every !== undefined && f.every <= 0) ctx.addIssue({ code: 'custom', path: ['every'], message: 'expected a positive period' });
     if (f.fault === 'partition' && f.shape === undefined) ctx.addIssue({ code: 'custom', path: ['shape'], message: `a partition needs a shape: one of ${SHAPES.join(', ')}` });
     if (f.fault !== 'partition' && f.shape !== undefined) ctx.addIssue({ code: 'custom', path: ['shape'], message: `only a partition has a shape, not ${f.fault}` });
     if (f.fault === 'clock-skew' && f.offsetMs === undefined) ctx.addIssue({ code: 'custom', path: ['offsetMs'], message: 'a clock-skew needs offsetMs (with strobe: the amplitude)' });
     if (f.fault !== 'clock-skew' && (f.offsetMs !== undefined || f.strobe !== undefined)) {
       ctx.addIssue({ code: 'custom', path: [f.offsetMs !== undefined ? 'offsetMs' : 'strobe'], message: `only a clock-skew has offsetMs / strobe, not ${f.fault}` });
     }
-    if (f.strobe !== undefined && f.strobe.period <= 0) ctx.addIssue({ code: 'custom', path: ['strobe', 'period'], message: 'expected a positive period' });
     if (f.restartAfter !== undefined && f.fault !== 'kill' && f.fault !== 'kill-leader') {
       ctx.addIssue({ code: 'custom', path: ['restartAfter'], message: `only kill and kill-leader restart, not ${f.fault}` });
     }
@@ -99,19 +161,20 @@ const faultSchema = z
 export const nemesisSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string(),
-  schedule: z.array(faultSchema),
+  schedule: z.array(faultSchema).max(N.entries.max),
 });
 
 /** The whole run's schema, with the `target:` section's schema given by the target's type. */
 export function runSchema<T extends z.ZodType<TargetConfig>>(targetSchema: T) {
   return z.strictObject({
-    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    seed: intIn(LIMITS.seed),
     target: targetSchema,
     workload: workloadSchema,
     nemesis: nemesisSchema,
-    checkers: z.union([z.array(z.string().min(1)), z.string()]).transform((v) =>
-      Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
-    ),
+    checkers: z
+      .union([z.array(z.string().min(1)), z.string()])
+      .transform((v) => (Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean)))
+      .pipe(z.array(z.string()).max(LIMITS.checkers.max)),
   });
 }
 

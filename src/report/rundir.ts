@@ -1,7 +1,7 @@
 // Writes the run directory of SPEC section 3 (results.json, junit.xml, index.html; history.jsonl by the caller).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { History } from '../history/types.js';
 import { appendGithubSummary } from './github.js';
@@ -19,11 +19,35 @@ export interface RunOutputs {
   html?: boolean;
 }
 
-export function ensureDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UserError(`cannot create the run directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: dir });
+/**
+ * `mkdir -p` one level at a time, so it always ends: Node's recursive mkdir loops forever where
+ * mkdir says ENOENT for a parent that exists (procfs, sysfs). Failure is a UserError naming the
+ * directory (and `field`, the flag it came from, when given).
+ */
+export function ensureDir(dir: string, field?: string): void {
+  const fail = (why: string): UserError => new UserError(`cannot create directory ${dir}: ${why}`, field !== undefined ? { field } : {});
+  const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; ) {
+    try {
+      if (!statSync(d).isDirectory()) throw fail(d === resolve(dir) ? 'not a directory' : `${d} is not a directory`);
+      break;
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      if (code(e) !== 'ENOENT') throw fail(code(e));
+    }
+    missing.unshift(d);
+    const parent = dirname(d);
+    if (parent === d) throw fail('ENOENT');
+    d = parent;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if (code(e) === 'EEXIST' && statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      throw fail(code(e));
+    }
   }
 }
 
@@ -33,8 +57,8 @@ export function writeRunOutputs(o: RunOutputs): void {
   const xml = junitXml(o.results);
   writeFileSync(join(o.dir, 'junit.xml'), xml);
   if (o.junitFile) {
+    ensureDir(dirname(o.junitFile), '--junit');
     try {
-      mkdirSync(dirname(o.junitFile), { recursive: true });
       writeFileSync(o.junitFile, xml);
     } catch (e) {
       throw new UserError(`cannot write JUnit XML: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: o.junitFile });

@@ -13,6 +13,11 @@ import { createDriver } from './drive.js';
 import { createTarget, type TargetFactory } from './targets.js';
 
 const NS_PER_MS = 1_000_000;
+/**
+ * The least (virtual) time between two ops of a process, ns: with zero think time, latency and lag
+ * a simulation's clock could otherwise stand still while the history grows without end.
+ */
+export const MIN_THINK_NS = 100_000;
 const TEARDOWN_WAIT_MS = 5000;
 
 export interface ExecuteOptions {
@@ -93,7 +98,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   let interrupted = false;
   let tornDown = false;
 
-  const think = (): number => Math.round(thinkRng.between(w.thinkMs[0], w.thinkMs[1]) * NS_PER_MS);
+  const think = (): number => Math.max(MIN_THINK_NS, Math.round(thinkRng.between(w.thinkMs[0], w.thinkMs[1]) * NS_PER_MS));
 
   const newClient = (slot: ClientSlot): ClientState => {
     const process = nextProcess++;
@@ -221,6 +226,8 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     interrupted = true;
     generating = false;
     nemesis.stop();
+    // Undo what the nemesis did (a partition command on the user's cluster must not stay in place).
+    nemesis.healAll();
     writer.flush();
     teardown();
   };

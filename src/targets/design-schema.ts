@@ -2,37 +2,41 @@
 // (the memory simulator and the http cluster, SPEC section 8), as a typed DesignConfig.
 
 import { z } from 'zod';
-import { desc, duration, posInt, range } from '../config/schema.js';
+import { LIMITS } from '../config/limits.js';
+import { desc, durationIn, intIn, rangeIn } from '../config/schema.js';
 import type { DesignConfig } from '../config/types.js';
+
+// Every knob's range is in LIMITS.design (and docs/knobs.md).
+const D = LIMITS.design;
 
 const failover = z.strictObject({
   enabled: z.boolean(),
-  timeoutMs: duration,
+  timeoutMs: durationIn(D.failoverTimeoutMs),
   promote: z.enum(['most-up-to-date', 'any']),
   fencing: z.boolean(),
 });
 
-const quorum = z.strictObject({ n: posInt, w: posInt, r: posInt, readRepair: z.boolean() });
+const quorum = z.strictObject({ n: intIn(D.quorum), w: intIn(D.quorum), r: intIn(D.quorum), readRepair: z.boolean() });
 
 export const designSchema = z
   .strictObject({
     type: z.enum(['memory', 'http']),
     name: z.string().min(1),
     description: desc,
-    nodes: z.number().int().min(1).max(64),
+    nodes: intIn(D.nodes),
     topology: z.enum(['single-leader', 'multi-leader', 'leaderless']),
     replication: z.enum(['sync', 'async', 'semi-sync']),
     readFrom: z.enum(['leader', 'any', 'sticky', 'read-your-writes', 'bounded-lag']),
     readYourWritesScope: z.enum(['session', 'user']),
-    maxLagMs: duration,
+    maxLagMs: durationIn(D.maxLagMs),
     failover,
     quorum,
     conflicts: z.enum(['lww']),
     log: z.enum(['row', 'statement']),
-    lagMs: range,
-    latencyMs: range,
-    clientTimeoutMs: duration,
-    settleMs: duration,
+    lagMs: rangeIn(D.lagMs),
+    latencyMs: rangeIn(D.latencyMs),
+    clientTimeoutMs: durationIn(D.clientTimeoutMs),
+    settleMs: durationIn(D.settleMs),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((t, ctx) => {
