@@ -63,7 +63,9 @@ export function createRealScheduler(): RealScheduler {
   return {
     nowNs: () => Number(process.hrtime.bigint() - startNs),
     after(delayNs: number, fn: () => void): Timer {
-      const ms = delayNs > 0 ? delayNs / 1e6 : 0;
+      // Node's timers have a 1 ms granularity: a shorter delay (a think time of 0.1 ms) would cost a
+      // whole millisecond per op, so it runs at the next turn instead.
+      const ms = delayNs >= 1e6 ? delayNs / 1e6 : 0;
       let cancelled = false;
       if (ms === 0) {
         const wrapped = (): void => {
