@@ -122,7 +122,10 @@ describe('replcheck run --target etcd', () => {
       const child = replcheck(['run', '--target', 'etcd', '--nemesis', 'partition-leader', '--time-limit', '60', '--out', out], tmp);
       const hist = join(out, 'history.jsonl');
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && !(existsSync(hist) && readFileSync(hist, 'utf8').split('\n').length > 200)) await new Promise((r) => setTimeout(r, 100));
+      // Stop it while the leader is cut off: the heal and the teardown must not trip over each other.
+      const partitioned = (): boolean => existsSync(hist) && readFileSync(hist, 'utf8').includes('"f":"partition"');
+      while (Date.now() < deadline && !partitioned()) await new Promise((r) => setTimeout(r, 50));
+      expect(partitioned()).toBe(true);
       expect(processesUnder(tmp).length).toBeGreaterThanOrEqual(3);
       child.kill(sig);
       const r = await child;
@@ -130,6 +133,8 @@ describe('replcheck run --target etcd', () => {
       expect(r.stderr).toMatch(/interrupted; the history so far is in/);
       const lines = readFileSync(hist, 'utf8').split('\n').filter(Boolean);
       for (const l of lines) JSON.parse(l);
+      // The interrupted run healed the partition it had made, and says so in the history.
+      expect(lines.some((l) => l.includes('"f":"heal"'))).toBe(true);
       expect(readJsonlHistory(hist).eventCount).toBe(lines.length);
       assertNothingLeft(r.stdout, tmp);
     });

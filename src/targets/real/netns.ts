@@ -356,17 +356,16 @@ async function build(made: Made, id: number, hosts: string[], gateway: string): 
 
 /** Peers node i must not hear from under `groups` (everyone outside its group; all others if in none). */
 function cutPeers(groups: number[][], n: number): number[][] {
-  const groupOf = new Map<number, number>();
+  // A node listed in two groups (a bridge) reaches both; a node in no group reaches nobody.
+  const member = Array.from({ length: n }, () => new Set<number>());
   groups.forEach((g, gi) => {
     for (const node of g) {
       if (!Number.isInteger(node) || node < 0 || node >= n) throw new RangeError(`partition: no node ${node} (nodes are 0..${n - 1})`);
-      if (groupOf.has(node)) throw new RangeError(`partition: node ${node} is in two groups`);
-      groupOf.set(node, gi);
+      member[node].add(gi);
     }
   });
-  return Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && (groupOf.get(i) === undefined || groupOf.get(i) !== groupOf.get(j))),
-  );
+  const together = (i: number, j: number): boolean => [...member[i]].some((g) => member[j].has(g));
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && !together(i, j)));
 }
 
 /** Creates n namespaces on a fresh bridge; everything is registered for clean-up on every exit path. */

@@ -72,12 +72,13 @@ export function killAllOwned(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
+  // Someone else handles the signal (a run stopping gracefully: heal, flush, tear down): leave the
+  // processes to it; the exit hook and the watchdog still clean up whatever it leaves.
+  if (process.listenerCount(sig) > 1) return;
+  // Nobody else: clean up now and keep the signal's default meaning (terminate).
   killAllOwned();
-  // If nobody else handles the signal, keep its default meaning (terminate).
-  if (process.listenerCount(sig) <= 1) {
-    process.removeListener(sig, onSignal);
-    process.kill(process.pid, sig);
-  }
+  process.removeListener(sig, onSignal);
+  process.kill(process.pid, sig);
 }
 
 function installHooks(): void {
