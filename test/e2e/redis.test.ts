@@ -1,0 +1,204 @@
+// `replcheck run --target redis` through the real bin against real Redis 7 servers and Sentinels in
+// network namespaces: replica reads are stale; a primary cut off from its replicas and Sentinels
+// acknowledges writes that are gone once Sentinel demotes it; through Sentinel with no fault all holds.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readJsonlHistory } from '../../src/history/jsonl.js';
+import type { History, Op } from '../../src/history/types.js';
+import { findExecutable } from '../../src/targets/real/binaries.js';
+import { netnsSupport } from '../../src/targets/real/netns.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'replcheck.js');
+const dir = mkdtempSync(join(tmpdir(), 'replcheck-e2e-redis-'));
+const HAVE_REDIS = findExecutable('redis-server') !== undefined && findExecutable('redis-sentinel') !== undefined;
+const RUN_MS = 90_000;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Each run gets its own TMPDIR, so the temp dir and node processes it makes can be told apart. */
+function runDirs(name: string): { out: string; tmp: string } {
+  const tmp = join(dir, `${name}-tmp`);
+  mkdirSync(tmp, { recursive: true });
+  return { out: join(dir, name), tmp };
+}
+
+function replcheck(args: string[], tmp: string) {
+  return execa('node', [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', TMPDIR: tmp } });
+}
+
+/**
+ * Processes of the run: their command line names its temp dir, or they work in it (redis-server and
+ * redis-sentinel overwrite their command line with "redis-server HOST:PORT", but chdir to their data dir).
+ */
+function processesUnder(tmp: string): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      const cwd = readlinkSync(`/proc/${e}/cwd`);
+      if (cmd.includes(tmp) || cwd === tmp || cwd.startsWith(`${tmp}/`)) out.push({ pid: Number(e), comm: readFileSync(`/proc/${e}/comm`, 'utf8').trim() });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Nothing the run made is left: processes, namespaces (and their bridge), temp dir. */
+function assertNothingLeft(stdout: string, tmp: string): void {
+  const names = [...stdout.matchAll(/netns (rc\d+n\d+)/g)].map((m) => m[1]);
+  expect(names.length).toBe(3);
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+  for (const ns of names) expect(netns).not.toMatch(new RegExp(`^${ns}\\b`, 'm'));
+  const bridge = `rcb${/^rc(\d+)n/.exec(names[0])![1]}`;
+  expect(links).not.toMatch(new RegExp(`: ${bridge}[:@]`));
+  expect(processesUnder(tmp)).toEqual([]);
+  expect(readdirSync(tmp)).toEqual([]);
+}
+
+interface Anomaly {
+  type: string;
+  ops: number[];
+  key: string;
+  explanation: string;
+}
+interface Results {
+  checkers: Record<string, { valid: boolean | string; count: number; anomalies: Anomaly[] }>;
+}
+
+function results(out: string): Results {
+  return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+}
+
+function verdicts(r: Results): Record<string, boolean | string> {
+  return Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]));
+}
+
+/** The op a history index (its invoke or its completion) names. */
+function opNamed(h: History): (index: number) => Op {
+  const by = new Map<number, Op>();
+  for (const op of h.ops) {
+    by.set(op.invokeIndex, op);
+    if (op.completeIndex >= 0) by.set(op.completeIndex, op);
+  }
+  return (i) => {
+    const op = by.get(i);
+    if (op === undefined) throw new Error(`no op at history index ${i}`);
+    return op;
+  };
+}
+
+const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
+const held = (...failing: string[]): Record<string, boolean> => Object.fromEntries(APPEND_CHECKERS.map((c) => [c, !failing.includes(c)]));
+
+/** The primary cut off from both replicas and all other Sentinels once, for 4 s: 1 s of down-after, then Sentinel fails over. */
+const ISOLATE_ONCE = join(dir, 'isolate-primary-once.yaml');
+writeFileSync(
+  ISOLATE_ONCE,
+  `name: isolate-primary-once
+description: cut the primary off from its replicas and the other Sentinels at 1 s, for 4 s
+schedule:
+  - { at: 1s, fault: partition, shape: isolate-leader, duration: 4s }
+`,
+);
+
+describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis', () => {
+  it(
+    'reads from replicas are stale (read-your-writes and monotonic reads fail) while no acknowledged write is lost',
+    async () => {
+      const { out, tmp } = runDirs('replica-reads');
+      // Partitions of 2 s cut a replica (or the primary) off from the rest: that replica's reads fall
+      // behind. Sentinel's down-after of 5 s is longer than any cut, so there is no failover.
+      const r = await replcheck(
+        ['run', '--target', 'redis', '--set', 'target.reads=replica', '--set', 'target.downAfterMs=5000', '--set', 'target.settleMs=4000', '--nemesis', 'partition-majority', '--time-limit', '10', '--out', out],
+        tmp,
+      );
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(1);
+      const res = results(out);
+      expect(verdicts(res)).toEqual(held('read-your-writes', 'read-your-writes-user', 'monotonic-reads'));
+      // Every stale read came from a replica: the read each anomaly ends with was served by n2 or n3.
+      const op = opNamed(readJsonlHistory(join(out, 'history.jsonl')));
+      const staleFrom = new Set(res.checkers['read-your-writes'].anomalies.map((a) => op(a.ops[a.ops.length - 1]).node));
+      expect([...staleFrom].every((n) => n === 'n2' || n === 'n3')).toBe(true);
+      assertNothingLeft(r.stdout, tmp);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'a primary cut off from its replicas and Sentinels, written to directly, acknowledges writes that are gone once it rejoins: lost-writes names n1',
+    async () => {
+      const { out, tmp } = runDirs('isolated-primary');
+      const r = await replcheck(['run', '--target', 'redis', '--set', 'target.connect=direct', '--nemesis', ISOLATE_ONCE, '--time-limit', '20', '--out', out], tmp);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(1);
+      const res = results(out);
+      // Sentinel promotes n2 or n3 while n1, still reachable from the clients, keeps acknowledging;
+      // ~9 s after the heal Sentinel demotes n1, which resyncs from the new primary and drops its
+      // writes: they are lost, and the sessions then read lists without their own appends (from n1,
+      // now a replica of the new primary). What remains is one history (prefixes), and the nodes agree.
+      expect(verdicts(res)).toEqual(held('read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes'));
+      const h = readJsonlHistory(join(out, 'history.jsonl'));
+      const op = opNamed(h);
+      const lost = res.checkers['lost-writes'];
+      expect(lost.count).toBeGreaterThan(0);
+      for (const a of lost.anomalies) {
+        const append = op(a.ops[0]);
+        expect({ f: append.f, type: append.type, node: append.node }).toEqual({ f: 'append', type: 'ok', node: 'n1' });
+        expect(a.explanation).toMatch(/ \(ok at [\d.]+ s from n1\) but none of the 3 final reads/);
+      }
+      // Some of them were acknowledged while n1 was cut off.
+      const cut = h.nemesis.find((e) => e.f === 'partition')!.time;
+      const healed = h.nemesis.find((e) => e.f === 'heal')!.time;
+      expect(lost.anomalies.some((a) => op(a.ops[0]).completeTime > cut && op(a.ops[0]).completeTime < healed)).toBe(true);
+      // Once demoted, n1 refuses the writes still sent to it: READONLY, a definite fail.
+      expect(h.ops.some((o) => o.f === 'append' && o.type === 'fail' && /^READONLY/.test(o.error ?? ''))).toBe(true);
+      assertNothingLeft(r.stdout, tmp);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'through Sentinel, reading from the primary, with no fault: every guarantee holds',
+    async () => {
+      const { out, tmp } = runDirs('sentinel-primary');
+      const r = await replcheck(['run', '--target', 'redis', '--set', 'target.settleMs=2000', '--time-limit', '8', '--out', out], tmp);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(verdicts(results(out))).toEqual(held());
+      assertNothingLeft(r.stdout, tmp);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'SIGINT mid-run stops every redis-server and Sentinel (start.also), removes the namespaces and the temp dir (exit 130)',
+    async () => {
+      const { out, tmp } = runDirs('sigint');
+      const child = replcheck(['run', '--target', 'redis', '--time-limit', '60', '--out', out], tmp);
+      const hist = join(out, 'history.jsonl');
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !(existsSync(hist) && readFileSync(hist, 'utf8').split('\n').length > 200)) await new Promise((res) => setTimeout(res, 100));
+      // three redis-servers and three Sentinels, each working in its data dir under the run's temp dir
+      const procs = processesUnder(tmp).map((p) => p.comm);
+      expect(procs.filter((c) => c === 'redis-server').length).toBe(3);
+      expect(procs.filter((c) => c === 'redis-sentinel').length).toBe(3);
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toMatch(/interrupted; the history so far is in/);
+      assertNothingLeft(r.stdout, tmp);
+    },
+    RUN_MS,
+  );
+});
