@@ -11,6 +11,7 @@ import { historyEvents } from '../history/events.js';
 import { eventToJson } from '../history/jsonl.js';
 import { formatOf, loadHistory, type HistoryFormat } from '../history/load.js';
 import type { History, WorkloadKind } from '../history/types.js';
+import { checkTotals, writeCheckIndex, writeRunsIndex } from '../report/html/listing.js';
 import { junitXmlSuites } from '../report/junit.js';
 import { exitCodeFor, worstExitCode, type Results } from '../report/results.js';
 import { defaultRunDir, ensureDir, writeRunOutputs } from '../report/rundir.js';
@@ -74,7 +75,7 @@ function parseSeconds(s: string): number {
 }
 
 export async function checkCommand(files: string[], flags: CheckFlags, ctx: CommandContext): Promise<void> {
-  const c = makeChalk();
+  const c = makeChalk(ctx.color);
   const single = files.length === 1;
   const out = flags.out ?? defaultRunDir(single ? stem(files[0]) : 'check');
   const checked: CheckedFile[] = [];
@@ -94,7 +95,7 @@ export async function checkCommand(files: string[], flags: CheckFlags, ctx: Comm
     }
     const res = r.results!;
     if (single) {
-      process.stdout.write(formatSummary(res, r.dir, { quiet: flags.quiet, verbose: flags.verbose }) + '\n');
+      process.stdout.write(formatSummary(res, r.dir, { quiet: flags.quiet, verbose: flags.verbose, color: ctx.color }) + '\n');
     } else if (!flags.quiet || res.valid !== true) {
       const bad = Object.entries(res.checkers)
         .filter(([, v]) => v.valid !== true)
@@ -104,7 +105,20 @@ export async function checkCommand(files: string[], flags: CheckFlags, ctx: Comm
       process.stdout.write(`${painted} ${file}  ${res.stats.ops} ops${bad.length ? `  ${bad.join(' ')}` : ''}\n`);
     }
   }
-  if (!single && !flags.quiet) process.stdout.write(`run directories: ${out}\n`);
+  if (!single) {
+    const writeIndex = flags.html !== false;
+    if (writeIndex) {
+      ensureDir(out, flags.out !== undefined ? '--out' : undefined);
+      writeCheckIndex(out, checked);
+    }
+    if (!flags.quiet) {
+      process.stdout.write(`total: ${checkTotals(checked)}\n`);
+      process.stdout.write(`run directories: ${out}\n`);
+      if (writeIndex) process.stdout.write(`report: ${join(out, 'index.html')}\n`);
+    }
+  }
+  // The default output goes under reports/, whose index.html lists past runs.
+  if (flags.out === undefined && flags.html !== false) writeRunsIndex(dirname(out));
   if (flags.junit) {
     const suites = checked.filter((r) => r.results).map((r) => ({ name: r.file, results: r.results! }));
     ensureDir(dirname(flags.junit), '--junit');

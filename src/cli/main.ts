@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../errors.js';
+import { colorEnabled } from '../report/terminal.js';
 import { registerCheckCommand } from './check.js';
 import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
@@ -11,6 +12,8 @@ export interface CommandContext {
   /** Set by a command's action: the process exit code. */
   exitCode: number;
   verbose: boolean;
+  /** Colour the terminal output: decided here, from stdout and NO_COLOR / FORCE_COLOR, and passed down. */
+  color: boolean;
 }
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -54,7 +57,8 @@ export function flagErrorLine(e: CommanderError): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const ctx: CommandContext = { exitCode: 0, verbose: argv.includes('--verbose') };
+  // The CLI edge: the only place the terminal's environment is read (DESIGN principle 1).
+  const ctx: CommandContext = { exitCode: 0, verbose: argv.includes('--verbose'), color: colorEnabled(process.stdout, process.env) };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);

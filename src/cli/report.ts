@@ -1,5 +1,7 @@
 // `replcheck report RUN_DIR`: rewrite index.html and print the summary from a run directory, as
-// written by `replcheck run` (with config.yaml, metrics.json) or `replcheck check` (without).
+// written by `replcheck run` (with config.yaml, metrics.json) or `replcheck check` (without). A run
+// interrupted before its checkers ran (Ctrl-C) leaves config.yaml and history.jsonl but no
+// results.json: report checks that history with the run's checkers and writes what the run would have.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,14 +10,21 @@ import { UserError } from '../errors.js';
 import { readJsonlHistory } from '../history/jsonl.js';
 import { loadHistory } from '../history/load.js';
 import type { History } from '../history/types.js';
+import { parse as parseYaml } from 'yaml';
+import { selectCheckers } from '../checkers/registry.js';
+import { runCheckers } from '../checkers/run.js';
 import { writeHtmlReport } from '../report/html/index.js';
 import { exitCodeFor, type Results } from '../report/results.js';
+import { writeRunOutputs } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
 import type { CommandContext } from './main.js';
 
 export interface ReportFlags {
   quiet?: boolean;
   verbose?: boolean;
+  html?: boolean;
+  /** Colour the summary (the CLI edge decides). */
+  color?: boolean;
 }
 
 /** Reads and sanity-checks results.json; every problem is a UserError naming the file. */
@@ -43,12 +52,52 @@ function readRunHistory(dir: string, results: Results): History {
   throw new UserError('no history.jsonl in the run directory', { file: dir });
 }
 
+/** Whether `dir` is a run `replcheck run` left before checking (interrupted): config.yaml and history.jsonl, no results.json. */
+export function isUncheckedRunDir(dir: string): boolean {
+  return existsSync(join(dir, 'config.yaml')) && existsSync(join(dir, 'history.jsonl')) && !existsSync(join(dir, 'results.json'));
+}
+
+function name(section: unknown): string | undefined {
+  const n = section && typeof section === 'object' ? (section as { name?: unknown }).name : undefined;
+  return typeof n === 'string' ? n : undefined;
+}
+
+/** Checks the history of an interrupted run with the checkers its config.yaml names and writes results.json, junit.xml and index.html. */
+async function checkUncheckedRunDir(dir: string, flags: ReportFlags): Promise<Results> {
+  const configPath = join(dir, 'config.yaml');
+  let config: Record<string, unknown>;
+  try {
+    const parsed = parseYaml(readFileSync(configPath, 'utf8')) as unknown;
+    config = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch (e) {
+    throw new UserError(`not valid YAML (${(e as Error).message})`, { file: configPath });
+  }
+  const history = readJsonlHistory(join(dir, 'history.jsonl'));
+  const list = Array.isArray(config.checkers) ? config.checkers.filter((c): c is string => typeof c === 'string') : undefined;
+  const checkers = selectCheckers(list, history.workload, 'checkers');
+  const results = await runCheckers(history, checkers, {}, {
+    ...(typeof config.seed === 'number' ? { seed: config.seed } : {}),
+    ...(name(config.target) ? { target: name(config.target) } : {}),
+    ...(name(config.workload) ? { workload: name(config.workload) } : {}),
+    ...(name(config.nemesis) ? { nemesis: name(config.nemesis) } : {}),
+    command: `replcheck run --config ${configPath}`,
+    history: join(dir, 'history.jsonl'),
+  });
+  writeRunOutputs({ dir, results, history, html: flags.html });
+  return results;
+}
+
 /** Rewrites index.html and returns the summary and the exit code of the run's verdict. */
-export function reportRunDir(dir: string, flags: ReportFlags = {}): { summary: string; code: number } {
+export async function reportRunDir(dir: string, flags: ReportFlags = {}): Promise<{ summary: string; code: number; checked: boolean }> {
+  if (existsSync(dir) && isUncheckedRunDir(dir)) {
+    const results = await checkUncheckedRunDir(dir, flags);
+    const note = 'checked the history of an interrupted run (no results.json was written); results.json, junit.xml and index.html are new';
+    return { summary: `${flags.quiet ? '' : `${note}\n`}${formatSummary(results, dir, { ...flags, htmlReport: join(dir, 'index.html') })}`, code: exitCodeFor(results.valid), checked: true };
+  }
   const results = readResults(dir);
   const history = readRunHistory(dir, results);
   writeHtmlReport(dir, results, history);
-  return { summary: formatSummary(results, dir, { ...flags, htmlReport: join(dir, 'index.html') }), code: exitCodeFor(results.valid) };
+  return { summary: formatSummary(results, dir, { ...flags, htmlReport: join(dir, 'index.html') }), code: exitCodeFor(results.valid), checked: false };
 }
 
 export function registerReportCommand(program: Command, ctx: CommandContext): void {
@@ -58,8 +107,8 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
     .argument('<run-dir>', 'a run directory')
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output')
-    .action((dir: string, flags: ReportFlags) => {
-      const { summary, code } = reportRunDir(dir, flags);
+    .action(async (dir: string, flags: ReportFlags) => {
+      const { summary, code } = await reportRunDir(dir, { ...flags, color: ctx.color });
       process.stdout.write(summary + '\n');
       ctx.exitCode = code;
     });

@@ -70,7 +70,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const { total, unit } = progressTotal(config);
-  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, label: unit === 'ops' ? 'ops' : 'ms' });
+  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, unit: unit === 'ops' ? 'ops' : 'ms' });
   let progressStopped = false;
   const stopProgress = (): void => {
     if (progressStopped) return;
@@ -85,6 +85,8 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       junit: flags.junit,
       html: flags.html,
       keep: flags.keep,
+      // Runs in the default place (reports/) keep reports/index.html, the list of past runs.
+      runsIndex: flags.out === undefined && flags.html !== false ? dirname(dir) : undefined,
       onReady: (about) => {
         if (!quiet) for (const line of about) process.stdout.write(`${line}\n`);
       },
@@ -101,12 +103,12 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   }
   if (outcome.interrupted) {
     process.stderr.write(
-      `replcheck: interrupted; the history so far is in ${outcome.execution.historyPath} (check it with \`replcheck check ${outcome.execution.historyPath}\`)\n`,
+      `replcheck: interrupted; the history so far is in ${outcome.execution.historyPath} (check it and write the report with \`replcheck report ${dir}\`)\n`,
     );
     ctx.exitCode = exitCode;
     return;
   }
-  process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose }) + '\n');
+  process.stdout.write(formatSummary(outcome.results!, dir, { quiet, verbose: flags.verbose, color: ctx.color }) + '\n');
   const idle = idleNemesisNote(config, outcome.execution.history);
   if (!quiet && idle) process.stdout.write(idle);
   const t = config.target;

@@ -3,46 +3,12 @@
 // The action itself lives in run-action.ts and is imported when the command runs.
 
 import type { Command } from 'commander';
-import { loadRunConfig } from '../config/load.js';
-import { listPresets, presetNames } from '../config/presets.js';
-import { usesNamespaces } from '../targets/external/capabilities.js';
-import { kindOf } from '../targets/kinds.js';
-import { registerLister, type Listing } from './list.js';
 import type { CommandContext } from './main.js';
 import type { RunFlags } from './run-action.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
-
-/** `(faults: kill, pause, ...)` of a target preset, with why partitions are missing where that depends on the machine. */
-function targetFaults(name: string): string {
-  try {
-    const { config } = loadRunConfig({ target: name }, () => 0);
-    const caps = kindOf(config.target.type).capabilities(config.target);
-    let why = '';
-    if (config.target.type === 'external' && !caps.includes('partition') && config.target.network !== 'loopback') {
-      why = `; no partition here: ${usesNamespaces(config.target).why ?? 'no network namespaces'}`;
-    }
-    return `(faults: ${caps.length ? caps.join(', ') : 'none'}${why})`;
-  } catch (e) {
-    return `(invalid: ${(e as Error).message})`;
-  }
-}
-
-function presetListing(): Listing[] {
-  const out: Listing[] = [];
-  for (const p of listPresets('workload')) out.push({ kind: 'workload', name: p.name, description: p.description });
-  for (const p of listPresets('nemesis')) out.push({ kind: 'nemesis', name: p.name, description: p.description });
-  if (!presetNames('nemesis').includes('none')) out.push({ kind: 'nemesis', name: 'none', description: 'no faults' });
-  const targets = listPresets('target');
-  if (!targets.some((t) => t.name === 'memory')) targets.unshift({ name: 'memory', description: 'simulated cluster on virtual time (built-in defaults)' });
-  if (!targets.some((t) => t.name === 'http')) targets.push({ name: 'http', description: 'a real cluster of replcheck node processes on 127.0.0.1, replicating over HTTP' });
-  for (const p of targets) out.push({ kind: 'target', name: p.name, description: `${p.description} ${targetFaults(p.name)}` });
-  return out;
-}
-
-registerLister(presetListing);
 
 export function registerRunCommand(program: Command, ctx: CommandContext): void {
   program

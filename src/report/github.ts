@@ -3,6 +3,7 @@
 
 import { appendFileSync } from 'node:fs';
 import type { Results } from './results.js';
+import { fmtDuration } from './time.js';
 
 function mdCell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;');
@@ -24,7 +25,7 @@ export function githubSummaryMarkdown(results: Results, runDir: string, examples
   const out: string[] = [];
   out.push(`### replcheck: ${verdictBadge(results.valid)}`, '');
   if (facts.length) out.push(facts.join(' · '), '');
-  out.push(`${s.ops} ops (${s.ok} ok, ${s.fail} fail, ${s.info} info) over ${(s.durationNs / 1e9).toFixed(3)} s`, '');
+  out.push(`${s.ops} ops (${s.ok} ok, ${s.fail} fail, ${s.info} info) ${s.untimed ? ', no times recorded' : ` over ${fmtDuration(s.durationNs)}`}`, '');
   out.push('| checker | verdict | anomalies |', '| --- | --- | ---: |');
   for (const [name, r] of Object.entries(results.checkers)) {
     out.push(`| ${mdCell(name)} | ${verdictBadge(r.valid)} | ${r.count} |`);

@@ -18,7 +18,8 @@ function testsuite(results: Results, suiteName: string, indent: string): string[
   const entries = Object.entries(results.checkers);
   const failures = entries.filter(([, r]) => r.valid === false).length;
   const skipped = entries.filter(([, r]) => r.valid === 'unknown').length;
-  const seconds = (results.stats.durationNs / 1e9).toFixed(3);
+  // An untimed history (imported without times) has no duration to report.
+  const seconds = ((results.stats.untimed ? 0 : results.stats.durationNs) / 1e9).toFixed(3);
   const lines: string[] = [];
   const props = [
     ['seed', results.seed],
@@ -66,7 +67,7 @@ export function junitXmlSuites(suites: { name: string; results: Results }[]): st
   const all = suites.flatMap((s) => Object.values(s.results.checkers));
   const failures = all.filter((r) => r.valid === false).length;
   const skipped = all.filter((r) => r.valid === 'unknown').length;
-  const seconds = suites.reduce((t, s) => t + s.results.stats.durationNs / 1e9, 0).toFixed(3);
+  const seconds = suites.reduce((t, s) => t + (s.results.stats.untimed ? 0 : s.results.stats.durationNs) / 1e9, 0).toFixed(3);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="replcheck" tests="${all.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds}">`,

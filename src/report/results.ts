@@ -3,6 +3,7 @@
 import type { CheckResult } from '../checkers/types.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { History } from '../history/types.js';
+import { historyIsUntimed } from './time.js';
 
 // Merging verdicts belongs to the checkers layer (src/checkers/verdict.ts); exitCodeFor is re-exported for its callers.
 export { exitCodeFor, type Verdict } from '../checkers/verdict.js';
@@ -13,6 +14,8 @@ export interface RunStats {
   fail: number;
   info: number;
   durationNs: number;
+  /** True when the history records no real times (see historyIsUntimed): durationNs means nothing then. */
+  untimed?: boolean;
 }
 
 export interface Results {
@@ -39,7 +42,9 @@ export function historyStats(h: History): RunStats {
     else info++;
   }
   // Times are nanoseconds since the run started, so the last event's time is the duration.
-  return { ops: h.ops.length, ok, fail, info, durationNs: h.endTime };
+  const stats: RunStats = { ops: h.ops.length, ok, fail, info, durationNs: h.endTime };
+  if (historyIsUntimed(h)) stats.untimed = true;
+  return stats;
 }
 
 export function worstExitCode(codes: number[]): number {

@@ -5,24 +5,29 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Results } from './results.js';
+import { fmtDuration } from './time.js';
 
 export interface TerminalOptions {
   quiet?: boolean;
   verbose?: boolean;
-  /** Colour on/off; default: on only for a TTY without NO_COLOR. */
+  /** Colour on/off, decided at the CLI edge (colorEnabled of its stdout and environment); default off. */
   color?: boolean;
   examples?: number;
   /** The HTML report's path; default: the run directory's index.html when it exists. */
   htmlReport?: string;
 }
 
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+/**
+ * Whether to colour: never with NO_COLOR set, always with FORCE_COLOR (not 0), else only on a TTY.
+ * The CLI edge passes its stdout and environment; this module reads neither itself (DESIGN 1).
+ */
+export function colorEnabled(stream: { isTTY?: boolean }, env: { NO_COLOR?: string; FORCE_COLOR?: string }): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY);
 }
 
-export function makeChalk(color = colorEnabled()): ChalkInstance {
+export function makeChalk(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
 
@@ -31,7 +36,7 @@ export function verdictWord(v: boolean | 'unknown'): string {
 }
 
 export function formatSummary(results: Results, runDir: string | undefined, opts: TerminalOptions = {}): string {
-  const c = makeChalk(opts.color);
+  const c = makeChalk(opts.color ?? false);
   const out: string[] = [];
   const paint = (v: boolean | 'unknown', s: string) => (v === true ? c.green(s) : v === false ? c.red(s) : c.yellow(s));
   if (opts.quiet) {
@@ -48,7 +53,7 @@ export function formatSummary(results: Results, runDir: string | undefined, opts
   if (head.length) out.push(c.bold(head.join('  ')));
   const pct = (n: number) => (s.ops > 0 && n > 0 ? c.dim(` (${((100 * n) / s.ops).toFixed(1)}%)`) : '');
   out.push(
-    `${s.ops} ops: ${s.ok} ok, ${s.fail > 0 ? c.red(`${s.fail} fail`) : `${s.fail} fail`}${pct(s.fail)}, ${s.info > 0 ? c.yellow(`${s.info} info`) : `${s.info} info`}${pct(s.info)} over ${formatSeconds(s.durationNs)}`,
+    `${s.ops} ops: ${s.ok} ok, ${s.fail > 0 ? c.red(`${s.fail} fail`) : `${s.fail} fail`}${pct(s.fail)}, ${s.info > 0 ? c.yellow(`${s.info} info`) : `${s.info} info`}${pct(s.info)}${s.untimed ? ' (no times recorded)' : ` over ${fmtDuration(s.durationNs)}`}`,
   );
   const entries = Object.entries(results.checkers);
   const width = Math.max(0, ...entries.map(([k]) => k.length));
@@ -76,7 +81,7 @@ export function formatSummary(results: Results, runDir: string | undefined, opts
   const tally = [
     failed > 0 && `${failed} of ${entries.length} checker${entries.length === 1 ? '' : 's'} found anomalies`,
     unknown > 0 && `${unknown} inconclusive`,
-    failed === 0 && unknown === 0 && entries.length > 0 && `all ${entries.length} guarantees held`,
+    failed === 0 && unknown === 0 && entries.length > 0 && (entries.length === 1 ? 'the guarantee held' : `all ${entries.length} guarantees held`),
   ].filter(Boolean);
   out.push(`${c.bold('verdict:')} ${c.bold(paint(results.valid, verdictWord(results.valid)))}${tally.length ? c.dim(` (${tally.join(', ')})`) : ''}`);
   if (runDir) out.push(`run directory: ${runDir}`);
@@ -84,8 +89,4 @@ export function formatSummary(results: Results, runDir: string | undefined, opts
   if (html) out.push(`report: ${c.underline(html)}`);
   if (results.command) out.push(`reproduce: ${results.command}`);
   return out.join('\n');
-}
-
-function formatSeconds(ns: number): string {
-  return ns < 1e9 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e9).toFixed(3)} s`;
 }

@@ -8,6 +8,7 @@ import { runCheckers } from '../checkers/run.js';
 import { configToYaml } from '../config/dump.js';
 import type { RunConfig } from '../config/types.js';
 import { exitCodeFor, type Results } from '../report/results.js';
+import { writeRunsIndex } from '../report/html/listing.js';
 import { ensureDir, writeRunOutputs } from '../report/rundir.js';
 import type { LagSample } from '../targets/types.js';
 import { executeRun, type Execution } from './execute.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   onProgress?: (done: number) => void;
   /** Called once the history is complete on disk, before the checkers run. */
   onExecuted?: () => void;
+  /** The directory of run directories (reports/) whose index.html lists past runs; rewritten after this run. */
+  runsIndex?: string;
 }
 
 export interface RunOutcome {
@@ -83,5 +86,6 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
     },
   );
   writeRunOutputs({ dir: opts.dir, results, history, junitFile: opts.junit, html: opts.html });
+  if (opts.runsIndex !== undefined) writeRunsIndex(opts.runsIndex);
   return { dir: opts.dir, code: exitCodeFor(results.valid), interrupted: false, results, execution };
 }

@@ -56,8 +56,10 @@ describe('runs that would never end or would eat the machine', () => {
     const cwd = mkdtempSync(join(dir, 'zero-'));
     const r = await replcheck(['run', '--set', 'target.latencyMs=0', '--set', 'target.lagMs=0', '--set', 'workload.thinkMs=0', '--time-limit', '1'], cwd);
     expect([0, 1, 3]).toContain(r.exitCode);
-    const runs = readdirSync(join(cwd, 'reports'));
+    // reports/ holds the run directory and index.html, the list of runs.
+    const runs = readdirSync(join(cwd, 'reports')).filter((n) => n !== 'index.html');
     expect(runs).toHaveLength(1);
+    expect(readFileSync(join(cwd, 'reports', 'index.html'), 'utf8')).toContain(`data-run="${runs[0]}"`);
     const results = JSON.parse(readFileSync(join(cwd, 'reports', runs[0], 'results.json'), 'utf8'));
     // 6 clients, at least 100 µs of virtual time between two ops of one: at most 60,000 ops in
     // the second, plus the final reads; and the clock got past the time limit.

@@ -113,6 +113,39 @@ describe('replcheck check', () => {
     expect(two.code).toBe(1);
   });
 
+  it('ends a multi-file check with a total line and writes OUT/index.html linking each report', () => {
+    const out = outDir();
+    const bad = writeHistory('broken2.jsonl', ['not json']);
+    const r = cli('check', VALID, ANOMALIES, bad, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('total: 3 files: 1 valid, 1 invalid, 0 unknown, 1 error');
+    expect(r.stdout).toContain(`report: ${join(out, 'index.html')}`);
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(index).toContain('<a href="append-valid/index.html">report</a>');
+    expect(index).toContain('<a href="append-anomalies/index.html">report</a>');
+    expect(index).toContain(bad);
+    expect(existsSync(join(out, 'append-valid', 'index.html'))).toBe(true);
+  });
+
+  it('checks an untimed Jepsen log: no duration in the summary, the report drawn by event index', () => {
+    const out = outDir();
+    const r = cli('check', join(root, '../shared/corpora/jepsen-etcd/etcd_000.log'), '--checkers', 'linearizable', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^85 ops: .*\(no times recorded\)$/m);
+    expect(r.stdout).not.toMatch(/\d ns\b|over \d/);
+    expect(results(out).stats.untimed).toBe(true);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('records no times');
+    expect(html).not.toContain('id="latency-svg"');
+    expect(html).not.toMatch(/\d ns</);
+  });
+
+  it('says "the guarantee held" for a single checker', () => {
+    const r = cli('check', VALID, '--checkers', 'lost-writes', '--out', outDir(), '--no-html');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('verdict: valid (the guarantee held)');
+  });
+
   it('runs only the checkers named by --checkers, and rejects an unknown one with exit 2', () => {
     const out = outDir();
     const r = cli('check', ANOMALIES, '--checkers', 'monotonic-reads,convergence', '--out', out, '--no-html');

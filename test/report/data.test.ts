@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { NemesisEvent } from '../../src/history/types.js';
-import { configKnobs, detailBudget, lagSeries, MAX_DETAILED_TOTAL, MAX_FOCUS_OPS, overviewBins, reportData } from '../../src/report/html/data.js';
+import { configKnobs, detailBudget, endPhases, lagSeries, MAX_DETAILED_TOTAL, MAX_FOCUS_OPS, overviewBins, reportData } from '../../src/report/html/data.js';
 import { nemesisIntervals } from '../../src/report/html/nemesis.js';
 import { renderHtmlReport } from '../../src/report/html/index.js';
 import { historyFromEvents } from '../../src/history/builder.js';
@@ -163,5 +163,49 @@ describe('renderHtmlReport edge cases', () => {
     };
     const html = renderHtmlReport(results, h);
     expect(html).toMatch(new RegExp(`class="opbar op-info op-involved op-open" data-index="${open.invokeIndex}"`));
+  });
+});
+
+describe('configKnobs with the checkers that ran', () => {
+  it('shows the checkers that ran instead of config.yaml\'s empty list', () => {
+    expect(configKnobs({ checkers: [] }, ['lost-writes', 'convergence'])).toEqual([['checkers', 'ran (all that fit the workload)', 'lost-writes, convergence']]);
+    expect(configKnobs({ checkers: ['lost-writes'] }, ['lost-writes'])).toEqual([['checkers', 'ran', 'lost-writes']]);
+    expect(configKnobs({ checkers: [] })).toEqual([['checkers', '', '[]']]);
+  });
+});
+
+describe('endPhases', () => {
+  it('finds the settle gap and the final reads', () => {
+    const MS = 1_000_000;
+    const h = historyFromEvents([
+      { index: 0, time: 0, process: 0, session: 's0', type: 'invoke', f: 'append', key: 'k', value: 1 },
+      { index: 1, time: 5 * MS, process: 0, session: 's0', type: 'ok', f: 'append', key: 'k', value: 1 },
+      { index: 2, time: 2005 * MS, process: 0, session: 's0', type: 'invoke', f: 'read', key: 'k', value: null, final: true },
+      { index: 3, time: 2010 * MS, process: 0, session: 's0', type: 'ok', f: 'read', key: 'k', value: [1], final: true },
+    ]);
+    expect(endPhases(h)).toEqual({ settleStartNs: 5 * MS, finalStartNs: 2005 * MS, finalEndNs: 2010 * MS, finalReads: 1 });
+    expect(endPhases(historyFromEvents([]))).toBeUndefined();
+  });
+});
+
+describe('final reads in the report', () => {
+  it('labels a final read in the focused timeline, and the settle gap and final reads in the overview', () => {
+    const MS = 1_000_000;
+    const h = historyFromEvents([
+      { index: 0, time: 0, process: 0, session: 's0', type: 'invoke', f: 'append', key: 'k', value: 1 },
+      { index: 1, time: 5 * MS, process: 0, session: 's0', type: 'ok', f: 'append', key: 'k', value: 1, node: 'n1' },
+      { index: 2, time: 2005 * MS, process: 1, session: 's1', type: 'invoke', f: 'read', key: 'k', value: null, final: true },
+      { index: 3, time: 2010 * MS, process: 1, session: 's1', type: 'ok', f: 'read', key: 'k', value: [], node: 'n2', final: true },
+    ]);
+    const results: Results = {
+      valid: false,
+      stats: historyStats(h),
+      checkers: { 'lost-writes': { valid: false, count: 1, anomalies: [{ type: 'lost-write', ops: [1, 3], key: 'k', explanation: 'lost 1' }] } },
+    };
+    const html = renderHtmlReport(results, h);
+    expect(html).toContain('n2 · final read → []');
+    expect(html).toMatch(/class="phase-settle".*>settle 2\.000 s</);
+    expect(html).toMatch(/class="phase-final".*>final reads</);
+    expect(html).toContain('<span class="aat">at 2.010 s</span>');
   });
 });

@@ -227,3 +227,88 @@ describe('index.html of a 1M-op history', () => {
     expect((readFileSync(file, 'utf8').match(/class="opbar/g) ?? []).length).toBeLessThan(5000);
   }, 180_000);
 });
+
+describe('index.html of an untimed history (a Jepsen log without timestamps)', () => {
+  it('draws by event index, shows no durations, omits latency and throughput, and says why', async () => {
+    const dir = join(tmp, 'untimed');
+    mkdirSync(dir, { recursive: true });
+    const { loadHistory } = await import('../../src/history/load.js');
+    const { selectCheckers } = await import('../../src/checkers/registry.js');
+    const { runCheckers } = await import('../../src/checkers/run.js');
+    const history = loadHistory(join(root, '../shared/corpora/jepsen-etcd/etcd_000.log'));
+    const results = await runCheckers(history, selectCheckers('linearizable', history.workload), {}, { workload: history.workload });
+    expect(results.stats.untimed).toBe(true);
+    writeHtmlReport(dir, results, history);
+    const file = join(dir, 'index.html');
+    const { page, errors } = await open(file);
+    const text = await page.locator('body').innerText();
+    expect(text).not.toMatch(/\d ns\b/);
+    expect(text).not.toMatch(/\d+(\.\d+)? ms\b/);
+    expect(text).not.toMatch(/ops\/s/);
+    expect(await page.locator('#untimed-note').innerText()).toMatch(/records no times.*event index.*latency and throughput are not shown/);
+    expect(await page.locator('#latency-svg').count()).toBe(0);
+    expect(await page.locator('#throughput-svg').count()).toBe(0);
+    expect(await page.locator('#overview-svg .axis-unit').textContent()).toBe('event index');
+    expect(await page.locator('svg.focus .axis-unit').first().textContent()).toBe('event index');
+    const svgText = await page.locator('#overview-svg').evaluate((e) => e.textContent ?? '');
+    expect(svgText).not.toMatch(/ms|\d s\b/);
+    await page.locator('details.anomaly').first().evaluate((e) => e.setAttribute('open', ''));
+    expect(await page.locator('details.anomaly .aat').first().innerText()).toMatch(/^at event \d+$/);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(artifacts, 'report-untimed.png'), fullPage: true });
+    await page.close();
+  });
+});
+
+describe('index.html of a real `replcheck run` (build first)', () => {
+  it('labels the settle gap and the final reads, and lists the checkers that ran in the design', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = join(tmp, 'real-run');
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'replcheck.js'), 'run', '--out', dir, '--seed', '7', '--quiet'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    const file = join(dir, 'index.html');
+    const { page, errors } = await open(file);
+    expect(await page.locator('#overview-svg .phase-settle .phase-label').textContent()).toMatch(/^settle \d+\.\d{3} s$/);
+    expect(await page.locator('#overview-svg .phase-final .phase-label').textContent()).toBe('final reads');
+    const design = await page.locator('#design').innerText();
+    expect(design).not.toMatch(/checkers\s*\[\]/);
+    expect(design).toContain('read-your-writes, read-your-writes-user, monotonic-reads, lost-writes, consistent-prefix, convergence');
+    // One precision for points in time: the card header and the op table, like the sentences.
+    const at = await page.locator('details.anomaly .aat').first().innerText();
+    expect(at).toMatch(/^at \d+\.\d{3} s$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('reports/index.html, the list of past runs (build first)', () => {
+  it('lists the runs with target, workload, nemesis and verdict, and links open each report', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const cwd = join(tmp, 'runs-cwd');
+    mkdirSync(cwd, { recursive: true });
+    const bin = join(root, 'bin', 'replcheck.js');
+    for (const args of [
+      ['--seed', '1', '--ops', '300'],
+      ['--seed', '2', '--ops', '300', '--target', 'memory-sync', '--nemesis', 'kill-leader'],
+    ]) {
+      const r = spawnSync(process.execPath, [bin, 'run', '--quiet', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.stderr).toBe('');
+      expect([0, 1]).toContain(r.status);
+    }
+    const file = join(cwd, 'reports', 'index.html');
+    const { page, requests, errors } = await open(file);
+    const rows = page.locator('#runs tbody tr');
+    expect(await rows.count()).toBe(2);
+    const first = await rows.nth(0).locator('td').allInnerTexts();
+    expect(first.slice(1, 5)).toEqual(['memory-sync', 'append', 'kill-leader', 'valid']);
+    const second = await rows.nth(1).locator('td').allInnerTexts();
+    expect(second.slice(1, 5)).toEqual(['memory', 'append', 'none', 'INVALID']);
+    await rows.nth(1).locator('a').click();
+    await page.waitForLoadState('load');
+    expect(page.url()).toMatch(/reports\/[^/]+-memory-append-none\/index\.html$/);
+    await expect(page.locator('#verdict').innerText()).resolves.toContain('INVALID');
+    expect(onlyLocal(requests, file).filter((u) => !u.startsWith(`file://${join(cwd, 'reports')}/`))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -47,3 +47,38 @@ describe('createProgress', () => {
     expect(s.written).toContain('200');
   });
 });
+
+/** The drawn lines, without ANSI escapes. */
+function lines(written: string): string[] {
+  // eslint-disable-next-line no-control-regex
+  return written.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '\n').split(/[\r\n]+/).filter((l) => l.trim() !== '');
+}
+
+describe('createProgress of a time-limited run', () => {
+  it('shows whole seconds, not fractional milliseconds', () => {
+    const s = fakeStream(true);
+    const p = createProgress({ total: 8000, enabled: true, unit: 'ms', stream: s });
+    p.update(2718.696464);
+    p.stop();
+    expect(s.written).toContain('3/8 s');
+    expect(s.written).not.toMatch(/2718|\.696|ms/);
+    expect(lines(s.written)[0]).toMatch(/^time \[/);
+  });
+
+  it('keeps every line inside 80 columns, even with long totals', () => {
+    for (const [total, unit] of [
+      [8000, 'ms'],
+      [3_600_000 * 99, 'ms'],
+      [200, 'ops'],
+      [123_456_789, 'ops'],
+    ] as const) {
+      const s = fakeStream(true);
+      const p = createProgress({ total, enabled: true, unit, stream: s });
+      p.update(total / 3);
+      p.stop();
+      const drawn = lines(s.written);
+      expect(drawn.length).toBeGreaterThan(0);
+      for (const l of drawn) expect(l.length, l).toBeLessThanOrEqual(80);
+    }
+  });
+});

@@ -1,5 +1,13 @@
 // A small, tolerant EDN reader for Jepsen histories (maps, vectors, keywords, tagged records such as
 // #jepsen.history.Op{...}), with line numbers for errors, and EDN -> JSON conversion.
+//
+// It is our own rather than a library (edn-data was a dependency once, never imported, and was
+// dropped) because of line numbers: a user with a broken history.edn must be told the line it
+// breaks on (an unclosed `{` names the line it was opened on, not the end of the file), every
+// top-level form carries the line it starts on so the importer can name an op's line in its own
+// errors, and nesting depth is bounded (MAX_VALUE_DEPTH, MAX_OPEN_PREFIXES) so deep input is an
+// error naming its line rather than a stack overflow. A general EDN parser returns values, not
+// the lines they came from.
 
 import { UserError } from '../../errors.js';
 import { MAX_VALUE_DEPTH, TOO_DEEP } from '../limits.js';

@@ -5,6 +5,7 @@
 import type { Anomaly } from '../../checkers/types.js';
 import type { History, Op } from '../../history/types.js';
 import type { Results } from '../results.js';
+import { historyIsUntimed } from '../time.js';
 import { nemesisIntervals, type NemesisInterval } from './nemesis.js';
 
 export type { NemesisInterval } from './nemesis.js';
@@ -92,6 +93,39 @@ export interface OverviewBins {
   maxMs: Float64Array;
 }
 
+/** The end of a run: the settle gap after the workload's last op, then the final reads. */
+export interface EndPhases {
+  /** When the last op that is not a final read completed (the settle gap starts). */
+  settleStartNs: number;
+  /** When the first final read was invoked (the settle gap ends). */
+  finalStartNs: number;
+  finalEndNs: number;
+  finalReads: number;
+}
+
+/** The settle gap and the final reads, when the history has final reads. */
+export function endPhases(h: History): EndPhases | undefined {
+  if (!h.hasFinalReads) return undefined;
+  let finalStart = Infinity;
+  let finalEnd = -Infinity;
+  let n = 0;
+  for (const op of h.ops) {
+    if (!op.final) continue;
+    n++;
+    finalStart = Math.min(finalStart, op.invokeTime);
+    finalEnd = Math.max(finalEnd, Number.isFinite(op.completeTime) ? op.completeTime : op.invokeTime);
+  }
+  if (n === 0) return undefined;
+  let settleStart = -Infinity;
+  for (const op of h.ops) {
+    if (op.final) continue;
+    const t = Number.isFinite(op.completeTime) ? op.completeTime : op.invokeTime;
+    if (t <= finalStart) settleStart = Math.max(settleStart, t);
+  }
+  if (!Number.isFinite(settleStart)) settleStart = finalStart;
+  return { settleStartNs: settleStart, finalStartNs: finalStart, finalEndNs: finalEnd, finalReads: n };
+}
+
 export interface LagSeries {
   node: string;
   /** [timeNs, lagMs] points, at most one per overview bin (the bin's max). */
@@ -106,6 +140,10 @@ export interface ReportData {
   lag: LagSeries[];
   /** Flattened design knobs from config.yaml: [section, key, value]. */
   knobs: [string, string, string][];
+  /** The history records no times: every "time" here (…Ns fields) is an event index instead. */
+  untimed: boolean;
+  eventCount: number;
+  phases?: EndPhases;
   generatedAt?: string;
 }
 
@@ -324,7 +362,7 @@ function show(v: unknown): string {
 }
 
 /** The design knobs of config.yaml (target, workload, nemesis, checkers, seed), flattened. */
-export function configKnobs(config: unknown): [string, string, string][] {
+export function configKnobs(config: unknown, ran?: string[]): [string, string, string][] {
   if (!config || typeof config !== 'object') return [];
   const out: [string, string, string][] = [];
   const c = config as Record<string, unknown>;
@@ -337,16 +375,33 @@ export function configKnobs(config: unknown): [string, string, string][] {
       out.push([section, prefix, s.length > 160 ? `${s.slice(0, 157)}…` : s]);
     }
   };
-  for (const section of ['target', 'workload', 'nemesis', 'checkers']) {
+  for (const section of ['target', 'workload', 'nemesis']) {
     if (c[section] !== undefined) walk(section, '', c[section], 0);
   }
+  // The checkers that ran, rather than config.yaml's list (empty there means "all that fit").
+  if (ran && ran.length) {
+    const asked = Array.isArray(c.checkers) && c.checkers.length > 0;
+    out.push(['checkers', asked ? 'ran' : 'ran (all that fit the workload)', ran.join(', ')]);
+  } else if (c.checkers !== undefined) walk('checkers', '', c.checkers, 0);
   if (c.seed !== undefined) out.push(['seed', '', show(c.seed)]);
   return out;
 }
 
 // ---- all together --------------------------------------------------------------------------
 
-export function reportData(results: Results, h: History, inputs: ReportInputs = {}): ReportData {
+/** The history with each event's index as its time, so an untimed history draws in event order. */
+export function byEventIndex(h: History): History {
+  return {
+    ...h,
+    ops: h.ops.map((op) => ({ ...op, invokeTime: op.invokeIndex, completeTime: op.completeIndex >= 0 ? op.completeIndex : Infinity })),
+    nemesis: h.nemesis.map((e) => ({ ...e, time: e.index })),
+    endTime: Math.max(0, h.eventCount - 1),
+  };
+}
+
+export function reportData(results: Results, timed: History, inputs: ReportInputs = {}): ReportData {
+  const untimed = historyIsUntimed(timed);
+  const h = untimed ? byEventIndex(timed) : timed;
   // Index only the ops the anomalies name, in one pass over the history.
   const wanted = new Set<number>();
   const checkerEntries = Object.entries(results.checkers ?? {});
@@ -385,7 +440,10 @@ export function reportData(results: Results, h: History, inputs: ReportInputs = 
     checkers,
     nemesis: nemesisIntervals(h.nemesis, overview.endNs),
     overview,
-    lag: lagSeries(inputs.metrics, overview.binNs),
-    knobs: configKnobs(inputs.config),
+    lag: untimed ? [] : lagSeries(inputs.metrics, overview.binNs),
+    knobs: configKnobs(inputs.config, Object.keys(results.checkers ?? {})),
+    untimed,
+    eventCount: timed.eventCount,
+    phases: endPhases(h),
   };
 }

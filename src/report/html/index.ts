@@ -10,7 +10,8 @@ import type { History } from '../../history/types.js';
 import type { Results } from '../results.js';
 import { reportData, type AnomalyView, type CheckerView, type ReportData, type ReportInputs } from './data.js';
 import { PAGE_CSS, PAGE_JS } from './style.js';
-import { esc, fmtAt, fmtDuration, fmtValue, focusSvg, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
+import { UNTIMED_REASON } from '../time.js';
+import { esc, fmtAt, fmtDuration, fmtPoint, fmtValue, focusSvg, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
 
 function verdictClass(v: boolean | 'unknown'): string {
   return v === true ? 'v-ok' : v === false ? 'v-bad' : 'v-unknown';
@@ -43,7 +44,7 @@ function header(d: ReportData): string {
 <div class="stat"><div class="stat-n c-ok">${s.ok.toLocaleString('en-US')}${pct(s.ok)}</div><div class="stat-k">ok</div></div>
 <div class="stat"><div class="stat-n c-fail">${s.fail.toLocaleString('en-US')}${pct(s.fail)}</div><div class="stat-k">fail</div></div>
 <div class="stat"><div class="stat-n c-info">${s.info.toLocaleString('en-US')}${pct(s.info)}</div><div class="stat-k">info (indeterminate)</div></div>
-<div class="stat"><div class="stat-n">${fmtDuration(s.durationNs)}</div><div class="stat-k">duration</div></div>
+${d.untimed ? `<div class="stat"><div class="stat-n">${d.eventCount.toLocaleString('en-US')}</div><div class="stat-k">events (no times)</div></div>` : `<div class="stat"><div class="stat-n">${fmtDuration(s.durationNs)}</div><div class="stat-k">duration</div></div>`}
 <div class="stat"><div class="stat-n">${d.nemesis.filter((n) => !n.point).length}</div><div class="stat-k">faults injected</div></div>
 </div>`;
   const rows = d.checkers
@@ -118,11 +119,20 @@ function overview(d: ReportData): string {
   const markers: Marker[] = d.checkers.flatMap((c) =>
     c.detailed.map((v) => ({ id: v.id, timeNs: anomalyTime(v), label: `${c.name}: ${truncate(v.anomaly.explanation, 200)}` })),
   );
+  if (d.untimed) {
+    const per = d.overview.binNs;
+    return `<section class="card" id="overview"><h2>Timeline of the run</h2>
+<p class="note" id="untimed-note">${esc(UNTIMED_REASON)}</p>
+<p class="muted">Completed operations per ${per >= 1.5 ? `${+per.toFixed(1)} events` : 'event'} (${d.overview.ok.length} bins over ${d.eventCount.toLocaleString('en-US')} events), with faults shaded and anomalies marked ▼ — click a marker to open its detail.</p>
+${legend(d)}
+${overviewSvg(d.overview, d.nemesis, markers, true, d.phases)}
+</section>`;
+  }
   const binMs = d.overview.binNs / 1e6;
   return `<section class="card" id="overview"><h2>Timeline of the run</h2>
 <p class="muted">Completed operations per ${binMs >= 1 ? `${binMs.toFixed(binMs < 10 ? 2 : 0)} ms` : fmtDuration(d.overview.binNs)} bin (${d.overview.ok.length} bins over ${fmtDuration(d.overview.endNs)}), with faults shaded and anomalies marked ▼ — click a marker to open its detail.</p>
 ${legend(d)}
-${overviewSvg(d.overview, d.nemesis, markers)}
+${overviewSvg(d.overview, d.nemesis, markers, false, d.phases)}
 <h3>Latency of ok operations</h3>${latencySvg(d.overview, d.nemesis)}
 <h3>Throughput</h3>${throughputSvg(d.overview, d.nemesis)}
 ${d.lag.length ? `<h3>Replication lag per node</h3>${lagSvg(d.lag, d.overview, d.nemesis)}` : ''}
@@ -144,7 +154,7 @@ function extraFields(a: Anomaly): string {
   return rows.length ? `<dl class="extra">${rows.join('')}</dl>` : '';
 }
 
-function opTable(v: AnomalyView): string {
+function opTable(v: AnomalyView, untimed: boolean): string {
   const rows = v.focus
     .map((f) => {
       const op = f.op;
@@ -153,10 +163,10 @@ function opTable(v: AnomalyView): string {
         f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : '',
         f.concurrent ? 'concurrent' : '',
       ].filter(Boolean);
-      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${roles.map((r) => `<span class="role">${r}</span>`).join(' ')}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td><td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td></tr>`;
+      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${roles.map((r) => `<span class="role">${r}</span>`).join(' ')}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td>${untimed ? `<td class="num">${op.invokeIndex}</td><td class="num">${op.completeIndex >= 0 ? op.completeIndex : '—'}</td>` : `<td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td>`}</tr>`;
     })
     .join('');
-  return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th><th>invoked</th><th>took</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th>${untimed ? '<th>invoke event</th><th>completion event</th>' : '<th>invoked</th><th>took</th>'}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function anomalyDetail(v: AnomalyView, d: ReportData, open: boolean): string {
@@ -170,13 +180,13 @@ function anomalyDetail(v: AnomalyView, d: ReportData, open: boolean): string {
   }
   if (v.missing.length) notes.push(`History indices not found among client operations: ${v.missing.slice(0, 20).join(', ')}.`);
   return `<details class="anomaly" id="${esc(v.id)}" data-checker="${esc(v.checker)}"${open ? ' open' : ''}>
-<summary><span class="atype">${esc(String(a.type ?? v.checker))}</span>${a.key !== undefined ? `<span class="akey">key ${esc(String(a.key))}</span>` : ''}${v.focus.length ? `<span class="aat">at ${fmtAt(anomalyTime(v))}</span>` : ''}<span class="aops">ops ${esc((Array.isArray(a.ops) ? a.ops : []).slice(0, 8).join(', '))}${Array.isArray(a.ops) && a.ops.length > 8 ? '…' : ''}</span><span class="aexp">${esc(truncate(String(a.explanation ?? ''), 180))}</span></summary>
+<summary><span class="atype">${esc(String(a.type ?? v.checker))}</span>${a.key !== undefined ? `<span class="akey">key ${esc(String(a.key))}</span>` : ''}${v.focus.length ? `<span class="aat">at ${fmtPoint(anomalyTime(v), d.untimed)}</span>` : ''}<span class="aops">ops ${esc((Array.isArray(a.ops) ? a.ops : []).slice(0, 8).join(', '))}${Array.isArray(a.ops) && a.ops.length > 8 ? '…' : ''}</span><span class="aexp">${esc(truncate(String(a.explanation ?? ''), 180))}</span></summary>
 <div class="abody">
 <p class="explanation">${esc(String(a.explanation ?? ''))}</p>
-<p class="muted">${named} operation${named === 1 ? '' : 's'} named by the anomaly (dark outline) and ${v.focus.length - named} around ${named === 1 ? 'it' : 'them'} on the same key, ${fmtAt(v.windowStartNs)} – ${fmtAt(v.windowEndNs)}. The horizontal axis is event order, not to scale; hover a bar for details.</p>
+<p class="muted">${named} operation${named === 1 ? '' : 's'} named by the anomaly (dark outline) and ${v.focus.length - named} around ${named === 1 ? 'it' : 'them'} on the same key, ${fmtPoint(v.windowStartNs, d.untimed)} – ${fmtPoint(v.windowEndNs, d.untimed)}. The horizontal axis is event order, not to scale; hover a bar for details.</p>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
-<div class="focus-wrap">${focusSvg(v, d.nemesis)}</div>
-${opTable(v)}
+<div class="focus-wrap">${focusSvg(v, d.nemesis, d.untimed)}</div>
+${opTable(v, d.untimed)}
 ${extraFields(a)}
 </div></details>`;
 }

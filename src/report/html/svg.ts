@@ -2,7 +2,8 @@
 // throughput, lag, faults) and the focused timeline of one anomaly (lanes per process).
 
 import type { Op } from '../../history/types.js';
-import type { AnomalyView, FocusOp, LagSeries, NemesisInterval, OverviewBins } from './data.js';
+import { fmtAt, fmtDuration } from '../time.js';
+import type { AnomalyView, EndPhases, FocusOp, LagSeries, NemesisInterval, OverviewBins } from './data.js';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -10,19 +11,12 @@ export function esc(s: string): string {
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-/** A duration in the unit that reads best. */
-export function fmtDuration(ns: number): string {
-  if (!Number.isFinite(ns)) return '∞';
-  const a = Math.abs(ns);
-  if (a < 1e3) return `${Math.round(ns)} ns`;
-  if (a < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
-  if (a < 1e9) return `${(ns / 1e6).toFixed(a < 1e7 ? 2 : 1)} ms`;
-  return `${(ns / 1e9).toFixed(3)} s`;
-}
+export { fmtAt, fmtDuration } from '../time.js';
 
-/** A point in run time, seconds with µs precision. */
-export function fmtAt(ns: number): string {
-  return Number.isFinite(ns) ? `${(ns / 1e9).toFixed(6)} s` : '—';
+/** A point of the run: its time, or its event index when the history records no times. */
+export function fmtPoint(t: number, untimed: boolean): string {
+  if (!untimed) return fmtAt(t);
+  return Number.isFinite(t) ? `event ${Math.round(t)}` : '—';
 }
 
 /** A JSON value, abbreviated: long lists keep their head and tail. */
@@ -65,7 +59,8 @@ function niceStep(span: number, target: number): number {
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
-function timeAxis(endNs: number, y: number): string {
+function timeAxis(endNs: number, y: number, untimed = false): string {
+  if (untimed) return indexAxis(endNs, y);
   const endS = endNs / 1e9;
   const step = niceStep(endS, 10);
   const parts: string[] = [`<line class="axis" x1="${OV_LEFT}" y1="${y}" x2="${OV_W - OV_RIGHT}" y2="${y}"/>`];
@@ -77,13 +72,26 @@ function timeAxis(endNs: number, y: number): string {
   return parts.join('');
 }
 
-function shading(nem: NemesisInterval[], endNs: number, y: number, h: number): string {
+/** The x axis of an untimed history: event index, integer ticks, labelled as such. */
+function indexAxis(end: number, y: number): string {
+  const step = Math.max(1, Math.round(niceStep(Math.max(end, 1), 10)));
+  const parts: string[] = [`<line class="axis" x1="${OV_LEFT}" y1="${y}" x2="${OV_W - OV_RIGHT}" y2="${y}"/>`];
+  for (let t = 0; t <= end; t += step) {
+    const x = r1(xOfTime(t, end));
+    parts.push(`<line class="tick" x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}"/><text class="tl" x="${x}" y="${y + 15}" text-anchor="middle">${t}</text>`);
+  }
+  parts.push(`<text class="unit axis-unit" x="${OV_W - OV_RIGHT}" y="${y + 28}" text-anchor="end">event index</text>`);
+  return parts.join('');
+}
+
+function shading(nem: NemesisInterval[], endNs: number, y: number, h: number, untimed = false): string {
+  const at = (t: number) => fmtPoint(t, untimed);
   return nem
     .map((iv) => {
       const x0 = xOfTime(iv.startNs, endNs);
       const x1 = xOfTime(iv.endNs, endNs);
-      if (iv.point) return `<line class="nem-point" x1="${r1(x0)}" y1="${y}" x2="${r1(x0)}" y2="${y + h}" stroke="${NEMESIS_COLOR[iv.kind]}"><title>${esc(iv.label)} at ${fmtAt(iv.startNs)}</title></line>`;
-      return `<rect class="nem nem-${iv.kind}" x="${r1(x0)}" y="${y}" width="${r1(Math.max(1, x1 - x0))}" height="${h}" fill="${NEMESIS_COLOR[iv.kind]}" fill-opacity="0.18"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)} – ${fmtAt(iv.endNs)}</title></rect>`;
+      if (iv.point) return `<line class="nem-point" x1="${r1(x0)}" y1="${y}" x2="${r1(x0)}" y2="${y + h}" stroke="${NEMESIS_COLOR[iv.kind]}"><title>${esc(iv.label)} at ${at(iv.startNs)}</title></line>`;
+      return `<rect class="nem nem-${iv.kind}" x="${r1(x0)}" y="${y}" width="${r1(Math.max(1, x1 - x0))}" height="${h}" fill="${NEMESIS_COLOR[iv.kind]}" fill-opacity="0.18"><title>${esc(iv.label)}: ${at(iv.startNs)} – ${at(iv.endNs)}</title></rect>`;
     })
     .join('');
 }
@@ -113,14 +121,16 @@ export interface Marker {
 }
 
 /** Ops per bin, stacked by completion type, with fault shading and clickable anomaly markers. */
-export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: Marker[]): string {
+export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: Marker[], untimed = false, phases?: EndPhases): string {
+  const at = (t: number) => fmtPoint(t, untimed);
   const n = ov.ok.length;
   const top = 34;
   const h = 120;
   const faultRows = (['kill', 'pause', 'partition', 'skew', 'other'] as const).filter((k) => nem.some((iv) => iv.kind === k));
-  const faultTop = top + h + 26;
+  const faultTop = top + h + (untimed ? 40 : 26);
   const rowH = 14;
-  const height = faultTop + faultRows.length * (rowH + 4) + 8;
+  const phaseTop = faultTop + faultRows.length * (rowH + 4);
+  const height = phaseTop + (phases ? rowH + 4 : 0) + 8;
   let max = 1;
   for (let b = 0; b < n; b++) max = Math.max(max, ov.ok[b] + ov.fail[b] + ov.info[b]);
   const bw = PLOT_W / n;
@@ -128,7 +138,7 @@ export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: M
   for (let b = 0; b < n; b++) {
     let y = top + h;
     const x = r1(OV_LEFT + b * bw);
-    const title = `${fmtAt(b * ov.binNs)} – ${fmtAt((b + 1) * ov.binNs)}: ${ov.ok[b]} ok, ${ov.fail[b]} fail, ${ov.info[b]} info`;
+    const title = `${at(b * ov.binNs)} – ${at((b + 1) * ov.binNs)}: ${ov.ok[b]} ok, ${ov.fail[b]} fail, ${ov.info[b]} info`;
     const segs: string[] = [];
     for (const [cls, c] of [['ok', ov.ok[b]], ['fail', ov.fail[b]], ['info', ov.info[b]]] as const) {
       if (!c) continue;
@@ -155,14 +165,37 @@ export function overviewSvg(ov: OverviewBins, nem: NemesisInterval[], markers: M
       .map((iv) => {
         const x0 = xOfTime(iv.startNs, ov.endNs);
         const w = iv.point ? 2 : Math.max(2, xOfTime(iv.endNs, ov.endNs) - x0);
-        return `<rect x="${r1(x0)}" y="${y}" width="${r1(w)}" height="${rowH}" rx="2" fill="${NEMESIS_COLOR[k]}" fill-opacity="${iv.point ? 0.9 : 0.55}"><title>${esc(iv.label)}: ${fmtAt(iv.startNs)}${iv.point ? '' : ` – ${fmtAt(iv.endNs)} (${fmtDuration(iv.endNs - iv.startNs)})`}</title></rect>`;
+        return `<rect x="${r1(x0)}" y="${y}" width="${r1(w)}" height="${rowH}" rx="2" fill="${NEMESIS_COLOR[k]}" fill-opacity="${iv.point ? 0.9 : 0.55}"><title>${esc(iv.label)}: ${at(iv.startNs)}${iv.point ? '' : ` – ${at(iv.endNs)}${untimed ? '' : ` (${fmtDuration(iv.endNs - iv.startNs)})`}`}</title></rect>`;
       })
       .join('');
     return `<text class="tl" x="${OV_LEFT - 6}" y="${y + 11}" text-anchor="end">${k}</text>${items}`;
   });
-  return `<svg class="plot" id="overview-svg" viewBox="0 0 ${OV_W} ${height}" role="img" aria-label="operations over time">
-${yAxis(top, h, max, 'ops/bin', false, 0, true)}${bars.join('')}<g class="over">${shading(nem, ov.endNs, top, h)}</g>${timeAxis(ov.endNs, top + h)}${faults.join('')}${marks.join('')}
+  const phaseRow = phases ? phaseSvg(phases, ov.endNs, phaseTop, rowH, untimed) : '';
+  return `<svg class="plot" id="overview-svg" viewBox="0 0 ${OV_W} ${height}" role="img" aria-label="${untimed ? 'operations by event index' : 'operations over time'}">
+${yAxis(top, h, max, 'ops/bin', false, 0, true)}${bars.join('')}<g class="over">${shading(nem, ov.endNs, top, h, untimed)}</g>${timeAxis(ov.endNs, top + h, untimed)}${faults.join('')}${phaseRow}${marks.join('')}
 </svg>`;
+}
+
+/** The row that labels the end of the run: the settle gap, then the final reads. */
+function phaseSvg(p: EndPhases, endNs: number, y: number, rowH: number, untimed: boolean): string {
+  const at = (t: number) => fmtPoint(t, untimed);
+  const box = (cls: string, a: number, b: number, fill: string, label: string, title: string) => {
+    const x0 = xOfTime(a, endNs);
+    const w = Math.max(2, xOfTime(b, endNs) - x0);
+    // The label sits inside its box when it fits, else just left of it (the row's end has no room after).
+    const inside = label.length * 6 + 8 <= w;
+    const text = inside
+      ? `<text class="tl phase-label" x="${r1(x0 + 4)}" y="${y + 11}">${esc(label)}</text>`
+      : `<text class="tl phase-label" x="${r1(x0 - 3)}" y="${y + 11}" text-anchor="end">${esc(label)}</text>`;
+    return `<g class="${cls}"><rect x="${r1(x0)}" y="${y}" width="${r1(w)}" height="${rowH}" rx="2" fill="${fill}" fill-opacity="0.35"/>${text}<title>${esc(title)}</title></g>`;
+  };
+  const gap = untimed ? '' : ` ${fmtDuration(p.finalStartNs - p.settleStartNs)}`;
+  const parts = [`<text class="tl" x="${OV_LEFT - 6}" y="${y + 11}" text-anchor="end">end</text>`];
+  if (p.finalStartNs > p.settleStartNs) {
+    parts.push(box('phase-settle', p.settleStartNs, p.finalStartNs, '#999999', `settle${gap}`, `settle gap: no operations, ${at(p.settleStartNs)} – ${at(p.finalStartNs)}, so replication can catch up before the final reads`));
+  }
+  parts.push(box('phase-final', p.finalStartNs, p.finalEndNs, '#0072B2', 'final reads', `${p.finalReads} final read${p.finalReads === 1 ? '' : 's'}, ${at(p.finalStartNs)} – ${at(p.finalEndNs)}`));
+  return parts.join('');
 }
 
 function polyline(points: [number, number][], cls: string, color?: string): string {
@@ -279,17 +312,19 @@ function ordinalScale(times: number[], slotPx: number, x0: number): (t: number) 
 }
 
 function opLabel(op: Op): string {
-  if (op.f === 'read') return op.type === 'ok' ? `read → ${fmtValue(op.value, 60)}` : 'read';
+  if (op.f === 'read') return `${op.final ? 'final ' : ''}${op.type === 'ok' ? `read → ${fmtValue(op.value, 60)}` : 'read'}`;
   if (op.f === 'cas' && Array.isArray(op.invokeValue)) return `cas ${fmtValue(op.invokeValue[0], 20)}→${fmtValue(op.invokeValue[1], 20)}`;
   return `${op.f} ${fmtValue(op.invokeValue, 40)}`;
 }
 
-export function opTitle(f: FocusOp): string {
+export function opTitle(f: FocusOp, untimed = false): string {
   const op = f.op;
   const lines = [
-    `#${f.index} ${op.f} ${op.key}  [${op.type}]${f.failing ? '  — cannot be linearized' : f.involved ? '  — named by the anomaly' : ''}`,
+    `#${f.index} ${op.final ? 'final ' : ''}${op.f} ${op.key}  [${op.type}]${f.failing ? '  — cannot be linearized' : f.involved ? '  — named by the anomaly' : ''}`,
     `process ${op.process}, session ${op.session}${op.user ? `, user ${op.user}` : ''}${op.node ? `, node ${op.node}` : ''}`,
-    `invoke #${op.invokeIndex} at ${fmtAt(op.invokeTime)}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex} at ${fmtAt(op.completeTime)} (${fmtDuration(op.completeTime - op.invokeTime)})` : 'none'}`,
+    untimed
+      ? `invoke #${op.invokeIndex}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex}` : 'none'} (no times recorded)`
+      : `invoke #${op.invokeIndex} at ${fmtAt(op.invokeTime)}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex} at ${fmtAt(op.completeTime)} (${fmtDuration(op.completeTime - op.invokeTime)})` : 'none'}`,
     `value ${fmtValue(op.invokeValue, 120)}${op.type === 'ok' && op.f === 'read' ? ` → ${fmtValue(op.value, 160)}` : ''}`,
   ];
   if (op.error) lines.push(`error: ${op.error}`);
@@ -298,7 +333,7 @@ export function opTitle(f: FocusOp): string {
   return lines.join('\n');
 }
 
-export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
+export function focusSvg(v: AnomalyView, nem: NemesisInterval[], untimed = false): string {
   const ops = v.focus;
   if (ops.length === 0) return '<p class="muted">The operations this anomaly names are not in the history.</p>';
   const processes = [...new Set(ops.map((f) => f.op.process))].sort((a, b) => a - b);
@@ -331,7 +366,7 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
     const xa = iv.startNs <= ws ? x0 : xOf(iv.startNs);
     const xb = iv.endNs >= we ? width - 4 : xOf(iv.endNs);
     const color = NEMESIS_COLOR[iv.kind];
-    const title = `<title>${esc(iv.label)}: ${fmtAt(iv.startNs)}${iv.point ? '' : ` – ${fmtAt(iv.endNs)}`}</title>`;
+    const title = `<title>${esc(iv.label)}: ${fmtPoint(iv.startNs, untimed)}${iv.point ? '' : ` – ${fmtPoint(iv.endNs, untimed)}`}</title>`;
     const ly = 12 + (nemRow++ % 2) * 12;
     if (iv.point) {
       parts.push(`<g class="focus-nem" data-fault="${esc(iv.f)}"><line x1="${r1(xa)}" y1="${ly}" x2="${r1(xa)}" y2="${laneBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/><text class="nem-label" x="${r1(xa + 3)}" y="${ly + 3}" fill="${color}">${esc(iv.label)}</text>${title}</g>`);
@@ -359,7 +394,7 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
     const label = `${op.node ? `${op.node} · ` : ''}${opLabel(op)}`;
     parts.push(
       `<g class="${cls}" data-index="${f.index}" data-invoke-index="${op.invokeIndex}" data-complete-index="${op.completeIndex}" data-type="${op.type}"${f.involved ? ' data-involved="true"' : ''}${f.failing ? ' data-failing="true"' : ''}${f.prefixRank !== undefined ? ` data-prefix-rank="${f.prefixRank}"` : ''}>` +
-        `<title>${esc(opTitle(f))}</title>` +
+        `<title>${esc(opTitle(f, untimed))}</title>` +
         `<rect class="opbar-rect" x="${r1(xa)}" y="${r1(y)}" width="${r1(w)}" height="${BAR_H}" rx="3"/>` +
         `<svg x="${r1(xa)}" y="${r1(y)}" width="${r1(w)}" height="${BAR_H}"><text class="op-text" x="4" y="${BAR_H / 2 + 4}">${esc(label)}</text></svg>` +
         (f.failing ? `<text class="fail-mark" x="${r1(xa + w + 3)}" y="${r1(y + BAR_H / 2 + 5)}">✗</text>` : '') +
@@ -377,10 +412,15 @@ export function focusSvg(v: AnomalyView, nem: NemesisInterval[]): string {
   // Time ticks at a few event slots (the scale is event order, not linear time).
   const distinct = [...new Set(times.filter(Number.isFinite))].sort((a, b) => a - b);
   const every = Math.max(1, Math.ceil(distinct.length / 8));
+  let lastLabel = '';
   distinct.forEach((t, i) => {
     if (i % every && i !== distinct.length - 1) return;
+    const label = untimed ? String(Math.round(t)) : fmtAt(t);
+    if (label === lastLabel) return;
+    lastLabel = label;
     const x = r1(xOf(t));
-    parts.push(`<line class="tick" x1="${x}" y1="${laneBottom}" x2="${x}" y2="${laneBottom + 4}"/><text class="tl" x="${x}" y="${laneBottom + 16}" text-anchor="middle">${(t / 1e9).toFixed(4)}s</text>`);
+    parts.push(`<line class="tick" x1="${x}" y1="${laneBottom}" x2="${x}" y2="${laneBottom + 4}"/><text class="tl" x="${x}" y="${laneBottom + 16}" text-anchor="middle">${label}</text>`);
   });
+  parts.push(`<text class="tl axis-unit" x="8" y="${laneBottom + 16}">${untimed ? 'event index' : 'time'}</text>`);
   return `<svg class="focus" data-anomaly="${esc(v.id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of the operations around the anomaly">${parts.join('')}</svg>`;
 }

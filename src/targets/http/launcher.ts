@@ -1,8 +1,19 @@
-// Starting and stopping one node-server process: spawn (owned by PID), wait for its
+// Starting and stopping one node-server process: started with execa (owned by PID), wait for its
 // `LISTENING <port>` line and an /admin/status answer (bounded), SIGKILL and wait for the exit.
+//
+// execa gives what spawn left to us: errors of the child and its pipes are its (no stray 'error'
+// events), its kill() ignores a child already gone, and its promise settles when the child has
+// exited and its pipes are drained, which is what a teardown waits for. Its `cleanup` stays off:
+// the ownership registry (real/processes.ts) and its watchdog kill owned children on every exit
+// path, and cleanup's SIGINT/SIGTERM listeners would make the registry believe a run handles the
+// signal itself, so a host without one would no longer end. The readiness protocol stays a reader of
+// our own on stdout's data (not execa's line iteration): only the first line is the protocol, and
+// stdout must keep draining after it for as long as the node runs (buffer: false, so nothing piles
+// up in memory over a long run). stdin stays a pipe: the node exits when our end of it closes.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type http from 'node:http';
+import { execa } from 'execa';
 import { UserError } from '../../errors.js';
 import { disown, own } from '../real/processes.js';
 import { READY_PREFIX, requestJson } from './wire.js';
@@ -30,15 +41,25 @@ export function tailLine(stderr: string): string {
   return stderr.trim().split('\n').slice(-3).join(' | ');
 }
 
-/** Spawns a node server; resolves with its port once it answers /admin/status, else rejects with a UserError (and kills it). */
+/** Each started child's execa promise, settled (never rejected) once it has exited and its pipes closed. */
+const done = new WeakMap<ChildProcess, Promise<void>>();
+
+/** Starts a node server; resolves with its port once it answers /admin/status, else rejects with a UserError (and kills it). */
 export function spawnNodeServer(o: SpawnOptions): Promise<number> {
-  const child = spawn(process.execPath, [...o.nodeArgs, o.script, '--id', String(o.id), '--config', o.configFile], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: false,
+  const sub = execa(process.execPath, [...o.nodeArgs, o.script, '--id', String(o.id), '--config', o.configFile], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    killSignal: 'SIGKILL',
+    forceKillAfterDelay: false,
+    cleanup: false,
   });
+  const child = sub as unknown as ChildProcess;
+  done.set(child, sub.then(() => undefined, () => undefined));
   own(child);
   let stderr = '';
-  child.stdin?.on('error', () => {});
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString('utf8')).slice(-STDERR_TAIL_BYTES);
   });
@@ -59,13 +80,7 @@ export function spawnNodeServer(o: SpawnOptions): Promise<number> {
         ready = true;
         return resolve(port);
       }
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      sub.kill('SIGKILL');
       reject(err);
     };
     const timer = setTimeout(() => finish(fail(`no answer within ${o.startTimeoutMs} ms`)), o.startTimeoutMs);
@@ -96,6 +111,7 @@ export function spawnNodeServer(o: SpawnOptions): Promise<number> {
   });
 }
 
+/** Resolves once the child has exited (or after `timeoutMs`). */
 export function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -107,19 +123,22 @@ export function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> 
   });
 }
 
+/** Resolves once execa has seen the child exit and its pipes close (or after `timeoutMs`). */
+function waitDone(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const p = done.get(child);
+  if (p === undefined) return waitExit(child, timeoutMs);
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(t));
+}
+
 /** SIGCONT (in case it is paused) and SIGKILL by PID, then wait (bounded) for the exit. */
 export async function killAndWait(child: ChildProcess): Promise<void> {
   const pid = child.pid!;
   if (child.exitCode === null && child.signalCode === null) {
-    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-    await waitExit(child, 5000);
+    // SIGCONT first: a stopped process must die too (execa's kill sends one signal)
+    for (const sig of ['SIGCONT', 'SIGKILL'] as const) child.kill(sig);
   }
+  await waitDone(child, 5000);
   child.stdin?.destroy();
   child.stdout?.destroy();
   child.stderr?.destroy();

@@ -25,6 +25,8 @@ export function nodeServerSnapshot(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-http-test-'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   fs.cpSync(dist, dir, { recursive: true, filter: (src) => !src.endsWith('.map') });
+  // the copy imports the project's dependencies (the launcher's execa) from where they are installed
+  fs.symlinkSync(fileURLToPath(new URL('../../../node_modules', import.meta.url)), path.join(dir, 'node_modules'), 'dir');
   snapshot = path.join(dir, 'targets/http/node-server.js');
   return snapshot;
 }
