@@ -6,6 +6,8 @@ import { Budget, DEFAULT_TIME_LIMIT_MS } from './budget.js';
 import { violationAnomaly } from './linear/explain.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
+import { findWitness, unwrittenObserver } from './linear/witness.js';
+import { ABSENT } from './linear/model.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
 
@@ -29,6 +31,8 @@ interface Job {
   problem: KeyProblem;
   /** Created at the job's first turn, so a finished search's memo is reused by the next. */
   search?: KeySearch;
+  /** Slot of an op that observes a value nothing sets: the key fails on it without a search. */
+  unwritten?: number;
   ms: number;
   verdict?: KeyStats['valid'];
   reason?: string;
@@ -36,8 +40,10 @@ interface Job {
 
 /**
  * Runs every key's search to a verdict, round-robin in slices, stopping at the first violation.
- * A failing result has one anomaly (the first key found not linearizable) with `ops` = [the op that
- * cannot be linearized, then up to 20 ops concurrent with it], `op`, `key`, `linearizedPrefix`
+ * A failing result has one anomaly (the first key found not linearizable) with `ops` = the witness
+ * (linear/witness.ts: the fewest ops whose sub-history alone is not linearizable, sorted; if none is
+ * found in time, the op that cannot be linearized and up to 20 ops concurrent with it), `op` (the
+ * op that cannot be linearized), `key`, `linearizedPrefix`
  * (history indices of the longest linearizable prefix, in linearization order), `concurrent` (up
  * to 200 ops overlapping the failing one, completed ones first, nearest first) and
  * `valueAfterPrefix`. Every result has `keys` (per-key ops/steps/memo/ms/valid, the 100 largest
@@ -60,7 +66,11 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     let memoTotal = 0;
     for (const job of active) {
       const t0 = performance.now();
-      job.search ??= new KeySearch(job.problem, memoLimit);
+      if (!job.search) {
+        job.search = new KeySearch(job.problem, memoLimit);
+        job.unwritten = unwrittenObserver(job.problem);
+        if (job.unwritten !== undefined) job.search.end('violation');
+      }
       const status = job.search.run(SLICE_STEPS);
       const t1 = performance.now();
       job.ms += t1 - t0;
@@ -123,12 +133,26 @@ const EXPLAIN_TIME_MS = 2_000;
  */
 function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontier {
   const again = new KeySearch(job.problem, memoLimit, false);
-  const until = Math.min(deadline, performance.now() + EXPLAIN_TIME_MS);
+  // A key failed on an unwritten value needs no search for that; the prefix is a nicety there.
+  const until = Math.min(deadline, performance.now() + (job.unwritten !== undefined ? EXPLAIN_TIME_MS / 10 : EXPLAIN_TIME_MS));
   let status = again.run(SLICE_STEPS);
   while (status === 'running' && performance.now() < until) status = again.run(SLICE_STEPS);
   if (status === 'violation') return again.frontier();
   again.end('stopped');
+  if (job.unwritten !== undefined) return { blockedSlot: job.unwritten, prefixSlots: [], state: ABSENT };
   return job.search!.frontier();
+}
+
+/** Time the witness search may take at least, even past the deadline (it is bounded per op). */
+const WITNESS_MIN_MS = 250;
+
+/** The anomaly of the failed key: its frontier, shrunk to a witness (linear/witness.ts) in time. */
+function explainViolation(h: History, job: Job, deadline: number, memoLimit: number): Anomaly {
+  const f = explainFrontier(job, deadline, memoLimit);
+  const now = performance.now();
+  const until = Math.max(now + WITNESS_MIN_MS, Math.min(deadline, now + EXPLAIN_TIME_MS));
+  const w = findWitness(job.problem, job.problem.ops[job.unwritten ?? f.blockedSlot], until, memoLimit);
+  return violationAnomaly(h, job.problem, f, w);
 }
 
 function assemble(
@@ -154,7 +178,7 @@ function assemble(
     if (job.reason) stats.reason = job.reason;
     keys[job.problem.key] = stats;
   }
-  const anomalies: Anomaly[] = violation ? [violationAnomaly(h, violation.problem, explainFrontier(violation, deadline, memoLimit))] : [];
+  const anomalies: Anomaly[] = violation ? [explainViolation(h, violation, deadline, memoLimit)] : [];
   const unknown = jobs.filter((j) => j.verdict === 'unknown');
   const valid: CheckResult['valid'] = violation ? false : unknown.length > 0 ? 'unknown' : true;
   const result: CheckResult = {

@@ -82,16 +82,40 @@ export const monotonicReads: Checker = {
         const missing = seenList.filter((e) => inRead[e] !== mark);
         list.add(() => {
           const read = ops[r];
-          const earlier = [...new Set(missing.map((e) => seenFrom[e]))].sort((a, b) => a - b);
-          const first = ops[earlier[0]];
+          // The earlier reads the sentence cites, each with the lost elements it had: the read
+          // with the most of them first, then the next for what is left, until all are covered.
+          const earlier = [...new Set(missing.map((e) => seenFrom[e]))];
+          const has = new Map(earlier.map((q) => [q, new Set(readElems.subarray(readStart[q], readStart[q] + readLen[q]))]));
+          const cited: { q: number; lost: number[] }[] = [];
+          let left = missing;
+          while (left.length > 0) {
+            let best = earlier[0];
+            let bestLost: number[] = [];
+            for (const q of earlier) {
+              const lost = left.filter((e) => has.get(q)!.has(e));
+              if (lost.length > bestLost.length || (lost.length === bestLost.length && q > best)) {
+                best = q;
+                bestLost = lost;
+              }
+            }
+            cited.push({ q: best, lost: bestLost });
+            left = left.filter((e) => !has.get(best)!.has(e));
+          }
+          cited.sort((a, b) => a.q - b.q);
           const values = missing.map((e) => ix.elemValue[e]);
+          const okAt = (q: number) => `${fromNode(ops[q])} (ok at ${secs(ops[q].completeTime)})`;
+          const lostValues = (c: { lost: number[] }) => showValues(c.lost.map((e) => ix.elemValue[e]));
+          const before =
+            `read ${showList(readList(ops[cited[0].q]))} from ${read.key}${okAt(cited[0].q)}` +
+            cited.slice(1).map((c) => ` and then ${showList(readList(ops[c.q]))}${okAt(c.q)}`).join('');
+          const losing = cited.length === 1 ? lostValues(cited[0]) : cited.map((c) => `${lostValues(c)} (of the read ok at ${secs(ops[c.q].completeTime)})`).join(' and ');
           return {
             type: 'monotonic-reads',
-            ops: [...earlier.map((q) => opIndex(ops[q])), opIndex(read)],
+            ops: [...cited.map((c) => opIndex(ops[c.q])), opIndex(read)],
             key: read.key,
             explanation:
-              `session ${read.session} read ${showList(readList(first))} from ${read.key}${fromNode(first)} (ok at ${secs(first.completeTime)}) ` +
-              `but its later read at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, losing ${showValues(values)}; ` +
+              `session ${read.session} ${before} ` +
+              `but its later read at ${secs(read.invokeTime)}${fromNode(read)} returned ${showList(readList(read))}, losing ${losing}; ` +
               `a session's reads must never go back to an older state`,
             missing: values,
           };

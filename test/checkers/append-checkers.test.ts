@@ -169,6 +169,38 @@ describe('monotonic-reads', () => {
     expect(r.count).toBe(1);
     expect(r.anomalies[0].missing).toEqual([2]);
   });
+
+  it('names exactly the earlier reads whose elements the sentence says were lost', () => {
+    // The first read has 1..3, the second 1..5; the last lost 3, 4 and 5: all from the second.
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 20, r: [1, 2, 3] },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 30, t1: 40, r: [1, 2, 3, 4, 5] },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 50, t1: 60, r: [1, 2] },
+    ];
+    const h = historyOf(specs);
+    const a = (monotonicReads.check(h) as CheckResult).anomalies[0];
+    expect(a.ops).toEqual([indexOf(h, specs, 1), indexOf(h, specs, 2)]);
+    expect(a.explanation).toBe(
+      'session s read [1, 2, 3, 4, 5] from k (ok at 0.040 s) but its later read at 0.050 s returned [1, 2], losing 3, 4 and 5; ' +
+        "a session's reads must never go back to an older state",
+    );
+  });
+
+  it('names each earlier read when no one read had every lost element', () => {
+    // The first two reads overlap (so neither is compared with the other); the last lost from both.
+    const specs: OpSpec[] = [
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 10, t1: 20, r: [1, 2] },
+      { p: 1, s: 's', f: 'read', k: 'k', t0: 15, t1: 40, r: [1, 3] },
+      { p: 0, s: 's', f: 'read', k: 'k', t0: 50, t1: 60, r: [1] },
+    ];
+    const h = historyOf(specs);
+    const a = (monotonicReads.check(h) as CheckResult).anomalies[0];
+    expect(a.ops).toEqual([indexOf(h, specs, 0), indexOf(h, specs, 1), indexOf(h, specs, 2)]);
+    expect(a.explanation).toBe(
+      'session s read [1, 2] from k (ok at 0.020 s) and then [1, 3] (ok at 0.040 s) but its later read at 0.050 s returned [1], ' +
+        "losing 2 (of the read ok at 0.020 s) and 3 (of the read ok at 0.040 s); a session's reads must never go back to an older state",
+    );
+  });
 });
 
 describe('lost-writes', () => {

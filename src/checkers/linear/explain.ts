@@ -5,10 +5,13 @@ import { opIndex, type History, type Op } from '../../history/types.js';
 import type { Anomaly } from '../types.js';
 import type { KeyProblem } from './model.js';
 import type { Frontier } from './search.js';
+import type { Witness } from './witness.js';
 
 /** Most concurrent ops named in an anomaly's `ops` (the `concurrent` detail lists up to 200). */
 const MAX_OPS_NAMED = 20;
 const MAX_CONCURRENT = 200;
+/** Writes of the stale value listed in a sentence. */
+const MAX_WRITERS_SHOWN = 8;
 
 function showValue(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
@@ -54,16 +57,27 @@ function everWritten(p: KeyProblem, v: unknown): boolean {
   return false;
 }
 
-/** "the last write that could precede it wrote 5 (index 118)" from the prefix. */
-function lastWriteClause(h: History, p: KeyProblem, prefix: Op[]): string {
+/** "the write of 5 (index 118)", "the cas to 5 (index 118, indeterminate)". */
+function writeName(o: Op): string {
+  const what = o.f === 'write' ? `the write of ${showValue(writtenValue(o))}` : `the cas to ${showValue(writtenValue(o))}`;
+  return `${what} (index ${opIndex(o)}${o.type === 'ok' ? '' : ', indeterminate'})`;
+}
+
+/**
+ * What the witness says about the op it cannot place, when no two-write proof applies: the latest
+ * ok write that completed before the op began (a fact of real time, not of the search), else the
+ * last write of the search's prefix.
+ */
+function lastWriteClause(p: KeyProblem, x: Op, prefix: Op[]): string {
+  let best: Op | undefined;
+  for (const w of p.ops) {
+    if (w === x || w.f === 'read' || w.type !== 'ok' || !(w.completeIndex < x.invokeIndex)) continue;
+    if (!best || w.completeIndex > best.completeIndex) best = w;
+  }
+  if (best) return `${writeName(best)} completed before the ${x.f} began`;
   for (let i = prefix.length - 1; i >= 0; i--) {
     const o = prefix[i];
-    if (o.f === 'write' || o.f === 'cas') {
-      const v = o.f === 'write' ? o.invokeValue : (o.invokeValue as unknown[])[1];
-      const verb = o.f === 'write' ? 'wrote' : `set it by cas to`;
-      const maybe = o.type === 'ok' ? '' : ' (an indeterminate op)';
-      return `the last write that could precede it ${verb} ${showValue(v)} (index ${opIndex(o)}${maybe})`;
-    }
+    if (o.f === 'write' || o.f === 'cas') return `the last write that could precede it is ${writeName(o)}`;
   }
   return `no write can precede it, so ${p.key} was still absent (nil)`;
 }
@@ -76,52 +90,104 @@ function writtenValue(o: Op): unknown {
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
- * A proof that `x` cannot observe `v`: an ok write (or cas) of another value that comes, in real
- * time, after every op that could have written `v` and before `x` began. Undefined if none.
+ * A proof that `x` cannot observe `v` from the witness's ops: an ok write (or cas) of another value
+ * that comes, in real time, after every op that could have written `v` before x ended and before
+ * `x` began. Undefined if none.
  */
-function staleProof(p: KeyProblem, x: Op, v: unknown): string | undefined {
-  const writers = p.ops.filter((o) => o !== x && o.f !== 'read' && same(writtenValue(o), v));
+function staleProof(p: KeyProblem, x: Op, v: unknown, full: KeyProblem = p): string | undefined {
+  const verb = x.f === 'read' ? 'the read' : 'the cas';
+  // The witness leaves out ok writes of v followed by an ok write (or cas) that completed before x
+  // began; the one of those that began last (`u`) follows them all and is in the witness.
+  let u: Op | undefined;
+  for (const o of full.ops) {
+    if (o === x || o.f === 'read' || o.type !== 'ok' || !(o.completeIndex < x.invokeIndex)) continue;
+    if (!u || o.invokeIndex > u.invokeIndex) u = o;
+  }
+  const all = full.ops.filter((o) => o !== x && o.f !== 'read' && same(writtenValue(o), v) && o.invokeIndex < end(x));
+  const covered = (o: Op) => u !== undefined && o.type === 'ok' && o.completeIndex < u.invokeIndex;
+  const writers = all.filter((o) => !covered(o));
+  const others = all.length - writers.length;
+  const rest = others > 0 ? ` (${others === 1 ? 'the other write' : `the ${others} other writes`} of ${showValue(v)} completed before ${writeName(u!)} began)` : '';
+  if (writers.length === 0 && others > 0) {
+    // The witness names one of them (witness.ts): the one of its ops that completed last.
+    const shown = p.ops.filter((o) => all.includes(o)).sort((a, b) => b.completeIndex - a.completeIndex)[0];
+    const lastOne = shown && shown === all.reduce((a, b) => (b.completeIndex > a.completeIndex ? b : a));
+    const n =
+      others === 1
+        ? `the write of ${showValue(v)}${shown ? ` (index ${opIndex(shown)})` : ''} completed`
+        : `${others === 2 ? 'both writes' : `all ${others} writes`} of ${showValue(v)} completed${shown ? ` (${lastOne ? 'the last' : 'one'} at index ${opIndex(shown)})` : ''}`;
+    return `${writeName(u!)} began after ${n} and completed before ${verb} began`;
+  }
   if (writers.some((o) => o.type !== 'ok')) return undefined; // an indeterminate one may come late
   const lastWriterEnd = writers.reduce((m, o) => Math.max(m, o.completeIndex), -1);
+  // An ok write of another value, else an ok read (or cas) that saw another value and left it:
+  // either, placed after every writer of v and before x, leaves v overwritten for good.
   let best: Op | undefined;
+  let bestSeen: Op | undefined;
   for (const w of p.ops) {
-    if (w === x || w.f === 'read' || w.type !== 'ok' || same(writtenValue(w), v)) continue;
+    if (w === x || w.type !== 'ok') continue;
     if (!(w.completeIndex < x.invokeIndex) || !(lastWriterEnd < w.invokeIndex)) continue;
-    if (!best || w.completeIndex > best.completeIndex) best = w;
+    const after = w.f === 'read' ? w.value : writtenValue(w);
+    if (same(after, v)) continue;
+    if (w.f === 'write' || (w.f === 'cas' && !same((w.invokeValue as unknown[])[0], writtenValue(w)))) {
+      if (!best || w.completeIndex > best.completeIndex) best = w;
+    } else if (!bestSeen || w.completeIndex > bestSeen.completeIndex) bestSeen = w;
+  }
+  const ws = writers.slice(0, MAX_WRITERS_SHOWN).map(opIndex).join(', ');
+  const of = writers.length === 1 ? `the write of ${showValue(v)} (index ${ws})` : `every write of ${showValue(v)} (indices ${ws}${writers.length > MAX_WRITERS_SHOWN ? ', ...' : ''})`;
+  if (!best && bestSeen) {
+    const seen = bestSeen.f === 'read' ? showValue(bestSeen.value) : showValue(writtenValue(bestSeen));
+    const what = `the ${bestSeen.f === 'read' ? 'read' : 'cas'} of ${seen} (index ${opIndex(bestSeen)})`;
+    if (writers.length === 0) return `${what} completed before ${verb} began, and nothing wrote ${showValue(v)} back`;
+    return `${what} began after ${of} completed and ended before ${verb} began, so ${showValue(v)} was already overwritten${rest}`;
   }
   if (!best) return undefined;
-  const what = best.f === 'write' ? `the write of ${showValue(writtenValue(best))}` : `the cas to ${showValue(writtenValue(best))}`;
-  const verb = x.f === 'read' ? 'the read' : 'the cas';
-  if (writers.length === 0) return `${what} (index ${opIndex(best)}) completed before ${verb} began, and nothing ever wrote ${showValue(v)} back`;
-  const ws = writers.slice(0, 3).map(opIndex).join(', ');
-  const of = writers.length === 1 ? `the write of ${showValue(v)} (index ${ws})` : `every write of ${showValue(v)} (indices ${ws}${writers.length > 3 ? ', ...' : ''})`;
-  return `${what} (index ${opIndex(best)}) came after ${of} and before ${verb} began`;
+  if (writers.length === 0) return `${writeName(best)} completed before ${verb} began, and nothing wrote ${showValue(v)} back`;
+  return `${writeName(best)} came after ${of} and before ${verb} began${rest}`;
 }
 
-export function violationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomaly {
-  const x = p.ops[f.blockedSlot];
+/** "ops 60, 74 and 85" */
+function opList(ops: Op[]): string {
+  const xs = ops.map(opIndex).sort((a, b) => a - b);
+  if (xs.length === 1) return `op ${xs[0]}`;
+  return `ops ${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}
+
+/**
+ * The anomaly of a failed key. `w` (the witness, see witness.ts) names the ops: `ops` is the
+ * witness, sorted; `op` the op it cannot place. Without a witness (not found in time), the op where
+ * the full search stopped and up to 20 ops concurrent with it. `linearizedPrefix` and
+ * `valueAfterPrefix` come from the full search's frontier `f`.
+ */
+export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Witness): Anomaly {
+  const wp = w ? w.problem : p;
+  const wf = w ? w.frontier : f;
+  const x = wp.ops[wf.blockedSlot];
   const prefix = f.prefixSlots.map((s) => p.ops[s]);
+  const wPrefix = wf.prefixSlots.map((s) => wp.ops[s]);
   const concurrent = concurrentWith(p, x);
   const because = 'but no order of the operations consistent with real time explains it';
+  const alone = w && w.ops.length > 1 ? `${w.ops.length === 2 ? 'both' : `all ${w.ops.length}`} of ${opList(w.ops)} alone already admit no such order` : '';
+  const generic = (clause: string) => (alone ? `${alone}; ${clause}` : clause);
   let explanation: string;
   if (x.f === 'read') {
     const v = x.value;
     const head = `read of ${p.key} ${when(h, x, true)} returned ${showValue(v)}, ${because}`;
-    const why = everWritten(p, v) ? (staleProof(p, x, v) ?? lastWriteClause(h, p, prefix)) : `no operation ever wrote ${showValue(v)} to ${p.key}`;
+    const why = everWritten(p, v) ? (staleProof(wp, x, v, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(v)} to ${p.key}`;
     explanation = `${head}: ${why}`;
   } else if (x.f === 'cas') {
     const [from, to] = x.invokeValue as unknown[];
-    const why = everWritten(p, from) ? (staleProof(p, x, from) ?? lastWriteClause(h, p, prefix)) : `no operation ever wrote ${showValue(from)} to ${p.key}`;
+    const why = everWritten(p, from) ? (staleProof(wp, x, from, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(from)} to ${p.key}`;
     explanation = `cas of ${p.key} from ${showValue(from)} to ${showValue(to)} ${when(h, x, true)} succeeded, ${because}: ${why}`;
   } else {
     explanation =
       `write of ${showValue(x.invokeValue)} to ${p.key} ${when(h, x, true)} completed, ${because}: ` +
       `wherever it is placed, a later read or cas of ${p.key} sees the wrong value` +
-      ` (the longest linearizable prefix has ${prefix.length} ops; ${lastWriteClause(h, p, prefix).replace('precede it', 'precede the write')})`;
+      (alone ? ` (${alone})` : ` (the longest linearizable prefix has ${prefix.length} ops; ${lastWriteClause(p, x, prefix).replace(/\bit\b/g, 'the write')})`);
   }
-  return {
+  const anomaly: Anomaly = {
     type: 'linearizable',
-    ops: [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)],
+    ops: w ? w.ops.map(opIndex).sort((a, b) => a - b) : [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)],
     key: p.key,
     explanation,
     op: opIndex(x),
@@ -129,4 +195,6 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomal
     concurrent,
     valueAfterPrefix: p.values[f.state] ?? null,
   };
+  if (w && !w.minimal) anomaly.witnessMinimal = false;
+  return anomaly;
 }

@@ -277,13 +277,14 @@ function anomalyView(
     if (!f) focus.set(op, (f = { op, index: nameIndex(op), involved: false, failing: false, concurrent: false }));
     return f;
   };
+  // The linearizability checker names the op that cannot be linearized as `op` (its `ops` are sorted).
+  const failingIndex = typeof a.op === 'number' ? a.op : undefined;
   named.forEach((i, k) => {
     const f = add(i);
     if (!f) missing.push(i);
     else {
       f.involved = true;
-      // The linearizability checker puts the op that cannot be linearized first.
-      if (hasPrefix && k === 0) f.failing = true;
+      if (hasPrefix && (failingIndex !== undefined ? i === failingIndex : k === 0)) f.failing = true;
     }
   });
   prefix.forEach((i, k) => {
