@@ -10,7 +10,7 @@ import { UserError } from '../../errors.js';
 import { requireBinaries } from '../real/binaries.js';
 import { createNetnsCluster, type NetnsCluster } from '../real/netns.js';
 import { disownDir, ownDir } from '../real/processes.js';
-import { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
+import { createRealScheduler, runHeld, type RealScheduler } from '../real/scheduler.js';
 import type { Capabilities, Capability, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
 import { usesNamespaces } from './capabilities.js';
 import type { ClientNode, ExternalClient } from './client-api.js';
@@ -135,18 +135,7 @@ class External implements ExternalTarget {
   }
 
   setup(done: () => void): void {
-    const release = this.scheduler.hold();
-    this.start().then(
-      () => {
-        this.scheduler.after(0, done);
-        release();
-      },
-      async (e: unknown) => {
-        await this.stopAll().catch(() => undefined);
-        this.scheduler.fail(e);
-        release();
-      },
-    );
+    runHeld(this.scheduler, () => this.start(), done, () => this.stopAll());
   }
 
   private async start(): Promise<void> {
@@ -209,17 +198,7 @@ class External implements ExternalTarget {
   }
 
   teardown(done: () => void): void {
-    const release = this.scheduler.hold();
-    this.stopAll().then(
-      () => {
-        this.scheduler.after(0, done);
-        release();
-      },
-      (e: unknown) => {
-        this.scheduler.fail(e);
-        release();
-      },
-    );
+    runHeld(this.scheduler, () => this.stopAll(), done);
   }
 
   /** Stops everything this target made, in order: leader polling, client, processes, network, temp dir. */

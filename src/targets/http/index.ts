@@ -16,7 +16,7 @@ import { fullCapabilities, type Capabilities, type Client, type Completion, type
 import { killAndWait, spawnNodeServer, tailLine, waitExit } from './launcher.js';
 import { disownDir, ownDir } from '../real/processes.js';
 import { createLinkProxy, type LinkProxy } from '../real/proxy.js';
-import { createRealScheduler, type RealScheduler } from '../real/scheduler.js';
+import { createRealScheduler, runHeld, type RealScheduler } from '../real/scheduler.js';
 import { requestJson, type NodeServerConfig, type NodeStatus, type ReadAnswer, type StartBody } from './wire.js';
 import { completionFor } from '../client-resp.js';
 import { cutLinks } from '../links.js';
@@ -180,32 +180,11 @@ class HttpCluster implements HttpTarget {
   // ---- Target ----
 
   setup(done: () => void): void {
-    const release = this.scheduler.hold();
-    this.startCluster().then(
-      () => {
-        this.scheduler.after(0, done);
-        release();
-      },
-      async (e: unknown) => {
-        await this.stopAll();
-        this.scheduler.fail(e);
-        release();
-      },
-    );
+    runHeld(this.scheduler, () => this.startCluster(), done, () => this.stopAll());
   }
 
   teardown(done: () => void): void {
-    const release = this.scheduler.hold();
-    this.stopAll().then(
-      () => {
-        this.scheduler.after(0, done);
-        release();
-      },
-      (e: unknown) => {
-        this.scheduler.fail(e);
-        release();
-      },
-    );
+    runHeld(this.scheduler, () => this.stopAll(), done);
   }
 
   client(session: SessionInfo): Client {

@@ -140,3 +140,22 @@ export function createRealScheduler(): RealScheduler {
     },
   };
 }
+
+/**
+ * Runs async work (a setup, a teardown) while holding the scheduler: on success `done` runs as a
+ * scheduler callback; a failure makes run() reject with it (after `onError`, e.g. a clean-up).
+ */
+export function runHeld(sched: RealScheduler, work: () => Promise<void>, done: () => void, onError?: () => Promise<void>): void {
+  const release = sched.hold();
+  work().then(
+    () => {
+      sched.after(0, done);
+      release();
+    },
+    async (e: unknown) => {
+      await onError?.().catch(() => undefined);
+      sched.fail(e);
+      release();
+    },
+  );
+}
