@@ -10,6 +10,7 @@ import type { ExternalTargetConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import type { NetnsCluster } from '../real/netns.js';
 import { NodeProcess, type NodeProcessSpec } from '../real/node-process.js';
+import { descendants, signalEach, type ProcId } from '../real/proc-tree.js';
 import { freePorts } from '../real/ports.js';
 import type { Probe } from '../real/probe.js';
 import type { RealScheduler } from '../real/scheduler.js';
@@ -33,6 +34,8 @@ export type CommandName = keyof ExternalTargetConfig['commands'];
 export class ExternalNodes {
   private values: Values[] = [];
   private procs: (NodeProcess[] | undefined)[] = [];
+  /** Per node: the descendants a pause stopped (a group signal, or the exit hooks, miss them). */
+  private frozen: ProcId[][] = [];
   private net: NetnsCluster | undefined;
   private stopped = false;
 
@@ -138,7 +141,15 @@ export class ExternalNodes {
 
   kill(i: number): void {
     this.slots[i].ready = false;
-    for (const p of this.procs[i] ?? []) p.kill();
+    for (const p of this.procs[i] ?? []) {
+      // Stop the group first (no new children), then kill it and the descendants that left it.
+      p.signal('SIGSTOP');
+      const kids = descendantsOf(p);
+      p.kill();
+      signalEach(kids, 'SIGKILL');
+    }
+    signalEach(this.frozen[i] ?? [], 'SIGKILL');
+    this.frozen[i] = [];
   }
 
   /** Starts a killed node again (same data dir); resolves once it is ready. */
@@ -147,11 +158,22 @@ export class ExternalNodes {
   }
 
   pause(i: number): void {
-    for (const p of this.procs[i] ?? []) p.pause();
+    for (const p of this.procs[i] ?? []) {
+      p.pause();
+      const kids = descendantsOf(p);
+      signalEach(kids, 'SIGSTOP');
+      this.frozen[i] = [...(this.frozen[i] ?? []), ...kids];
+    }
   }
 
   resume(i: number): void {
-    for (const p of this.procs[i] ?? []) p.resume();
+    for (const p of this.procs[i] ?? []) {
+      signalEach(descendantsOf(p), 'SIGCONT');
+      p.resume();
+    }
+    // (also the ones whose parent died meanwhile: a stopped process would never notice)
+    signalEach(this.frozen[i] ?? [], 'SIGCONT');
+    this.frozen[i] = [];
   }
 
   /** Runs one of the file's fault commands for node i (or cluster-wide with i undefined). */
@@ -178,6 +200,7 @@ export class ExternalNodes {
 
   async stopAll(): Promise<void> {
     this.stopped = true;
+    this.slots.forEach((_, i) => this.kill(i));
     await Promise.all(this.procs.flatMap((ps) => ps ?? []).map((p) => p.stop()));
     for (const s of this.slots) s.ready = false;
   }
@@ -186,6 +209,11 @@ export class ExternalNodes {
   get sched(): RealScheduler {
     return this.scheduler;
   }
+}
+
+/** A running node process's descendants (an exited one's PID may belong to someone else by now). */
+function descendantsOf(p: NodeProcess): ProcId[] {
+  return p.running ? descendants(p.pid) : [];
 }
 
 /** argv prefix that runs a command as an OS user (servers such as PostgreSQL refuse root). */

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descendants, signalEach } from './proc-tree.js';
 import { processStart, type WatchMessage } from './watchdog.js';
 
 /** pid -> the child, and whether it leads its own process group (signals then go to the group). */
@@ -49,8 +50,11 @@ export function watchdogPid(): number | undefined {
 /** Synchronously kills every registered process (SIGCONT first, for paused ones) and removes dirs. */
 export function killAllOwned(): void {
   for (const [pid, o] of owned) {
+    const kids = descendants(pid);
     signalOwned(pid, o.group, 'SIGCONT');
     signalOwned(pid, o.group, 'SIGKILL');
+    signalEach(kids, 'SIGCONT');
+    signalEach(kids, 'SIGKILL');
   }
   owned.clear();
   for (const c of [...cleanups]) {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { descendants, signalEach } from './proc-tree.js';
 
 /** One line of the runner's protocol (JSON). */
 export type WatchMessage =
@@ -52,8 +53,12 @@ function signal(pid: number, group: boolean, sig: NodeJS.Signals): void {
 export function cleanUp(state: State): void {
   for (const [pid, p] of state.pids) {
     if (p.start !== undefined && processStart(pid) !== p.start) continue;
+    // Descendants first (found through their parent while it lives): some leave the group.
+    const kids = descendants(pid);
     signal(pid, p.group, 'SIGCONT');
     signal(pid, p.group, 'SIGKILL');
+    signalEach(kids, 'SIGCONT');
+    signalEach(kids, 'SIGKILL');
   }
   for (const argvs of state.cmds.values()) {
     for (const argv of argvs) {

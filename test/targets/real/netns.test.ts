@@ -311,7 +311,7 @@ describe('clean-up', () => {
       // A private copy of the three modules, so that another build of dist/ cannot change them mid-test.
       snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-netns-test-'));
       fs.writeFileSync(path.join(snapshotDir, 'package.json'), '{"type":"module"}');
-      for (const f of ['errors.js', 'targets/real/processes.js', 'targets/real/watchdog.js', 'targets/real/netns.js']) {
+      for (const f of ['errors.js', 'targets/real/processes.js', 'targets/real/watchdog.js', 'targets/real/proc-tree.js', 'targets/real/netns.js']) {
         fs.mkdirSync(path.dirname(path.join(snapshotDir, f)), { recursive: true });
         fs.copyFileSync(path.join(root, 'dist', f), path.join(snapshotDir, f));
       }
