@@ -206,7 +206,9 @@ export function externalAdapter(name: string, capabilities: Capability[]): Confo
     virtualTime: false,
     processes: true,
     capabilities,
-    settleMs: cfg.settleMs,
+    // A bound on convergence, not a speed claim: after a pause of a majority a real cluster may need
+    // an election or two before every member has applied the last write (slower on a loaded machine).
+    settleMs: Math.max(cfg.settleMs, 20_000),
     restartWithinMs: 20_000,
     faultWithinMs: 5000,
     build(workload: WorkloadKind): Built {

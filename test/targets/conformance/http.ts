@@ -131,7 +131,7 @@ export function httpAdapter(): ConformanceAdapter {
     virtualTime: false,
     processes: true,
     capabilities: CAPABILITIES.slice(),
-    settleMs: 5000,
+    settleMs: 15_000,
     restartWithinMs: 10_000,
     faultWithinMs: 3000,
     build(workload: WorkloadKind): Built {
