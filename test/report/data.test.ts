@@ -203,7 +203,7 @@ describe('final reads in the report', () => {
       checkers: { 'lost-writes': { valid: false, count: 1, anomalies: [{ type: 'lost-write', ops: [1, 3], key: 'k', explanation: 'lost 1' }] } },
     };
     const html = renderHtmlReport(results, h);
-    expect(html).toContain('n2 · final read → []');
+    expect(html).toContain('>n2 · final read []</text>');
     expect(html).toMatch(/class="phase-settle".*>settle 2\.000 s</);
     expect(html).toMatch(/class="phase-final".*>final reads</);
     expect(html).toContain('<span class="aat">at 2.010 s</span>');

@@ -1,9 +1,10 @@
 // Test input for the report: a small run directory written by hand (history with a planted
-// read-your-writes anomaly, nemesis events, results.json, metrics.json, config.yaml), and a large
-// generated History for the size bound.
+// read-your-writes anomaly, nemesis events, results.json, metrics.json, config.yaml), a register
+// history with a linearizability anomaly, and a large generated History for the size bound.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Anomaly } from '../../src/checkers/types.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import { eventToJson } from '../../src/history/jsonl.js';
 import type { History, HistoryEvent, Op } from '../../src/history/types.js';
@@ -195,4 +196,72 @@ export function largeHistory(n: number): History {
     nemesis.push({ index: index++, time: t + 5e8, process: 'nemesis', type: 'info', f: k % 2 ? 'restart' : 'heal', value: k % 2 ? { node: 'n2' } : {} });
   }
   return { source: 'generated', ops, nemesis, eventCount: index, endTime, workload: 'append', hasFinalReads: false };
+}
+
+/** One register op of `registerRun`: times in ms; no `t1Ms` means it never completed. */
+interface RegSpec {
+  p: number;
+  f: 'read' | 'write' | 'cas';
+  v: unknown;
+  r?: unknown;
+  t0Ms: number;
+  t1Ms?: number;
+  type?: 'ok' | 'fail' | 'info';
+}
+
+function registerEvents(specs: RegSpec[]): HistoryEvent[] {
+  const raw: (Omit<HistoryEvent, 'index'> & { order: number })[] = [];
+  for (const s of specs) {
+    raw.push({ time: s.t0Ms * MS, process: s.p, session: `${s.p}`, type: 'invoke', f: s.f, key: 'r', value: s.f === 'read' ? null : s.v, order: 1 });
+    if (s.t1Ms !== undefined) {
+      const type = s.type ?? 'ok';
+      raw.push({ time: s.t1Ms * MS, process: s.p, session: `${s.p}`, type, f: s.f, key: 'r', value: s.f === 'read' ? (type === 'ok' ? s.r : null) : s.v, order: 0 });
+    }
+  }
+  raw.sort((a, b) => a.time - b.time || a.order - b.order);
+  return raw.map(({ order: _o, ...e }, index) => ({ index, ...e }) as HistoryEvent);
+}
+
+/**
+ * A register history that is not linearizable, and the anomaly the linearizable checker reports
+ * for it: 20 ops on p0..p3 that linearize in order (read nil, write 1, cas 1→2, read 2, …), then
+ * p4 reads 1 after the register held 19; p5's write 99 never completes and p6 reads 19 meanwhile.
+ */
+export function registerRun(): { history: History; results: Results; failing: number; prefix: number[]; staleRead: Op } {
+  const specs: RegSpec[] = [];
+  let cur: unknown = null;
+  for (let i = 0; i < 20; i++) {
+    const t0Ms = 2 + i * 3;
+    const f = (['read', 'write', 'cas'] as const)[i % 3];
+    if (f === 'read') specs.push({ p: i % 4, f, v: null, r: cur, t0Ms, t1Ms: t0Ms + 4 });
+    else {
+      specs.push({ p: i % 4, f, v: f === 'write' ? i : [cur, i], t0Ms, t1Ms: t0Ms + 4 });
+      cur = i;
+    }
+  }
+  specs.push({ p: 5, f: 'write', v: 99, t0Ms: 64 });
+  specs.push({ p: 4, f: 'read', v: null, r: 1, t0Ms: 68, t1Ms: 72 });
+  specs.push({ p: 6, f: 'read', v: null, r: 19, t0Ms: 70, t1Ms: 80 });
+  const history = historyFromEvents(registerEvents(specs), 'register');
+  const staleRead = history.ops.find((o) => o.process === 4)!;
+  const failing = staleRead.completeIndex;
+  const prefixOps = history.ops.filter((o) => o.process < 4).sort((a, b) => a.invokeTime - b.invokeTime);
+  const prefix = prefixOps.map((o) => o.completeIndex);
+  const lin: Anomaly = {
+    type: 'linearizable',
+    ops: [prefixOps[1].completeIndex, prefix[prefix.length - 1], failing].sort((a, b) => a - b),
+    key: 'r',
+    op: failing,
+    explanation: `read of r (index ${failing}) returned 1, but no order of the operations consistent with real time explains it`,
+    linearizedPrefix: prefix,
+    concurrent: history.ops.filter((o) => o.process >= 5).map((o) => (o.completeIndex >= 0 ? o.completeIndex : o.invokeIndex)),
+    valueAfterPrefix: 19,
+  };
+  const results: Results = {
+    valid: false,
+    workload: 'register',
+    stats: historyStats(history),
+    checkers: { linearizable: { valid: false, count: 1, anomalies: [lin] } },
+  };
+  return { history, results, failing, prefix, staleRead };
 }

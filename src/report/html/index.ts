@@ -9,9 +9,11 @@ import type { Anomaly } from '../../checkers/types.js';
 import type { History } from '../../history/types.js';
 import type { Results } from '../results.js';
 import { reportData, type AnomalyView, type CheckerView, type ReportData, type ReportInputs } from './data.js';
-import { PAGE_CSS, PAGE_JS } from './style.js';
+import { PAGE_JS } from './script.js';
+import { PAGE_CSS } from './style.js';
 import { UNTIMED_REASON } from '../time.js';
-import { esc, fmtAt, fmtDuration, fmtPoint, fmtValue, focusSvg, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
+import { focusView } from './focus.js';
+import { esc, fmtAt, fmtDuration, fmtPoint, fmtValue, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
 
 function verdictClass(v: boolean | 'unknown'): string {
   return v === true ? 'v-ok' : v === false ? 'v-bad' : 'v-unknown';
@@ -185,7 +187,7 @@ function anomalyDetail(v: AnomalyView, d: ReportData, open: boolean): string {
 <p class="explanation">${esc(String(a.explanation ?? ''))}</p>
 <p class="muted">${named} operation${named === 1 ? '' : 's'} named by the anomaly (dark outline) and ${v.focus.length - named} around ${named === 1 ? 'it' : 'them'} on the same key, ${fmtPoint(v.windowStartNs, d.untimed)} – ${fmtPoint(v.windowEndNs, d.untimed)}. The horizontal axis is event order, not to scale; hover a bar for details.</p>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
-<div class="focus-wrap">${focusSvg(v, d.nemesis, d.untimed)}</div>
+${focusView(v, d.nemesis, d.untimed)}
 ${opTable(v, d.untimed)}
 ${extraFields(a)}
 </div></details>`;

@@ -1,5 +1,5 @@
-// The report's inline stylesheet and script: a light theme with colour-blind-friendly colours
-// (Okabe–Ito: ok blue, fail vermillion, info amber), and the few lines that open an anomaly.
+// The report's inline stylesheet: a light theme with colour-blind-friendly colours (Okabe–Ito:
+// ok blue, fail vermillion, info amber). The inline script is in script.ts.
 
 export const PAGE_CSS = `
 :root{--ok:#0072B2;--ok-bg:#d7e8f5;--fail:#D55E00;--fail-bg:#fadfcf;--info:#B07A00;--info-bg:#fbefc9;
@@ -75,7 +75,9 @@ details.anomaly[open]>summary .aexp{display:none}
 .abody{padding:10px 14px 14px}
 .explanation{font-size:15px;margin:2px 0 6px}
 .note{background:#f4f6fb;border-left:3px solid var(--accent);padding:6px 10px;margin:6px 0}
-.focus-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:6px;margin:8px 0 10px;background:#fff}
+.focus-view{display:flex;align-items:flex-start;border:1px solid var(--line);border-radius:6px;margin:8px 0 10px;background:#fff;overflow:hidden}
+.focus-labels{flex:none;display:block;border-right:1px solid var(--line);background:#fff}
+.focus-wrap{overflow-x:auto;flex:1 1 auto;min-width:0}
 svg.focus{display:block}
 .lane{fill:#fff}.lane-odd{fill:#f7f8fb}
 .lane-label{font-size:12px;fill:#344054;font-weight:600}
@@ -91,10 +93,24 @@ svg.focus{display:block}
 .op-involved .op-text{font-weight:650}
 .opbar:hover .opbar-rect,.opbar.hl .opbar-rect{filter:brightness(.9)}
 .opbar.hl .opbar-rect{stroke-width:3}
-table.ops tr.hl td{background:#e8f1fa}
+table.ops tr.hl td,table.ops tr.step-row td{background:#e8f1fa}
 .fail-mark{fill:#C00000;font-weight:700;font-size:15px}
-.prefix-path{fill:none;stroke:#3b4a6b;stroke-width:1.2;stroke-dasharray:3 3;opacity:.8}
-.prefix-rank circle{fill:#3b4a6b}.prefix-rank text{fill:#fff;font-size:9.5px;font-weight:700}
+.prefix-seg{fill:none;stroke:#3b4a6b;stroke-width:1.2;stroke-dasharray:3 3;opacity:.7}
+.prefix-rank circle{fill:#3b4a6b}.prefix-rank text{fill:#fff;font-size:9px;font-weight:700}
+.stepper{display:flex;flex-wrap:wrap;align-items:center;gap:6px 8px;margin:8px 0 0}
+.stepper[hidden]{display:none}
+.stepper button{font:inherit;font-size:12.5px;padding:2px 10px;border:1px solid #c5ccd8;border-radius:6px;background:#f6f8fb;color:var(--ink);cursor:pointer}
+.stepper button:hover:not(:disabled){background:#e8edf5}
+.stepper button:disabled{opacity:.45;cursor:default}
+.step-count{font-weight:600;font-size:12.5px;margin-left:4px}
+.step-text{flex-basis:100%;font-size:13px;color:#344054;min-height:1.45em}
+.step-text.step-fail{color:#9a3f00;font-weight:600}
+.stepping g.opbar.lin-later{opacity:.22}
+.stepping .prefix-seg.lin-later{opacity:0}
+.stepping g.opbar.lin-done .prefix-rank circle{fill:#009E73}
+.stepping g.opbar.lin-current .opbar-rect{stroke:#000;stroke-width:3.4;stroke-dasharray:none}
+.stepping g.opbar.lin-current.op-failing .opbar-rect{stroke:#C00000}
+.stepping g.opbar.lin-current{filter:drop-shadow(0 0 3px rgba(0,0,0,.4))}
 .nem-label{font-size:10.5px;font-weight:600}.nem-label-in{fill:#fff}
 table.ops{font-size:12.5px}
 .ops-wrap{overflow-x:auto}
@@ -106,37 +122,4 @@ table.ops tr.row-involved td{background:#fff6e8;font-weight:600}
 dl.extra{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;margin:8px 0 0;font-size:12.5px}dl.extra dt{color:var(--muted)}dl.extra dd{margin:0}
 .all-good{font-size:15px;color:#00507d}
 footer{margin-top:18px;font-size:12px}
-`;
-
-/** Opens the anomaly named by the URL hash (from a marker, the checker table or a shared link). */
-export const PAGE_JS = `
-(function(){
-  function openFromHash(){
-    var id=decodeURIComponent(location.hash.slice(1));
-    if(!id) return;
-    var el=document.getElementById(id);
-    if(!el) return;
-    if(el.tagName==='DETAILS'){
-      el.open=true;
-      el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash');
-    }
-    el.scrollIntoView({block:'start'});
-  }
-  window.addEventListener('hashchange',openFromHash);
-  document.addEventListener('click',function(e){
-    var a=e.target&&e.target.closest?e.target.closest('a[href^="#"]'):null;
-    if(a&&a.getAttribute('href')===location.hash){setTimeout(openFromHash,0);}
-  });
-  // Hovering a bar or a table row highlights the same op in both.
-  function mark(e,on){
-    var t=e.target&&e.target.closest?e.target.closest('[data-index]'):null;
-    var box=t&&t.closest('details.anomaly');
-    if(!box) return;
-    var els=box.querySelectorAll('g.opbar[data-index="'+t.getAttribute('data-index')+'"], tr[data-index="'+t.getAttribute('data-index')+'"]');
-    for(var i=0;i<els.length;i++) els[i].classList.toggle('hl',on);
-  }
-  document.addEventListener('mouseover',function(e){mark(e,true);});
-  document.addEventListener('mouseout',function(e){mark(e,false);});
-  openFromHash();
-})();
 `;
