@@ -4,26 +4,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { loadRunConfig } from '../dist/config/load.js';
-import { executeRun } from '../dist/runner/execute.js';
+import { freePort, loopRate, ratioTable, replcheckRun, until } from './lib/driver-ratio.js';
 
 const SECONDS = Number(process.env.ETCD_BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.ETCD_BENCH_ROUNDS ?? 2);
 const CONCURRENCY = [6, 20];
 const KEYS = 20;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startCluster(dir) {
   const members = [];
@@ -34,15 +22,8 @@ async function startCluster(dir) {
       `--advertise-client-urls=http://127.0.0.1:${m.client}`, `--listen-peer-urls=http://127.0.0.1:${m.peer}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${m.peer}`, `--initial-cluster=${cluster}`, '--initial-cluster-state=new',
       `--initial-cluster-token=bench-${process.pid}`, '--log-outputs=stderr', '--logger=zap'], { stdio: 'ignore' }));
-  const deadline = performance.now() + 30_000;
-  for (const m of members) {
-    for (;;) {
-      const ok = await new Promise((r) => http.get(`http://127.0.0.1:${m.client}/health`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
-      if (ok) break;
-      if (performance.now() > deadline) throw new Error('etcd did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const healthy = (m) => new Promise((r) => http.get(`http://127.0.0.1:${m.client}/health`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
+  for (const m of members) await until(`etcd ${m.name}`, () => healthy(m));
   return { members, stop: () => procs.forEach((p) => p.kill('SIGKILL')) };
 }
 
@@ -61,35 +42,18 @@ async function plainLoop(members, concurrency, seconds) {
     req.on('error', reject);
     req.end(data);
   });
-  let ops = 0;
   let next = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async (w) => {
+  const rate = await loopRate(concurrency, seconds, async (w) => {
     const m = members[w % members.length];
-    while (performance.now() < end) {
-      const key = b64(`k${Math.floor(Math.random() * KEYS)}`);
-      const r = Math.random() * 4;
-      const v = b64(JSON.stringify(next++));
-      if (r < 2) await post(m, '/v3/kv/range', { key });
-      else if (r < 3) await post(m, '/v3/kv/put', { key, value: v });
-      else await post(m, '/v3/kv/txn', { compare: [{ key, target: 'VALUE', result: 'EQUAL', value: v }], success: [{ request_put: { key, value: v } }] });
-      ops++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+    const key = b64(`k${Math.floor(Math.random() * KEYS)}`);
+    const r = Math.random() * 4;
+    const v = b64(JSON.stringify(next++));
+    if (r < 2) await post(m, '/v3/kv/range', { key });
+    else if (r < 3) await post(m, '/v3/kv/put', { key, value: v });
+    else await post(m, '/v3/kv/txn', { compare: [{ key, target: 'VALUE', result: 'EQUAL', value: v }], success: [{ request_put: { key, value: v } }] });
+  });
   agent.destroy();
-  return ops / ((performance.now() - t0) / 1000);
-}
-
-/** replcheck's driver: the register workload through executeRun (history written, no checkers). */
-async function replcheckRun(targetFile, dir, concurrency, seconds) {
-  const { config } = loadRunConfig({ target: targetFile, workload: 'register', timeLimit: seconds, concurrency, set: ['workload.thinkMs=0', `workload.keys=${KEYS}`] }, () => 1);
-  const ex = await executeRun(config, { historyPath: path.join(dir, `h-${concurrency}.jsonl`) });
-  // Client ops per second of the span from the first invoke to the last completion (final reads excluded).
-  const ops = ex.history.ops.filter((o) => !o.final && Number.isFinite(o.completeTime));
-  const spanNs = Math.max(...ops.map((o) => o.completeTime)) - Math.min(...ops.map((o) => o.invokeTime));
-  return ops.length / (spanNs / 1e9);
+  return rate;
 }
 
 async function main() {
@@ -102,17 +66,12 @@ async function main() {
       'nodes:', ...cluster.members.map((m) => `  - { name: ${m.name}, vars: { clientPort: ${m.client} } }`), '',
     ].join('\n'));
     console.log(`${SECONDS} s per measurement, best of ${ROUNDS} alternating rounds; register mix read 2 / write 1 / cas 1 over ${KEYS} keys; 3 members on loopback\n`);
-    console.log('| concurrency | plain keep-alive loop, ops/s | replcheck driver, ops/s | ratio |');
-    console.log('| ---: | ---: | ---: | ---: |');
-    for (const c of CONCURRENCY) {
-      let plain = 0, ours = 0;
-      for (let r = 0; r < ROUNDS; r++) {
-        plain = Math.max(plain, await plainLoop(cluster.members, c, SECONDS));
-        ours = Math.max(ours, await replcheckRun(targetFile, dir, c, SECONDS));
-      }
-      console.log(`| ${c} | ${Math.round(plain).toLocaleString('en')} | ${Math.round(ours).toLocaleString('en')} | ${(ours / plain).toFixed(2)} |`);
-    }
-    console.log('\naim: the driver reaches >= 0.8 of the plain loop (issue 8).');
+    await ratioTable({
+      concurrency: CONCURRENCY,
+      rounds: ROUNDS,
+      plain: (c) => plainLoop(cluster.members, c, SECONDS),
+      ours: (c) => replcheckRun(targetFile, dir, { concurrency: c, seconds: SECONDS, keys: KEYS }),
+    });
   } finally {
     cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });

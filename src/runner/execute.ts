@@ -70,8 +70,11 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const writer = new HistoryWriter(opts.historyPath);
   const builder = new HistoryBuilder(opts.historyPath, true);
   let index = 0;
+  // Every event is made by this file and handed over once: emit stamps it (no copy per event).
   const emit = (e: Omit<HistoryEvent, 'index' | 'time'>): void => {
-    const ev = { index: index++, time: Math.round(sched.nowNs()), ...e } as HistoryEvent;
+    const ev = e as HistoryEvent;
+    ev.index = index++;
+    ev.time = Math.round(sched.nowNs());
     writer.write(ev);
     builder.add(ev, ev.index + 1);
   };

@@ -4,10 +4,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import { historyEvents } from '../../src/history/events.js';
+import type { HistoryEvent } from '../../src/history/types.js';
 import { checkDepth, eventToJson, forEachLine, readJsonlHistory } from '../../src/history/jsonl.js';
 import { appendModelEvents } from '../support/append-model.js';
 
@@ -70,6 +72,41 @@ describe('readJsonlHistory', () => {
     const path = file(events.map(eventToJson));
     const h = readJsonlHistory(path);
     expect(historyEvents(h).map(eventToJson)).toEqual(events.map(eventToJson));
+  });
+
+  it('writes exactly what JSON.stringify writes for an object with SPEC\'s field order', () => {
+    const reference = (e: HistoryEvent): string => {
+      const o: Record<string, unknown> = { index: e.index, time: e.time, process: e.process };
+      for (const k of ['session', 'user'] as const) if (e[k] !== undefined) o[k] = e[k];
+      o.type = e.type;
+      o.f = e.f;
+      if (e.key !== undefined) o.key = e.key;
+      o.value = e.value === undefined ? null : e.value;
+      for (const k of ['node', 'final', 'error'] as const) if (e[k] !== undefined) o[k] = e[k];
+      return JSON.stringify(o);
+    };
+    const text = fc.string({ unit: 'binary' });
+    const event = fc.record(
+      {
+        index: fc.nat(),
+        time: fc.oneof(fc.nat(), fc.double({ min: 0, noNaN: true })),
+        process: fc.oneof(fc.nat(), fc.constant('nemesis' as const)),
+        session: text,
+        user: text,
+        type: fc.constantFrom('invoke', 'ok', 'fail', 'info'),
+        f: text,
+        key: text,
+        value: fc.oneof(fc.jsonValue(), fc.constant(undefined)),
+        node: text,
+        final: fc.boolean(),
+        error: text,
+      },
+      { requiredKeys: ['index', 'time', 'process', 'type', 'f', 'value'] },
+    );
+    fc.assert(fc.property(event, (e) => {
+      expect(eventToJson(e as HistoryEvent)).toBe(reference(e as HistoryEvent));
+    }), { numRuns: 2000 });
+    expect(eventToJson({ index: 0, time: 5, process: 1, type: 'ok', f: 'read', key: 'k"\n', value: [1, 'é'], node: 'n1' })).toBe('{"index":0,"time":5,"process":1,"type":"ok","f":"read","key":"k\\"\\n","value":[1,"é"],"node":"n1"}');
   });
 
   it('splits lines across chunk boundaries (8 MiB) without losing any or splitting a character', () => {

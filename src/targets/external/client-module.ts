@@ -90,7 +90,9 @@ export interface InvokeEnv {
 /** One op through the module, with a deadline: exactly one call of done. */
 export function invokeExternal(env: InvokeEnv, session: SessionInfo, op: Invocation, done: (c: Completion) => void): void {
   const release = env.hold();
-  const ctl = new AbortController();
+  // The AbortController is made only if the module reads ctx.signal (one costs about a microsecond,
+  // as much as the rest of the op's bookkeeping); a deadline that passes aborts it if it exists.
+  let ctl: AbortController | undefined;
   const cop = op as ClientOp;
   let finished = false;
   const finish = (c: Completion): void => {
@@ -101,10 +103,19 @@ export function invokeExternal(env: InvokeEnv, session: SessionInfo, op: Invocat
     release();
   };
   const timer = setTimeout(() => {
-    ctl.abort();
+    ctl?.abort();
     finish(uncertain(cop, 'timeout'));
   }, env.timeoutMs);
-  const ctx = { process: session.process, session: session.session, signal: ctl.signal, ...(session.user !== undefined ? { user: session.user } : {}) };
+  const ctx = {
+    process: session.process,
+    session: session.session,
+    get signal(): AbortSignal {
+      ctl ??= new AbortController();
+      if (finished && !ctl.signal.aborted) ctl.abort();
+      return ctl.signal;
+    },
+    ...(session.user !== undefined ? { user: session.user } : {}),
+  };
   let p: Promise<OpResult>;
   try {
     p = Promise.resolve(env.client.invoke(cop, ctx));

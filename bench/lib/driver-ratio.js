@@ -1,0 +1,86 @@
+// What the real-database benches share: free ports, waiting for a server, replcheck's driver through
+// executeRun (history written, no checkers) against a target file, and the alternating-rounds table
+// beside a plain client loop at the same concurrency against the same servers in the same run.
+import net from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadRunConfig } from '../../dist/config/load.js';
+import { executeRun } from '../../dist/runner/execute.js';
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Polls ready() every 100 ms until it resolves true, or throws after ms. */
+export async function until(what, ready, ms = 30_000) {
+  const deadline = performance.now() + ms;
+  while (!(await ready().catch(() => false))) {
+    if (performance.now() > deadline) throw new Error(`${what} did not start within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const tcpOpen = (port) =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+
+/**
+ * replcheck's driver: the workload through executeRun against the target file; client ops per second
+ * over the span from the first invoke to the last completion (final reads excluded).
+ */
+export async function replcheckRun(targetFile, dir, { workload = 'register', concurrency, seconds, keys }) {
+  const { config } = loadRunConfig({ target: targetFile, workload, timeLimit: seconds, concurrency, set: ['workload.thinkMs=0', `workload.keys=${keys}`] }, () => 1);
+  const ex = await executeRun(config, { historyPath: path.join(dir, `h-${concurrency}.jsonl`) });
+  const ops = ex.history.ops.filter((o) => !o.final && Number.isFinite(o.completeTime));
+  let first = Infinity, last = -Infinity;
+  for (const o of ops) {
+    if (o.invokeTime < first) first = o.invokeTime;
+    if (o.completeTime > last) last = o.completeTime;
+  }
+  return ops.length / ((last - first) / 1e9);
+}
+
+/** Ops per second of `concurrency` workers each running `step()` back to back for `seconds`. */
+export async function loopRate(concurrency, seconds, step) {
+  let ops = 0;
+  const end = performance.now() + seconds * 1000;
+  const worker = async (w) => {
+    while (performance.now() < end) {
+      await step(w);
+      ops++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  return ops / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Prints the Markdown table: best of `rounds` alternating rounds per concurrency. `plain` is the
+ * baseline the ratio is taken against; `others` are more baselines shown beside it, with their ratio.
+ */
+export async function ratioTable({ concurrency, rounds, plain, ours, others = [], aim = 0.8 }) {
+  const extra = others.map((o) => ` ${o.name}, ops/s | ratio to it |`).join('');
+  console.log(`| concurrency | plain client loop, ops/s | replcheck driver, ops/s | ratio |${extra}`);
+  console.log(`| ---: | ---: | ---: | ---: |${others.map(() => ' ---: | ---: |').join('')}`);
+  const fmt = (x) => Math.round(x).toLocaleString('en');
+  for (const c of concurrency) {
+    let p = 0, o = 0;
+    const best = others.map(() => 0);
+    for (let r = 0; r < rounds; r++) {
+      p = Math.max(p, await plain(c));
+      o = Math.max(o, await ours(c));
+      for (let i = 0; i < others.length; i++) best[i] = Math.max(best[i], await others[i].run(c));
+    }
+    const cells = best.map((b) => ` ${fmt(b)} | ${(o / b).toFixed(2)} |`).join('');
+    console.log(`| ${c} | ${fmt(p)} | ${fmt(o)} | ${(o / p).toFixed(2)} |${cells}`);
+  }
+  console.log(`\naim: the driver reaches >= ${aim} of the plain loop.`);
+}
