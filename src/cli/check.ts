@@ -60,7 +60,7 @@ export async function checkOne(file: string, dir: string, flags: CheckFlags): Pr
     } else {
       writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));
     }
-    writeRunOutputs({ dir, results, history, html: flags.html });
+    writeRunOutputs({ dir, results, history, html: flags.html, githubSummary: process.env.GITHUB_STEP_SUMMARY });
     return { file, dir, code: exitCodeFor(results.valid), results };
   } catch (e) {
     if (isUserError(e)) return { file, dir, code: 2, error: e.describe() };
@@ -174,7 +174,7 @@ function overBudgetCheck(file: string, dir: string, flags: CheckFlags, format: H
   ensureDir(dir);
   const historyOut = join(dir, 'history.jsonl');
   if (format === 'jsonl' && resolve(file) !== resolve(historyOut)) copyFileSync(file, historyOut);
-  writeRunOutputs({ dir, results, history, html: flags.html });
+  writeRunOutputs({ dir, results, history, html: flags.html, githubSummary: process.env.GITHUB_STEP_SUMMARY });
   return { file, dir, code: exitCodeFor(results.valid), results };
 }
 

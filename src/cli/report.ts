@@ -83,7 +83,7 @@ async function checkUncheckedRunDir(dir: string, flags: ReportFlags): Promise<Re
     command: `replcheck run --config ${configPath}`,
     history: join(dir, 'history.jsonl'),
   });
-  writeRunOutputs({ dir, results, history, html: flags.html });
+  writeRunOutputs({ dir, results, history, html: flags.html, githubSummary: process.env.GITHUB_STEP_SUMMARY });
   return results;
 }
 

@@ -70,7 +70,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const { total, unit } = progressTotal(config);
-  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, unit: unit === 'ops' ? 'ops' : 'ms' });
+  const progress = createProgress({ total, enabled: Boolean(process.stdout.isTTY) && !quiet, unit: unit === 'ops' ? 'ops' : 'ms', stream: process.stdout });
   let progressStopped = false;
   const stopProgress = (): void => {
     if (progressStopped) return;
@@ -85,6 +85,7 @@ export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<
       junit: flags.junit,
       html: flags.html,
       keep: flags.keep,
+      githubSummary: process.env.GITHUB_STEP_SUMMARY,
       // Runs in the default place (reports/) keep reports/index.html, the list of past runs.
       runsIndex: flags.out === undefined && flags.html !== false ? dirname(dir) : undefined,
       onReady: (about) => {

@@ -1,5 +1,5 @@
 // GitHub Actions step summary: a Markdown table of the verdicts appended to the file named by
-// GITHUB_STEP_SUMMARY. The env var is read at the CLI edge (rundir.ts) and passed down here.
+// GITHUB_STEP_SUMMARY. The env var is read at the CLI edge (src/cli) and passed down here.
 
 import { appendFileSync } from 'node:fs';
 import type { Results } from './results.js';

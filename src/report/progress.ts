@@ -10,13 +10,13 @@ export interface Progress {
 
 export interface ProgressOptions {
   total: number;
-  /** Callers pass `process.stdout.isTTY && !quiet`; false gives a no-op. */
+  /** The CLI passes `stream.isTTY && !quiet` (it alone looks at the terminal); false gives a no-op. */
   enabled: boolean;
   label?: string;
   /** What total and update() count: operations (the default), or milliseconds of a time-limited run, shown as whole seconds. */
   unit?: 'ops' | 'ms';
-  /** Where to draw; default process.stdout. */
-  stream?: NodeJS.WriteStream;
+  /** Where to draw. */
+  stream: NodeJS.WriteStream;
 }
 
 const NOOP: Progress = { update() {}, stop() {} };
@@ -36,8 +36,8 @@ function barSize(format: string, countWidth: number): number {
 }
 
 export function createProgress(opts: ProgressOptions): Progress {
-  const stream = opts.stream ?? process.stdout;
-  if (!opts.enabled || !stream.isTTY || !(opts.total > 0)) return NOOP;
+  const stream = opts.stream;
+  if (!opts.enabled || !(opts.total > 0)) return NOOP;
   const ms = opts.unit === 'ms';
   const label = opts.label ?? (ms ? 'time' : 'ops');
   const count = (n: number) => (ms ? String(Math.round(n / 1000)) : String(Math.round(n)));

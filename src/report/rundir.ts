@@ -17,6 +17,8 @@ export interface RunOutputs {
   /** Also write JUnit XML here. */
   junitFile?: string;
   html?: boolean;
+  /** GitHub Actions' step summary file (the CLI passes GITHUB_STEP_SUMMARY): a summary is appended to it. */
+  githubSummary?: string;
 }
 
 /**
@@ -65,8 +67,7 @@ export function writeRunOutputs(o: RunOutputs): void {
     }
   }
   if (o.html !== false) writeHtmlReport(o.dir, o.results, o.history);
-  // The one place the GitHub Actions variable is read; the summary module gets it as an argument.
-  appendGithubSummary(o.results, o.dir, process.env.GITHUB_STEP_SUMMARY);
+  appendGithubSummary(o.results, o.dir, o.githubSummary);
 }
 
 /** `reports/<UTC timestamp>-<short name>` */

@@ -35,6 +35,8 @@ export interface RunOptions {
   onExecuted?: () => void;
   /** The directory of run directories (reports/) whose index.html lists past runs; rewritten after this run. */
   runsIndex?: string;
+  /** GitHub Actions' step summary file, appended to after the run. */
+  githubSummary?: string;
 }
 
 export interface RunOutcome {
@@ -85,7 +87,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
       history: join(opts.dir, 'history.jsonl'),
     },
   );
-  writeRunOutputs({ dir: opts.dir, results, history, junitFile: opts.junit, html: opts.html });
+  writeRunOutputs({ dir: opts.dir, results, history, junitFile: opts.junit, html: opts.html, githubSummary: opts.githubSummary });
   if (opts.runsIndex !== undefined) writeRunsIndex(opts.runsIndex);
   return { dir: opts.dir, code: exitCodeFor(results.valid), interrupted: false, results, execution };
 }

@@ -36,6 +36,20 @@ function writeHistory(name: string, lines: string[]): string {
 }
 
 describe('replcheck check', () => {
+  it('appends its summary to GITHUB_STEP_SUMMARY when the variable is set (the CLI reads it)', () => {
+    const summary = join(tmp, 'step-summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = spawnSync(process.execPath, [bin, 'check', ANOMALIES, '--out', outDir()], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: summary } });
+    expect(r.status).toBe(1);
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('# earlier step\n')).toBe(true);
+    expect(text).toContain('### replcheck');
+    const env = { ...process.env, NO_COLOR: '1' };
+    delete env.GITHUB_STEP_SUMMARY;
+    expect(spawnSync(process.execPath, [bin, 'check', ANOMALIES, '--out', outDir()], { cwd: tmp, encoding: 'utf8', env }).status).toBe(1);
+    expect(readFileSync(summary, 'utf8')).toBe(text);
+  });
+
   it('exits 0 on a valid history and writes the run directory', () => {
     const out = outDir();
     const r = cli('check', VALID, '--out', out, '--no-html');

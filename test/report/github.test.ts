@@ -1,5 +1,5 @@
 // The GitHub Actions step summary: appended (never overwritten) when GITHUB_STEP_SUMMARY is set,
-// nothing written when it is not; writeRunOutputs is where the variable is read.
+// nothing written when it is not; the CLI reads the variable and passes the file down.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,13 +48,12 @@ describe('GitHub step summary', () => {
     expect(appendGithubSummary(results, 'reports/x', '')).toBe(false);
   });
 
-  it('is appended by writeRunOutputs only when GITHUB_STEP_SUMMARY is set', () => {
+  it('is appended by writeRunOutputs only when given a summary file, whatever the environment says', () => {
     const file = join(tmp, 'summary-env.md');
-    delete process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = file;
     writeRunOutputs({ dir: join(tmp, 'run-a'), results, history, html: false });
     expect(existsSync(file)).toBe(false);
-    process.env.GITHUB_STEP_SUMMARY = file;
-    writeRunOutputs({ dir: join(tmp, 'run-b'), results, history, html: false });
+    writeRunOutputs({ dir: join(tmp, 'run-b'), results, history, html: false, githubSummary: file });
     expect(readFileSync(file, 'utf8')).toContain(`Run directory: \`${join(tmp, 'run-b')}\``);
   });
 });
