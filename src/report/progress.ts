@@ -55,6 +55,8 @@ export function createProgress(opts: ProgressOptions): Progress {
       etaBuffer: 50,
       fps: 10,
       stream,
+      // Whether to draw at all is the caller's decision (it asks the terminal), not cli-progress's.
+      noTTYOutput: true,
     },
     cliProgress.Presets.shades_classic,
   );

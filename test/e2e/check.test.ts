@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin', 'replcheck.js');
 const VALID = join(root, 'examples', 'append-valid.jsonl');
 const ANOMALIES = join(root, 'examples', 'append-anomalies.jsonl');
-const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
+const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'replcheck-e2e-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe('replcheck check', () => {
     const text = readFileSync(summary, 'utf8');
     expect(text.startsWith('# earlier step\n')).toBe(true);
     expect(text).toContain('### replcheck');
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.GITHUB_STEP_SUMMARY;
     expect(spawnSync(process.execPath, [bin, 'check', ANOMALIES, '--out', outDir()], { cwd: tmp, encoding: 'utf8', env }).status).toBe(1);
     expect(readFileSync(summary, 'utf8')).toBe(text);

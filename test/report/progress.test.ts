@@ -27,7 +27,7 @@ describe('createProgress', () => {
     expect(s.written).toBe('');
   });
 
-  it('draws wherever it is told to: whether the stream is a terminal is the CLI's question, not its', () => {
+  it('draws wherever it is told to (whether the stream is a terminal is for the CLI to ask)', () => {
     const s = fakeStream(false);
     const p = createProgress({ total: 100, enabled: true, stream: s });
     p.update(50);
