@@ -32,12 +32,26 @@ export interface CheckOptions {
   maxMemoryMb?: number;
   /** Cap on the anomalies listed in a result (count stays true). */
   maxAnomalies?: number;
+  /** The checker's own options, as given in its spec (`bounded-staleness:maxStalenessMs=500`); see registry.ts. */
+  params?: Record<string, number>;
+}
+
+/** An option a checker takes in its spec, `name:option=value` (a number). */
+export interface CheckerOption {
+  description: string;
+  /** The value when none is given. */
+  default: number;
+  min: number;
 }
 
 export interface Checker {
   name: string;
   description: string;
   appliesTo(w: WorkloadKind): boolean;
+  /** False: runs only when named (not among "all that fit the workload"). Default true. */
+  byDefault?: boolean;
+  /** Options it takes as `name:option=value` in --checkers and `checkers:`. */
+  options?: Record<string, CheckerOption>;
   /** Pure; a throw becomes `unknown` with the error (runCheckers), a spent budget `unknown` with why. */
   check(h: History, opts?: CheckOptions): CheckResult | Promise<CheckResult>;
 }

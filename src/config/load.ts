@@ -4,7 +4,7 @@
 
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { CHECKERS } from '../checkers/registry.js';
+import { CHECKERS, findChecker } from '../checkers/registry.js';
 import { UserError } from '../errors.js';
 import type { WorkloadKind } from '../history/types.js';
 import { LIMITS } from './limits.js';
@@ -302,7 +302,7 @@ function checkerIssue(names: string[], workload: WorkloadKind, isList: boolean):
   const fits = CHECKERS.filter((c) => c.appliesTo(workload)).map((c) => c.name);
   for (const [i, name] of names.entries()) {
     const path = isList ? ['checkers', i] : ['checkers'];
-    const c = CHECKERS.find((x) => x.name === name);
+    const c = findChecker(name); // a spec may carry options: bounded-staleness:maxStalenessMs=500
     let message: string | undefined;
     if (!c) {
       const hint = didYouMean(name, CHECKERS.map((x) => x.name));

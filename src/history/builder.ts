@@ -39,6 +39,8 @@ export class HistoryBuilder {
   private readonly bigStates = new Map<number, number>();
   /** The first ok read (by op id) that returned no list: an error if the workload is append. */
   private firstNonListRead = -1;
+  /** Whether any ok read returned a list (a read-only history of lists is an append history). */
+  private sawListRead = false;
   /** Ok read lists of int32s copied flat while each event is at hand (see flatReads). */
   private flatElems = new Int32Array(1 << 10); // grows by doubling
   private flatPos = 0;
@@ -190,8 +192,10 @@ export class HistoryBuilder {
       this.hasFinal = true;
     }
     if (type === 'ok' && f === 'read') {
-      if (Array.isArray(e.value)) this.copyFlat(op.id, e.value);
-      else if (this.firstNonListRead < 0 || op.id < this.firstNonListRead) this.firstNonListRead = op.id;
+      if (Array.isArray(e.value)) {
+        this.sawListRead = true;
+        this.copyFlat(op.id, e.value);
+      } else if (this.firstNonListRead < 0 || op.id < this.firstNonListRead) this.firstNonListRead = op.id;
     }
   }
 
@@ -246,8 +250,20 @@ export class HistoryBuilder {
     this.add(e, line);
   }
 
-  finish(): History {
-    const workload: WorkloadKind = this.sawRegister ? 'register' : 'append';
+  /**
+   * The workload: register once a write or cas was seen; a history that only reads is a register
+   * history when no ok read returned a list and one returned something else (a register's value),
+   * else append (a read-only history of lists, or of nothing telling). An importer of register
+   * histories (Jepsen) says `register` outright: then a read-only history is one whatever it read.
+   */
+  private workload(known?: WorkloadKind): WorkloadKind {
+    if (this.sawRegister || (known === 'register' && this.firstKind === undefined)) return 'register';
+    const readOnly = this.firstKind === undefined;
+    return readOnly && this.firstNonListRead >= 0 && !this.sawListRead ? 'register' : 'append';
+  }
+
+  finish(known?: WorkloadKind): History {
+    const workload = this.workload(known);
     if (workload === 'append' && this.firstNonListRead >= 0) {
       const op = this.ops[this.firstNonListRead];
       throw new UserError(`an ok read of the append workload must return a list, got ${show(op.value)}`, {

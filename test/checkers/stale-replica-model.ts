@@ -15,7 +15,8 @@ export interface StaleModelOptions {
   infoRate: number;
 }
 
-interface Planned {
+/** An op planned before the store decides what its reads return. */
+export interface Planned {
   process: number;
   session: string;
   f: 'append' | 'read';
@@ -24,17 +25,19 @@ interface Planned {
   invokeNs: number;
   completeNs: number | undefined;
   linNs: number;
-  outcome: 'ok' | 'info';
+  outcome: 'ok' | 'fail' | 'info';
   applies: boolean;
   node: string;
   result?: number[];
 }
 
-export function staleReplicaEvents(seed: number, o: StaleModelOptions): HistoryEvent[] {
-  const rnd = seededRandom(seed);
+/**
+ * Plans the ops' sessions, times and outcomes (shared with log-replica-model.ts): appends go to the
+ * leader n1, reads to any node; after info a client continues as a new process.
+ */
+export function planOps(rnd: () => number, o: StaleModelOptions & { failRate?: number }, keys: string[], nodes: string[]): Planned[] {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const keys = Array.from({ length: o.keys }, (_, i) => `k${i}`);
-  const nodes = Array.from({ length: o.followers + 1 }, (_, i) => `n${i + 1}`);
+  const failRate = o.failRate ?? 0;
   const slotTime = new Array<number>(o.processes).fill(0);
   const slotProcess = Array.from({ length: o.processes }, (_, i) => i);
   let nextProcess = o.processes;
@@ -45,7 +48,8 @@ export function staleReplicaEvents(seed: number, o: StaleModelOptions): HistoryE
     const invokeNs = slotTime[slot] + int(0, 3) * 1000;
     const durationNs = int(1, 6) * 1000 + int(0, 1);
     const f = rnd() < 0.5 ? 'append' : 'read';
-    const outcome = rnd() < o.infoRate ? 'info' : 'ok';
+    const x = rnd();
+    const outcome = x < failRate ? 'fail' : x < failRate + o.infoRate ? 'info' : 'ok';
     const completeNs = outcome === 'info' && rnd() < 0.3 ? undefined : invokeNs + durationNs;
     planned.push({
       process: slotProcess[slot],
@@ -57,13 +61,38 @@ export function staleReplicaEvents(seed: number, o: StaleModelOptions): HistoryE
       completeNs,
       linNs: invokeNs + 0.5 + rnd() * (durationNs - 1),
       outcome,
-      applies: outcome === 'ok' || rnd() < 0.5,
+      applies: outcome === 'ok' || (outcome === 'info' && rnd() < 0.5),
       // Appends go to the leader; reads to any node.
       node: f === 'append' ? 'n1' : nodes[int(0, nodes.length - 1)],
     });
     slotTime[slot] = completeNs ?? invokeNs + durationNs;
     if (outcome === 'info') slotProcess[slot] = nextProcess++;
   }
+  return planned;
+}
+
+/** The ops' events (and `extra` ones, e.g. nemesis), in time order, indexed. */
+export function plannedEvents(planned: Planned[], extra: { t: number; e: Omit<HistoryEvent, 'index'> }[] = []): HistoryEvent[] {
+  const raw: { t: number; order: number; seq: number; e: Omit<HistoryEvent, 'index'> }[] = [];
+  for (const p of planned) {
+    const base = { process: p.process, session: p.session, f: p.f, key: p.key };
+    raw.push({ t: p.invokeNs, order: 1, seq: raw.length, e: { time: p.invokeNs, ...base, type: 'invoke', value: p.element } });
+    if (p.completeNs === undefined) continue;
+    const value = p.f === 'append' ? p.element : p.outcome === 'ok' ? (p.result ?? []) : null;
+    const more = p.outcome === 'ok' ? { node: p.node } : { error: p.outcome === 'fail' ? 'rejected' : 'timeout' };
+    raw.push({ t: p.completeNs, order: 0, seq: raw.length, e: { time: p.completeNs, ...base, type: p.outcome, value, ...more } });
+  }
+  for (const x of extra) raw.push({ t: x.t, order: 0.5, seq: raw.length, e: x.e });
+  raw.sort((a, b) => a.t - b.t || a.order - b.order || a.seq - b.seq);
+  return raw.map((x, index) => ({ index, ...x.e }) as HistoryEvent);
+}
+
+export function staleReplicaEvents(seed: number, o: StaleModelOptions): HistoryEvent[] {
+  const rnd = seededRandom(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const keys = Array.from({ length: o.keys }, (_, i) => `k${i}`);
+  const nodes = Array.from({ length: o.followers + 1 }, (_, i) => `n${i + 1}`);
+  const planned = planOps(rnd, o, keys, nodes);
   const log = new Map<string, number[]>(keys.map((k) => [k, []]));
   // Per follower and key, how much of the leader's log it has applied: it only grows.
   const applied = new Map<string, number>();
@@ -82,26 +111,15 @@ export function staleReplicaEvents(seed: number, o: StaleModelOptions): HistoryE
     applied.set(at, n);
     p.result = list.slice(0, n);
   }
-  const raw: { t: number; order: number; seq: number; e: Omit<HistoryEvent, 'index'> }[] = [];
-  for (const p of planned) {
-    const base = { process: p.process, session: p.session, f: p.f, key: p.key };
-    raw.push({ t: p.invokeNs, order: 1, seq: raw.length, e: { time: p.invokeNs, ...base, type: 'invoke', value: p.element } });
-    if (p.completeNs === undefined) continue;
-    const value = p.f === 'append' ? p.element : p.outcome === 'ok' ? (p.result ?? []) : null;
-    const extra = p.outcome === 'ok' ? { node: p.node } : { error: 'timeout' };
-    raw.push({ t: p.completeNs, order: 0, seq: raw.length, e: { time: p.completeNs, ...base, type: p.outcome, value, ...extra } });
-  }
-  raw.sort((a, b) => a.t - b.t || a.order - b.order || a.seq - b.seq);
-  return raw.map((x, index) => ({ index, ...x.e }) as HistoryEvent);
+  return plannedEvents(planned);
 }
 
-export const staleModelArb = fc.record({
-  seed: fc.integer({ min: 0, max: 0x7fffffff }),
-  options: fc.record({
-    processes: fc.integer({ min: 1, max: 6 }),
-    keys: fc.integer({ min: 1, max: 3 }),
-    ops: fc.integer({ min: 0, max: 80 }),
-    followers: fc.integer({ min: 1, max: 3 }),
-    infoRate: fc.constantFrom(0, 0.05, 0.2),
-  }),
+export const staleModelOptionsArb: fc.Arbitrary<StaleModelOptions> = fc.record({
+  processes: fc.integer({ min: 1, max: 6 }),
+  keys: fc.integer({ min: 1, max: 3 }),
+  ops: fc.integer({ min: 0, max: 80 }),
+  followers: fc.integer({ min: 1, max: 3 }),
+  infoRate: fc.constantFrom(0, 0.05, 0.2),
 });
+
+export const staleModelArb = fc.record({ seed: fc.integer({ min: 0, max: 0x7fffffff }), options: staleModelOptionsArb });

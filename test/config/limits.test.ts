@@ -165,7 +165,7 @@ describe('sections that are not mappings', () => {
 describe('checkers must exist and fit the workload', () => {
   it('a checker of another workload is bad input, naming where it was named', () => {
     expect(errorOf({ checkers: 'linearizable' })).toBe(
-      '--checkers: checker "linearizable" does not apply to the append workload (only to register); for append: read-your-writes, read-your-writes-user, monotonic-reads, lost-writes, consistent-prefix, convergence',
+      '--checkers: checker "linearizable" does not apply to the append workload (only to register); for append: read-your-writes, read-your-writes-user, monotonic-reads, monotonic-writes, writes-follow-reads, lost-writes, consistent-prefix, convergence, bounded-staleness',
     );
     expect(errorOf({ workload: 'register', checkers: 'lost-writes' })).toBe(
       '--checkers: checker "lost-writes" does not apply to the register workload (only to append); for register: linearizable',

@@ -138,14 +138,14 @@ describe('config input that used to give "internal error" or bad blame', () => {
   it('a checker that does not apply to the workload is exit 2 before the run', async () => {
     await rejects(
       ['--checkers', 'linearizable'],
-      'replcheck: --checkers: checker "linearizable" does not apply to the append workload (only to register); for append: read-your-writes, read-your-writes-user, monotonic-reads, lost-writes, consistent-prefix, convergence',
+      'replcheck: --checkers: checker "linearizable" does not apply to the append workload (only to register); for append: read-your-writes, read-your-writes-user, monotonic-reads, monotonic-writes, writes-follow-reads, lost-writes, consistent-prefix, convergence, bounded-staleness',
     );
   });
 
   it('a misspelt checker is exit 2 without the run header', async () => {
     await rejects(
       ['--checkers', 'lost-write'],
-      'replcheck: --checkers: unknown checker "lost-write" (did you mean lost-writes?); known: read-your-writes, read-your-writes-user, monotonic-reads, lost-writes, consistent-prefix, convergence, linearizable',
+      'replcheck: --checkers: unknown checker "lost-write" (did you mean lost-writes?); known: read-your-writes, read-your-writes-user, monotonic-reads, monotonic-writes, writes-follow-reads, lost-writes, consistent-prefix, convergence, bounded-staleness, linearizable',
     );
   });
 });

@@ -14,7 +14,7 @@ import { registerModelEvents } from '../linearizable/register-model.js';
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin', 'replcheck.js');
 const VALID = join(root, 'examples', 'append-valid.jsonl');
-const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
+const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
 /** Wall-clock bound of one CLI run, enforced by killing it. */
 const RUN_TIMEOUT_MS = 60_000;
 

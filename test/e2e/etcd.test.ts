@@ -10,47 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
+import { APPEND_CHECKERS, assertNothingLeft, processesUnder, replcheck as replcheckIn, runDirs as runDirsIn } from '../support/real-run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'replcheck.js');
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-e2e-etcd-'));
-const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const runDirs = (name: string) => runDirsIn(dir, name);
+const replcheck = (args: string[], tmp: string) => replcheckIn(dir, args, tmp);
 
-/** Each run gets its own TMPDIR, so the temp dir and node processes it makes can be told apart. */
-function runDirs(name: string): { out: string; tmp: string } {
-  const tmp = join(dir, `${name}-tmp`);
-  mkdirSync(tmp, { recursive: true });
-  return { out: join(dir, name), tmp };
-}
-
-function replcheck(args: string[], tmp: string) {
-  return execa('node', [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', TMPDIR: tmp } });
-}
-
-/** Processes whose command line names the run's temp dir (its etcd members). */
-function processesUnder(tmp: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(tmp) && !l.includes('ps -eo'));
-}
-
-function namespacesNamed(stdout: string): string[] {
-  return [...stdout.matchAll(/netns (rc\d+n\d+)/g)].map((m) => m[1]);
-}
-
-/** Nothing the run made is left: processes, namespaces (and their bridge), temp dir. */
-function assertNothingLeft(stdout: string, tmp: string): void {
-  const names = namespacesNamed(stdout);
-  expect(names.length).toBe(3);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  for (const ns of names) expect(netns).not.toMatch(new RegExp(`^${ns}\\b`, 'm'));
-  const bridge = `rcb${/^rc(\d+)n/.exec(names[0])![1]}`;
-  expect(links).not.toMatch(new RegExp(`: ${bridge}[:@]`));
-  expect(processesUnder(tmp)).toEqual([]);
-  expect(readdirSync(tmp)).toEqual([]);
-}
 
 function verdicts(out: string): Record<string, boolean | string> {
   const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -82,7 +51,7 @@ describe('replcheck run --target etcd', () => {
     expect(r.exitCode).toBe(0);
     expect(verdicts(out)).toEqual(Object.fromEntries(APPEND_CHECKERS.map((c) => [c, true])));
     expect(new Set(nemesisFaults(out))).toEqual(new Set(['kill-leader', 'restart', 'partition', 'heal', 'pause-leader', 'resume']));
-    assertNothingLeft(r.stdout, tmp);
+    await assertNothingLeft(r.stdout, tmp);
   });
 
   it('the register workload is linearizable under the same faults', async () => {
@@ -90,7 +59,7 @@ describe('replcheck run --target etcd', () => {
     const r = await replcheck(['run', '--target', 'etcd', '--workload', 'register', '--nemesis', MIXED, '--time-limit', '15', '--out', out], tmp);
     expect(r.exitCode).toBe(0);
     expect(verdicts(out)).toEqual({ linearizable: true });
-    assertNothingLeft(r.stdout, tmp);
+    await assertNothingLeft(r.stdout, tmp);
   });
 
   it('serializable reads from an isolated member are stale: read-your-writes and monotonic reads fail', async () => {
@@ -102,7 +71,7 @@ describe('replcheck run --target etcd', () => {
     expect(v['monotonic-reads']).toBe(false);
     // Stale is not lost, forked or divergent: etcd still holds every acknowledged append.
     expect([v['lost-writes'], v['consistent-prefix'], v.convergence]).toEqual([true, true, true]);
-    assertNothingLeft(r.stdout, tmp);
+    await assertNothingLeft(r.stdout, tmp);
   });
 
   it('serializable reads make the register not linearizable', async () => {
@@ -110,7 +79,7 @@ describe('replcheck run --target etcd', () => {
     const r = await replcheck(['run', '--target', 'etcd', '--workload', 'register', '--set', 'target.reads=serializable', '--nemesis', 'partition-majority', '--time-limit', '10', '--out', out], tmp);
     expect(r.exitCode).toBe(1);
     expect(verdicts(out)).toEqual({ linearizable: false });
-    assertNothingLeft(r.stdout, tmp);
+    await assertNothingLeft(r.stdout, tmp);
   });
 
   for (const [sig, code] of [
@@ -136,7 +105,7 @@ describe('replcheck run --target etcd', () => {
       // The interrupted run healed the partition it had made, and says so in the history.
       expect(lines.some((l) => l.includes('"f":"heal"'))).toBe(true);
       expect(readJsonlHistory(hist).eventCount).toBe(lines.length);
-      assertNothingLeft(r.stdout, tmp);
+      await assertNothingLeft(r.stdout, tmp);
     });
   }
 
@@ -158,7 +127,7 @@ describe('replcheck run --target etcd', () => {
     expect(r.signal).toBe('SIGKILL');
     const until = Date.now() + 15_000;
     while (Date.now() < until && (processesUnder(tmp).length > 0 || readdirSync(tmp).length > 0)) await new Promise((res) => setTimeout(res, 100));
-    assertNothingLeft(r.stdout, tmp);
+    await assertNothingLeft(r.stdout, tmp);
   });
 
   it('a clock-skew schedule exits 2 before anything starts, saying why etcd has no clock capability', async () => {

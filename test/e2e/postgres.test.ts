@@ -17,6 +17,7 @@ import type { History } from '../../src/history/types.js';
 import { classifyPgError, type PgPhase } from '../../src/targets/external/clients/postgres.js';
 import { lsnValue } from '../../src/targets/external/lifecycles/postgres.js';
 import { findExecutable } from '../../src/targets/real/binaries.js';
+import { APPEND_CHECKERS, assertNothingLeft as nothingLeft, processesUnder, replcheck as replcheckIn, runDirs as runDirsIn } from '../support/real-run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'replcheck.js');
@@ -25,61 +26,13 @@ const TEST_MS = 90_000;
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-e2e-postgres-'));
 // The servers run as the postgres OS user: it must reach the run's temp dir under every TMPDIR here.
 chmodSync(dir, 0o755);
-const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const runDirs = (name: string) => runDirsIn(dir, name, true);
+const replcheck = (args: string[], tmp: string) => replcheckIn(dir, args, tmp);
+// (backends leave within moments of their postmaster; give them that)
+const assertNothingLeft = (stdout: string, tmp: string) => nothingLeft(stdout, tmp, { graceMs: 5000 });
 
-/** Each run gets its own TMPDIR, so the temp dir and server processes it makes can be told apart. */
-function runDirs(name: string): { out: string; tmp: string } {
-  const tmp = join(dir, `${name}-tmp`);
-  mkdirSync(tmp, { recursive: true });
-  chmodSync(tmp, 0o755);
-  return { out: join(dir, name), tmp };
-}
-
-function replcheck(args: string[], tmp: string) {
-  return execa('node', [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', TMPDIR: tmp } });
-}
-
-/**
- * Processes of the run: postmasters name their data dir on the command line; backends, walsenders
- * and walreceivers (which rename themselves and sit in sessions of their own) work in it.
- */
-function processesUnder(tmp: string): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    let cmd = '';
-    let cwd = '';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      continue;
-    }
-    if (cwd.startsWith(tmp) || (cmd.includes(tmp) && !cmd.includes('replcheck.js'))) out.push(`${pid} ${cmd.trim()} (cwd ${cwd})`);
-  }
-  return out;
-}
-
-function namespacesNamed(stdout: string): string[] {
-  return [...stdout.matchAll(/netns (rc\d+n\d+)/g)].map((m) => m[1]);
-}
-
-/** Nothing the run made is left: server processes (children too), namespaces and their bridge, temp dir. */
-async function assertNothingLeft(stdout: string, tmp: string): Promise<void> {
-  const names = namespacesNamed(stdout);
-  expect(names.length).toBe(3);
-  // (backends leave within moments of their postmaster; give them that)
-  const until = Date.now() + 5000;
-  while (Date.now() < until && processesUnder(tmp).length > 0) await new Promise((r) => setTimeout(r, 100));
-  expect(processesUnder(tmp)).toEqual([]);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  for (const ns of names) expect(netns).not.toMatch(new RegExp(`^${ns}\\b`, 'm'));
-  const bridge = `rcb${/^rc(\d+)n/.exec(names[0])![1]}`;
-  expect(links).not.toMatch(new RegExp(`: ${bridge}[:@]`));
-  expect(readdirSync(tmp)).toEqual([]);
-}
 
 interface Results {
   valid: boolean | string;

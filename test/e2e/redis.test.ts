@@ -13,6 +13,7 @@ import { readJsonlHistory } from '../../src/history/jsonl.js';
 import type { History, Op } from '../../src/history/types.js';
 import { findExecutable } from '../../src/targets/real/binaries.js';
 import { netnsSupport } from '../../src/targets/real/netns.js';
+import { APPEND_CHECKERS, assertNothingLeft, processesUnder, replcheck as replcheckIn, runDirs as runDirsIn } from '../support/real-run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'replcheck.js');
@@ -21,49 +22,9 @@ const HAVE_REDIS = findExecutable('redis-server') !== undefined && findExecutabl
 const RUN_MS = 90_000;
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const runDirs = (name: string) => runDirsIn(dir, name);
+const replcheck = (args: string[], tmp: string) => replcheckIn(dir, args, tmp);
 
-/** Each run gets its own TMPDIR, so the temp dir and node processes it makes can be told apart. */
-function runDirs(name: string): { out: string; tmp: string } {
-  const tmp = join(dir, `${name}-tmp`);
-  mkdirSync(tmp, { recursive: true });
-  return { out: join(dir, name), tmp };
-}
-
-function replcheck(args: string[], tmp: string) {
-  return execa('node', [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', TMPDIR: tmp } });
-}
-
-/**
- * Processes of the run: their command line names its temp dir, or they work in it (redis-server and
- * redis-sentinel overwrite their command line with "redis-server HOST:PORT", but chdir to their data dir).
- */
-function processesUnder(tmp: string): { pid: number; comm: string }[] {
-  const out: { pid: number; comm: string }[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      const cwd = readlinkSync(`/proc/${e}/cwd`);
-      if (cmd.includes(tmp) || cwd === tmp || cwd.startsWith(`${tmp}/`)) out.push({ pid: Number(e), comm: readFileSync(`/proc/${e}/comm`, 'utf8').trim() });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
-
-/** Nothing the run made is left: processes, namespaces (and their bridge), temp dir. */
-function assertNothingLeft(stdout: string, tmp: string): void {
-  const names = [...stdout.matchAll(/netns (rc\d+n\d+)/g)].map((m) => m[1]);
-  expect(names.length).toBe(3);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  for (const ns of names) expect(netns).not.toMatch(new RegExp(`^${ns}\\b`, 'm'));
-  const bridge = `rcb${/^rc(\d+)n/.exec(names[0])![1]}`;
-  expect(links).not.toMatch(new RegExp(`: ${bridge}[:@]`));
-  expect(processesUnder(tmp)).toEqual([]);
-  expect(readdirSync(tmp)).toEqual([]);
-}
 
 interface Anomaly {
   type: string;
@@ -97,7 +58,6 @@ function opNamed(h: History): (index: number) => Op {
   };
 }
 
-const APPEND_CHECKERS = ['read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes', 'consistent-prefix', 'convergence'];
 const held = (...failing: string[]): Record<string, boolean> => Object.fromEntries(APPEND_CHECKERS.map((c) => [c, !failing.includes(c)]));
 
 /** The primary cut off from both replicas and all other Sentinels once, for 4 s: 1 s of down-after, then Sentinel fails over. */
@@ -130,7 +90,7 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       const op = opNamed(readJsonlHistory(join(out, 'history.jsonl')));
       const staleFrom = new Set(res.checkers['read-your-writes'].anomalies.map((a) => op(a.ops[a.ops.length - 1]).node));
       expect([...staleFrom].every((n) => n === 'n2' || n === 'n3')).toBe(true);
-      assertNothingLeft(r.stdout, tmp);
+      await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,
   );
@@ -146,8 +106,10 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       // Sentinel promotes n2 or n3 while n1, still reachable from the clients, keeps acknowledging;
       // ~9 s after the heal Sentinel demotes n1, which resyncs from the new primary and drops its
       // writes: they are lost, and the sessions then read lists without their own appends (from n1,
-      // now a replica of the new primary). What remains is one history (prefixes), and the nodes agree.
-      expect(verdicts(res)).toEqual(held('read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'lost-writes'));
+      // now a replica of the new primary), and later appends of the same sessions without the lost
+      // earlier ones (monotonic writes, writes-follow-reads). What remains is one history (prefixes),
+      // and the nodes agree.
+      expect(verdicts(res)).toEqual(held('read-your-writes', 'read-your-writes-user', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads', 'lost-writes'));
       const h = readJsonlHistory(join(out, 'history.jsonl'));
       const op = opNamed(h);
       const lost = res.checkers['lost-writes'];
@@ -163,7 +125,7 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       expect(lost.anomalies.some((a) => op(a.ops[0]).completeTime > cut && op(a.ops[0]).completeTime < healed)).toBe(true);
       // Once demoted, n1 refuses the writes still sent to it: READONLY, a definite fail.
       expect(h.ops.some((o) => o.f === 'append' && o.type === 'fail' && /^READONLY/.test(o.error ?? ''))).toBe(true);
-      assertNothingLeft(r.stdout, tmp);
+      await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,
   );
@@ -176,7 +138,7 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       expect(verdicts(results(out))).toEqual(held());
-      assertNothingLeft(r.stdout, tmp);
+      await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,
   );
@@ -190,14 +152,14 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && !(existsSync(hist) && readFileSync(hist, 'utf8').split('\n').length > 200)) await new Promise((res) => setTimeout(res, 100));
       // three redis-servers and three Sentinels, each working in its data dir under the run's temp dir
-      const procs = processesUnder(tmp).map((p) => p.comm);
-      expect(procs.filter((c) => c === 'redis-server').length).toBe(3);
-      expect(procs.filter((c) => c === 'redis-sentinel').length).toBe(3);
+      const procs = processesUnder(tmp).map((p) => p.split(' ')[1]);
+      expect(procs.filter((c) => c === 'redis-server:').length).toBe(3);
+      expect(procs.filter((c) => c === 'redis-sentinel:').length).toBe(3);
       child.kill('SIGINT');
       const r = await child;
       expect(r.exitCode).toBe(130);
       expect(r.stderr).toMatch(/interrupted; the history so far is in/);
-      assertNothingLeft(r.stdout, tmp);
+      await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,
   );

@@ -157,7 +157,8 @@ describe('input errors name the file and the line', () => {
   }
 
   it('an ok read that returns no list (append workload)', () => {
-    const path = file([inv(0, 0, 'read', null), ok(1, 0, 'read', 5)]);
+    // With an append the history is append; one that only reads non-lists is a register history.
+    const path = file([inv(0, 0), ok(1, 0), inv(2, 0, 'read', null), ok(3, 0, 'read', 5)]);
     const e = errorOf(path);
     expect(e.describe()).toContain(path);
     expect(e.message).toMatch(/must return a list/);

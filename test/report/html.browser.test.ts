@@ -501,7 +501,7 @@ describe('index.html of a real `replcheck run` (build first)', () => {
     expect(await page.locator('#overview-svg .phase-final .phase-label').textContent()).toBe('final reads');
     const design = await page.locator('#design').innerText();
     expect(design).not.toMatch(/checkers\s*\[\]/);
-    expect(design).toContain('read-your-writes, read-your-writes-user, monotonic-reads, lost-writes, consistent-prefix, convergence');
+    expect(design).toContain('read-your-writes, read-your-writes-user, monotonic-reads, monotonic-writes, writes-follow-reads, lost-writes, consistent-prefix, convergence');
     // One precision for points in time: the card header and the op table, like the sentences.
     const at = await page.locator('details.anomaly .aat').first().innerText();
     expect(at).toMatch(/^at \d+\.\d{3} s$/);

@@ -110,7 +110,7 @@ function intern(map: Map<string, number>, names: string[], s: string): number {
  * table when owners x keys is small enough, else a Map), then one counting sort by group id.
  * Groups come in order of their first op; inside a group, ops stay in invoke order.
  */
-function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Array, nKeys: number): Grouping {
+export function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Array, nKeys: number): Grouping {
   const n = owner.length;
   const opGroup = new Int32Array(n);
   const owners: number[] = [];

@@ -13,6 +13,7 @@ import { PAGE_JS } from './script.js';
 import { PAGE_CSS } from './style.js';
 import { UNTIMED_REASON } from '../time.js';
 import { focusView } from './focus.js';
+import { STALENESS_CSS, stalenessSection } from './staleness.js';
 import { esc, fmtAt, fmtDuration, fmtPoint, fmtValue, lagSvg, latencySvg, NEMESIS_COLOR, overviewSvg, throughputSvg, type Marker } from './svg.js';
 
 function verdictClass(v: boolean | 'unknown'): string {
@@ -68,7 +69,7 @@ ${d.untimed ? `<div class="stat"><div class="stat-n">${d.eventCount.toLocaleStri
   return `<header class="top ${verdictClass(r.valid)}">
 <div class="title-row"><h1>replcheck report</h1><div class="verdict" id="verdict" data-verdict="${esc(String(r.valid))}">${badge(r.valid)}</div></div>
 <div class="chips">${chips}</div>
-<nav class="jump-nav"><a href="#checkers">verdicts</a>${d.knobs.length ? '<a href="#design">design</a>' : ''}<a href="#overview">timeline</a><a href="#anomalies">anomalies</a></nav>
+<nav class="jump-nav"><a href="#checkers">verdicts</a>${d.knobs.length ? '<a href="#design">design</a>' : ''}<a href="#overview">timeline</a>${r.checkers?.['bounded-staleness'] ? '<a href="#staleness">staleness</a>' : ''}<a href="#anomalies">anomalies</a></nav>
 ${command}${source}
 </header>
 <section class="card">${stats}
@@ -221,12 +222,13 @@ export function renderHtmlReport(results: Results, history: History, inputs: Rep
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <link rel="icon" href="data:,">
-<style>${PAGE_CSS}</style></head>
+<style>${PAGE_CSS}${STALENESS_CSS}</style></head>
 <body>
 <main>
 ${header(d)}
 ${design(d)}
 ${overview(d)}
+${stalenessSection(results.checkers)}
 ${anomalies(d)}
 <footer class="muted">replcheck · ${d.results.stats.ops.toLocaleString('en-US')} operations, ${history.eventCount.toLocaleString('en-US')} events; this page embeds only the operations around each anomaly and a binned summary of the run.</footer>
 </main>

@@ -15,7 +15,7 @@ import { findExecutable } from '../../../src/targets/real/binaries.js';
 import { ownedNetworkObjects } from '../../../src/targets/real/netns.js';
 import type { Capability, NodeId } from '../../../src/targets/types.js';
 import type { Built, ConformanceAdapter, NodeView, Observer, WorkloadKind } from './adapter.js';
-import { jsonOnce, networkNames, pidsGone, procState, tcpConnect } from './os.js';
+import { jsonOnce, networkNames, processLeftovers, procState, tcpConnect } from './os.js';
 
 const TARGETS_DIR = new URL('../../../targets/', import.meta.url);
 const PEER_CONNECT_MS = 1000;
@@ -171,13 +171,7 @@ function observer(t: ExternalTarget, cfg: ExternalTargetConfig, probe: SystemPro
     },
     async leftovers() {
       await probe.close?.();
-      const out: string[] = [];
-      const alive = await pidsGone([...pids], 5000);
-      if (alive.length) out.push(`node processes still alive: ${alive.join(', ')} (of ${[...pids].join(', ')})`);
-      if (pids.size < names.length) out.push(`only ${pids.size} PIDs were ever seen for ${names.length} nodes`);
-      if (dir === undefined) out.push('no temp dir was recorded');
-      else if (fs.existsSync(dir)) out.push(`temp dir still there: ${dir}`);
-      if (t.tempDir() !== undefined) out.push(`tempDir() still names ${t.tempDir()}`);
+      const out = await processLeftovers(pids, names.length, dir, t.tempDir());
       if (namespaces.length > 0 && netObjects.size === 0) out.push('namespaces were in use but no network object was recorded');
       if (namespaces.length > 0 || netObjects.size > 0) {
         const now = await networkNames();

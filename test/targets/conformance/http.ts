@@ -14,7 +14,7 @@ import { LOOPBACK } from '../../../src/targets/real/http-client.js';
 import { CAPABILITIES, type NodeId } from '../../../src/targets/types.js';
 import { nodeServerSnapshot, removeNodeServerSnapshot } from '../http/driver.js';
 import type { Built, ConformanceAdapter, NodeView, Observer, WorkloadKind } from './adapter.js';
-import { jsonOnce, pidsGone, procState, tcpConnect } from './os.js';
+import { jsonOnce, processLeftovers, procState, tcpConnect } from './os.js';
 
 const STATUS_TIMEOUT_MS = 500;
 const LINK_TIMEOUT_MS = 1000;
@@ -107,13 +107,7 @@ function observer(t: HttpTarget): Observer {
     },
     async leftovers() {
       for (const pid of t.allPids()) pids.add(pid);
-      const out: string[] = [];
-      const alive = await pidsGone([...pids], 5000);
-      if (alive.length) out.push(`node processes still alive: ${alive.join(', ')} (of ${[...pids].join(', ')})`);
-      if (pids.size < names.length) out.push(`only ${pids.size} PIDs were ever seen for ${names.length} nodes`);
-      if (dir === undefined) out.push('no temp dir was recorded');
-      else if (fs.existsSync(dir)) out.push(`temp dir still there: ${dir}`);
-      if (t.tempDir() !== undefined) out.push(`tempDir() still names ${t.tempDir()}`);
+      const out = await processLeftovers(pids, names.length, dir, t.tempDir());
       const open = (await Promise.all([...proxyPorts].map(async (p) => ((await tcpConnect(LOOPBACK, p, 500)) === 'connected' ? p : undefined)))).filter(
         (p) => p !== undefined,
       );

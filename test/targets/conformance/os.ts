@@ -34,6 +34,22 @@ export async function pidsGone(pids: number[], withinMs: number): Promise<number
   return left;
 }
 
+/**
+ * What a real-process target left of its processes and temp dir after teardown: node processes
+ * still alive (of every PID seen), too few PIDs seen for its nodes, its temp dir (or that none was
+ * recorded), and a tempDir() that still names one.
+ */
+export async function processLeftovers(pids: Set<number>, nodes: number, dir: string | undefined, tempDirNow: string | undefined): Promise<string[]> {
+  const out: string[] = [];
+  const alive = await pidsGone([...pids], 5000);
+  if (alive.length) out.push(`node processes still alive: ${alive.join(', ')} (of ${[...pids].join(', ')})`);
+  if (pids.size < nodes) out.push(`only ${pids.size} PIDs were ever seen for ${nodes} nodes`);
+  if (dir === undefined) out.push('no temp dir was recorded');
+  else if (fs.existsSync(dir)) out.push(`temp dir still there: ${dir}`);
+  if (tempDirNow !== undefined) out.push(`tempDir() still names ${tempDirNow}`);
+  return out;
+}
+
 /** How a TCP connect to host:port ends within timeoutMs: connected, refused, or anything else. */
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<'connected' | 'refused' | 'other'> {
   return new Promise((resolve) => {
