@@ -56,9 +56,29 @@ const DESIGNS: Design[] = [
     expect: { 'lost-writes': false, 'consistent-prefix': false },
   },
   {
-    name: 'with fencing the same paused leader yields no anomaly',
-    flags: { nemesis: 'pause-leader', timeLimit: 20, set: ['target.failover.fencing=true', 'target.readFrom=leader'] },
+    name: 'with fencing the same paused leader yields no anomaly (no replication lag: nothing left unshipped)',
+    flags: { nemesis: 'pause-leader', timeLimit: 20, set: ['target.failover.fencing=true', 'target.readFrom=leader', 'target.lagMs=0'] },
     expect: { 'read-your-writes': true, 'monotonic-reads': true, 'lost-writes': true, 'consistent-prefix': true, convergence: true },
+  },
+  {
+    name: 'async with lag: a paused fenced leader still loses the tail its stream had not shipped',
+    flags: { nemesis: 'pause-leader', timeLimit: 20, set: ['target.failover.fencing=true', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': false },
+  },
+  {
+    name: 'async + kill-leader + promote any loses acknowledged writes (the unshipped tail dies with the host)',
+    flags: { target: 'memory-async-crash', nemesis: 'kill-leader', timeLimit: 20 },
+    expect: { 'lost-writes': false },
+  },
+  {
+    name: 'semi-sync + most-up-to-date + kill-leader loses no acknowledged write',
+    flags: { nemesis: 'kill-leader', timeLimit: 20, set: ['target.replication=semi-sync', 'target.failover.promote=most-up-to-date', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': true, 'consistent-prefix': true, convergence: true },
+  },
+  {
+    name: 'sync + most-up-to-date + kill-leader loses no acknowledged write',
+    flags: { nemesis: 'kill-leader', timeLimit: 20, set: ['target.replication=sync', 'target.failover.promote=most-up-to-date', 'target.readFrom=leader'] },
+    expect: { 'lost-writes': true, 'consistent-prefix': true, convergence: true },
   },
   {
     name: 'leaderless w=1 r=1 reads stale values',
@@ -79,6 +99,26 @@ const DESIGNS: Design[] = [
     name: 'row-based log with the same nondeterministic appends converges',
     flags: { workload: 'append-nondeterministic', set: ['target.log=row'] },
     expect: { convergence: true },
+  },
+  {
+    name: 'statement-based log with deterministic statements only (nondeterministic share 0, VoltDB rule) converges',
+    flags: { target: 'memory-statement-log', workload: 'append', set: ['workload.nondeterministic=0'] },
+    expect: { convergence: true },
+  },
+  {
+    name: 'mixed log (rows for nondeterministic statements) converges where statement diverges',
+    flags: { target: 'memory-mixed-log', workload: 'append-nondeterministic' },
+    expect: { convergence: true, 'lost-writes': true },
+  },
+  {
+    name: 'trigger-based log: the replicated subset converges, reads from any replica are stale',
+    flags: { target: 'memory-trigger-log' },
+    expect: { convergence: true, 'lost-writes': true, 'read-your-writes': false, 'monotonic-reads': false },
+  },
+  {
+    name: 'trigger-based log with read-your-writes routing keeps read-your-writes',
+    flags: { target: 'memory-trigger-log', set: ['target.readFrom=read-your-writes'] },
+    expect: { convergence: true, 'read-your-writes': true },
   },
   {
     name: 'session-scoped read-your-writes routing fails read-your-writes-user',

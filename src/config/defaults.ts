@@ -18,6 +18,7 @@ export function defaultTarget(type: DesignConfig['type'] = 'memory'): DesignConf
     readFrom: 'any',
     readYourWritesScope: 'session',
     maxLagMs: 100,
+    leaderWindowMs: 1000,
     failover: { enabled: true, timeoutMs: 1000, promote: 'most-up-to-date', fencing: true },
     quorum: { n: 3, w: 2, r: 2, readRepair: false },
     conflicts: 'lww',

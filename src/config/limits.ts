@@ -23,11 +23,18 @@ export const LIMITS = {
     nodes: { min: 1, max: 64 },
     quorum: { min: 1, max: 64 },
     maxLagMs: { min: 0, max: HOUR },
+    leaderWindowMs: { min: 0, max: HOUR },
+    datacenters: { min: 1, max: 64 },
     failoverTimeoutMs: { min: 10, max: HOUR },
     lagMs: { min: 0, max: HOUR },
     latencyMs: { min: 0, max: HOUR },
     clientTimeoutMs: { min: 1, max: HOUR },
     settleMs: { min: 0, max: HOUR },
+    /** log: trigger: the capture process's period, changes per read, key patterns (count and length). */
+    triggerBatchMs: { min: 1, max: HOUR },
+    triggerBatchSize: { min: 1, max: 512 },
+    triggerKeys: { min: 1, max: 100 },
+    triggerPatternLength: { min: 1, max: 100 },
   },
   nemesis: {
     /** `every` and `strobe.period`: below 1 ms a schedule floods the history. */

@@ -9,6 +9,7 @@ import type { FaultSpec, NemesisConfig, RunConfig, TargetConfig, WorkloadConfig 
 
 export const FAULTS = ['kill', 'kill-leader', 'pause', 'pause-leader', 'partition', 'clock-skew', 'heal'] as const;
 export const SHAPES = ['isolate-leader', 'majority-minority', 'halves', 'bridge', 'random'] as const;
+export const CRASHES = ['host', 'process'] as const;
 
 export interface Bounds {
   min: number;
@@ -113,6 +114,7 @@ export const workloadSchema = z
     mix,
     nondeterministic: z.number().min(0).max(1),
     maxAppendsPerKey: intIn(W.maxAppendsPerKey).optional(),
+    ownedKeys: z.boolean().optional(),
   })
   .superRefine((w, ctx) => {
     const allowed = w.kind === 'append' ? ['append', 'read'] : ['read', 'write', 'cas'];
@@ -124,6 +126,10 @@ export const workloadSchema = z
       total += v ?? 0;
     }
     if (total <= 0) ctx.addIssue({ code: 'custom', path: ['mix'], message: `expected a positive weight for at least one of ${allowed.join(', ')}` });
+    const owners = w.sessionsPerUser > 1 ? Math.ceil(w.concurrency / w.sessionsPerUser) : w.concurrency;
+    if (w.ownedKeys === true && w.keys < owners) {
+      ctx.addIssue({ code: 'custom', path: ['keys'], message: `with ownedKeys every user owns a key: expected at least ${owners} keys (one per user), got ${w.keys}` });
+    }
     if (w.ops === 0 && w.timeLimitMs === 0) {
       ctx.addIssue({ code: 'custom', path: ['ops'], message: 'with ops 0 (no limit) a timeLimitMs is needed, or the run would never end' });
     }
@@ -137,6 +143,7 @@ const faultSchema = z
     at: durationIn(N.atMs).optional(),
     duration: durationIn(N.durationMs).optional(),
     restartAfter: durationIn(N.restartAfterMs).optional(),
+    crash: z.enum(CRASHES).optional(),
     node: z.string().min(1).optional(),
     shape: z.enum(SHAPES).optional(),
     offsetMs: z.number().min(N.offsetMs.min).max(N.offsetMs.max).optional(),
@@ -152,6 +159,9 @@ const faultSchema = z
     }
     if (f.restartAfter !== undefined && f.fault !== 'kill' && f.fault !== 'kill-leader') {
       ctx.addIssue({ code: 'custom', path: ['restartAfter'], message: `only kill and kill-leader restart, not ${f.fault}` });
+    }
+    if (f.crash !== undefined && f.fault !== 'kill' && f.fault !== 'kill-leader') {
+      ctx.addIssue({ code: 'custom', path: ['crash'], message: `only kill and kill-leader crash a node, not ${f.fault}` });
     }
     if (f.node !== undefined && !['kill', 'pause', 'clock-skew'].includes(f.fault)) {
       ctx.addIssue({ code: 'custom', path: ['node'], message: `only kill, pause and clock-skew take a node, not ${f.fault}` });
@@ -187,6 +197,7 @@ function toFault(f: ParsedFault): FaultSpec {
   if (f.at !== undefined) out.atMs = f.at;
   if (f.duration !== undefined) out.durationMs = f.duration;
   if (f.restartAfter !== undefined) out.restartAfterMs = f.restartAfter;
+  if (f.crash !== undefined) out.crash = f.crash;
   if (f.node !== undefined) out.node = f.node;
   if (f.shape !== undefined) out.shape = f.shape;
   if (f.offsetMs !== undefined) out.offsetMs = f.offsetMs;
@@ -201,6 +212,7 @@ export function toRunConfig(p: ParsedRun): RunConfig {
   const workload: WorkloadConfig = { ...w, mix: { ...w.mix } };
   if (w.description === undefined) delete workload.description;
   if (w.maxAppendsPerKey === undefined) delete workload.maxAppendsPerKey;
+  if (w.ownedKeys === undefined) delete workload.ownedKeys;
   const nemesis: NemesisConfig = { name: p.nemesis.name, description: p.nemesis.description, schedule: p.nemesis.schedule.map(toFault) };
   return { seed: p.seed, target, workload, nemesis, checkers: p.checkers };
 }
@@ -212,6 +224,7 @@ export function faultToYaml(f: FaultSpec): Record<string, unknown> {
   if (f.atMs !== undefined) out.at = f.atMs;
   if (f.durationMs !== undefined) out.duration = f.durationMs;
   if (f.restartAfterMs !== undefined) out.restartAfter = f.restartAfterMs;
+  if (f.crash !== undefined) out.crash = f.crash;
   if (f.node !== undefined) out.node = f.node;
   if (f.shape !== undefined) out.shape = f.shape;
   if (f.offsetMs !== undefined) out.offsetMs = f.offsetMs;

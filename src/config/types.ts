@@ -3,8 +3,9 @@
 
 export type Topology = 'single-leader' | 'multi-leader' | 'leaderless';
 export type ReplicationMode = 'sync' | 'async' | 'semi-sync';
-export type ReadFrom = 'leader' | 'any' | 'sticky' | 'read-your-writes' | 'bounded-lag';
-export type LogMode = 'row' | 'statement';
+export type ReadFrom = 'leader' | 'any' | 'sticky' | 'read-your-writes' | 'bounded-lag' | 'leader-after-write' | 'owner-on-leader';
+/** row: logical row changes; statement: re-executed statements; mixed: statements, rows for nondeterministic ones; trigger: a changes table shipped in batches. */
+export type LogMode = 'row' | 'statement' | 'mixed' | 'trigger';
 export type Range = [number, number];
 
 export interface FailoverConfig {
@@ -16,11 +17,39 @@ export interface FailoverConfig {
   fencing: boolean;
 }
 
+/** `log: trigger`: which keys the triggers capture, and how the capture process ships them. */
+export interface TriggerConfig {
+  /** Key patterns (`*` any run of characters, `?` one character); only matching keys are replicated. */
+  keys: string[];
+  /** The capture process reads the changes table this often, ms. */
+  batchMs: number;
+  /** ...and ships at most this many changes per read. */
+  batchSize: number;
+}
+
 export interface QuorumConfig {
   n: number;
   w: number;
   r: number;
   readRepair: boolean;
+}
+
+/** One datacenter: a name and the nodes in it ("n1".."nN"). */
+export interface DatacenterConfig {
+  name: string;
+  nodes: string[];
+}
+
+export interface DatacentersConfig {
+  sites: DatacenterConfig[];
+  /** One-way latency between two datacenters, ms (within one: the design's latencyMs). */
+  latencyMs: Range;
+  /**
+   * Which datacenter a session (device) connects to: `per-device`, session s<i> to site i mod
+   * sites (a user's devices land in different datacenters); `user-home`, every device of user
+   * u<j> is routed to site j mod sites.
+   */
+  placement: 'per-device' | 'user-home';
 }
 
 /** The `target:` section of a replication design replcheck runs itself (memory simulator, http cluster). */
@@ -35,15 +64,28 @@ export interface DesignConfig {
   topology: Topology;
   replication: ReplicationMode;
   readFrom: ReadFrom;
-  /** Scope of read-your-writes routing: a session's own writes, or all writes of the session's user. */
+  /**
+   * Scope of the router's last-write metadata (read-your-writes positions, leader-after-write
+   * times): per session (device), or per user, kept centrally so every device of a user sees it.
+   */
   readYourWritesScope: 'session' | 'user';
+  /** leader-after-write: read from the leader for this long after the scope's own last write. */
+  leaderWindowMs: number;
+  /** Memory target only: datacenters with their nodes, the latency between them, and session placement. */
+  datacenters?: DatacentersConfig;
   /** bounded-lag: no reads from a replica lagging more than this. */
   maxLagMs: number;
   failover: FailoverConfig;
   quorum: QuorumConfig;
   conflicts: 'lww';
   log: LogMode;
-  /** Replication delay range per follower, ms. */
+  /** `log: trigger` only (defaults: every key, 200 ms, 100 changes; src/replication/trigger.ts). */
+  trigger?: TriggerConfig;
+  /**
+   * Replication delay range per follower, ms, network latency excluded. Single-leader: spent on the
+   * leader's side (its replication stream hands an entry to the network this long after the write),
+   * so a crashed leader loses its unshipped tail; multi-leader: on the receiver's side.
+   */
   lagMs: Range;
   /** One-way network latency range, ms. */
   latencyMs: Range;
@@ -165,8 +207,16 @@ export interface WorkloadConfig {
    * reads of whole lists) stay bounded in long runs; 0 or absent = never.
    */
   maxAppendsPerKey?: number;
+  /**
+   * Key ownership (for `readFrom: owner-on-leader`): each user owns a share of the keys, named
+   * `<user>:k<i>` (`<session>:k<i>` when sessions have no user), and writes only its own keys;
+   * reads go to any key. Absent or false: keys `k<i>`, anyone writes any key.
+   */
+  ownedKeys?: boolean;
 }
 
+/** How a killed node dies (SPEC 9): `host` drops what it had in flight, `process` lets the kernel deliver it. */
+export type CrashKind = 'host' | 'process';
 export type FaultKind = 'kill' | 'kill-leader' | 'pause' | 'pause-leader' | 'partition' | 'clock-skew' | 'heal';
 export type PartitionShape = 'isolate-leader' | 'majority-minority' | 'halves' | 'bridge' | 'random';
 
@@ -180,6 +230,8 @@ export interface FaultSpec {
   durationMs?: number;
   /** kill / kill-leader: restart the node after this long. */
   restartAfterMs?: number;
+  /** kill / kill-leader: host (nothing more leaves the node) or process (sent data is still delivered); absent = the target's default. */
+  crash?: CrashKind;
   /** kill, pause, clock-skew: a node id, "random" or "leader". */
   node?: string;
   shape?: PartitionShape;

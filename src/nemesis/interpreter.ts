@@ -2,11 +2,11 @@
 // Scheduler, applies them through the target's capabilities (validated against the schedule
 // before the run), undoes them after their duration, records every action, and heals at the end.
 
-import type { FaultSpec, NemesisConfig } from '../config/types.js';
+import type { CrashKind, FaultSpec, NemesisConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { Capabilities, NodeId, Scheduler, Target, Timer } from '../targets/types.js';
-import { requireCapabilities } from './capabilities.js';
+import { crashFor, requireCapabilities } from './capabilities.js';
 import { partitionGroups } from './shapes.js';
 
 const NS_PER_MS = 1_000_000;
@@ -134,10 +134,11 @@ export function createNemesis(cfg: NemesisConfig, env: NemesisEnv): Nemesis {
           record(spec.fault, { node: null, skipped: spec.fault === 'kill-leader' ? 'no leader' : 'no live node' });
           return;
         }
+        const crash = crashFor(spec, env.faults);
         killed.add(n);
         if (paused.delete(n)) faults.resume(n);
-        faults.kill(n);
-        record(spec.fault, { node: n });
+        faults.kill(n, crash);
+        record(spec.fault, { node: n, crash });
         if (spec.restartAfterMs !== undefined) later(spec.restartAfterMs, () => restart(n));
         return;
       }
@@ -239,7 +240,7 @@ function boundFaults(f: Partial<Capabilities>) {
   };
   return {
     leader: f.leader ? () => f.leader!.leader() : undefined,
-    kill: (n: NodeId) => need('kill').kill(n),
+    kill: (n: NodeId, crash: CrashKind) => need('kill').kill(n, crash),
     restart: (n: NodeId) => need('kill').restart(n),
     pause: (n: NodeId) => need('pause').pause(n),
     resume: (n: NodeId) => need('pause').resume(n),

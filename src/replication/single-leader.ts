@@ -1,6 +1,7 @@
-// Single-leader replication: a leader ships its log to followers (sync / semi-sync / async),
-// followers apply after a lag, failover elects a new leader by (pre)vote with terms, fencing is
-// a leader lease; a rejoining node's divergent log suffix is truncated to the leader's log.
+// Single-leader replication: a leader ships its log to followers (sync / semi-sync / async) through
+// per-follower replication streams that lag on the sender's side, followers apply what arrives,
+// failover elects a new leader by (pre)vote with terms, fencing is a leader lease; a rejoining
+// node's divergent log suffix is truncated to the leader's log. Logs: row, statement, mixed, trigger.
 
 import type {
   AppendMsg,
@@ -33,12 +34,15 @@ import {
   R_LEADER,
   R_MAX_LAG,
   R_MIN_INDEX,
-  T_APPLY,
   T_ELECTION,
   T_HACHECK,
   T_HEARTBEAT,
+  T_SHIP,
+  T_TRIGGER,
+  TIMER_SLOTS,
 } from './types.js';
 import { applyWrite, makeElement, ndKind, readValue, type ElementGen, type Store } from './store.js';
+import { shippedEntry, triggerMatcher, TRIGGER_DEFAULTS } from './trigger.js';
 
 const FOLLOWER = 0;
 const CANDIDATE = 1;
@@ -72,7 +76,14 @@ export class SingleLeaderNode implements ReplicaNode {
   private readonly hbNs: number;
   private readonly lagLoNs: number;
   private readonly lagHiNs: number;
-  private readonly statement: boolean;
+  /** statement / mixed: followers re-execute statement entries (mixed logs nondeterministic ones as rows). */
+  private readonly reexecute: boolean;
+  private readonly mixed: boolean;
+  /** log: trigger: only captured keys reach followers, in batches read by a capture process. */
+  private readonly trigger: boolean;
+  private readonly captures: (key: string) => boolean;
+  private readonly batchNs: number;
+  private readonly batchSize: number;
   private readonly fencing: boolean;
   private readonly anyPromote: boolean;
   private readonly mode: number; // 0 async, 1 semi-sync, 2 sync
@@ -96,10 +107,6 @@ export class SingleLeaderNode implements ReplicaNode {
   /** Last time we started a pre-vote (paces our own attempts; not leader contact). */
   private lastAttemptNs = -Infinity;
   private electionNs = 0;
-  private readonly queue: AppendMsg[] = [];
-  private readonly queueAt: number[] = [];
-  private queueHead = 0;
-  private lastApplyAtNs = 0;
   private freshWallNs = 0;
   private lastAckNs = -Infinity;
   private readonly ackEveryNs: number;
@@ -116,6 +123,13 @@ export class SingleLeaderNode implements ReplicaNode {
   private readonly matchAtHb: number[];
   private readonly rewound: number[];
   private readonly ackSentNs: number[];
+  /** Per-follower replication streams: messages not yet handed to the network, and when they go. */
+  private readonly outMsg: AppendMsg[][];
+  private readonly outAt: number[][];
+  private readonly outHead: number[];
+  private readonly lastShipAtNs: number[];
+  /** log: trigger: the capture process has read the changes table up to this log index. */
+  private captured = 0;
   private commitIndex = 0;
   private leaseUntilNs = 0;
   private sawHigherTerm = 0;
@@ -136,7 +150,13 @@ export class SingleLeaderNode implements ReplicaNode {
     this.ackEveryNs = this.hbNs / 5;
     this.lagLoNs = Math.max(0, cfg.lagMs[0]) * 1e6;
     this.lagHiNs = Math.max(cfg.lagMs[0], cfg.lagMs[1]) * 1e6;
-    this.statement = cfg.log === 'statement';
+    this.reexecute = cfg.log === 'statement' || cfg.log === 'mixed';
+    this.mixed = cfg.log === 'mixed';
+    this.trigger = cfg.log === 'trigger';
+    const tc = cfg.trigger ?? TRIGGER_DEFAULTS;
+    this.captures = triggerMatcher(tc.keys);
+    this.batchNs = Math.max(1, tc.batchMs) * 1e6;
+    this.batchSize = Math.max(1, tc.batchSize);
     this.fencing = cfg.failover.fencing;
     this.anyPromote = cfg.failover.promote === 'any';
     this.mode = cfg.replication === 'sync' ? 2 : cfg.replication === 'semi-sync' ? 1 : 0;
@@ -148,6 +168,10 @@ export class SingleLeaderNode implements ReplicaNode {
     this.matchAtHb = new Array<number>(this.n).fill(-1);
     this.rewound = new Array<number>(this.n).fill(-1);
     this.ackSentNs = new Array<number>(this.n).fill(-Infinity);
+    this.outMsg = Array.from({ length: this.n }, () => []);
+    this.outAt = Array.from({ length: this.n }, () => []);
+    this.outHead = new Array<number>(this.n).fill(0);
+    this.lastShipAtNs = new Array<number>(this.n).fill(0);
   }
 
   // ---- lifecycle ----
@@ -169,7 +193,7 @@ export class SingleLeaderNode implements ReplicaNode {
 
   close(): void {
     this.closed = true;
-    for (let s = 0; s < 5; s++) this.env.clearTimer(s);
+    for (let s = 0; s < TIMER_SLOTS; s++) this.env.clearTimer(s);
   }
 
   durable(): SingleLeaderDurable {
@@ -195,6 +219,11 @@ export class SingleLeaderNode implements ReplicaNode {
 
   readLocal(key: string): unknown {
     return readValue(this.store, key);
+  }
+
+  /** log: trigger: a follower holds only the captured keys (final reads skip the others). */
+  holds(key: string): boolean {
+    return !this.trigger || this.role === LEADER || this.captures(key);
   }
 
   /** The log (for tests and lag sampling). */
@@ -233,7 +262,8 @@ export class SingleLeaderNode implements ReplicaNode {
 
   onTimer(slot: number): void {
     if (this.closed) return;
-    if (slot === T_APPLY) this.drainQueue();
+    if (slot === T_SHIP) this.flushStreams();
+    else if (slot === T_TRIGGER) this.captureTick();
     else if (slot === T_HEARTBEAT) this.heartbeat();
     else if (slot === T_ELECTION) this.electionTick();
     else if (slot === T_HACHECK) this.haCheck();
@@ -263,7 +293,8 @@ export class SingleLeaderNode implements ReplicaNode {
       this.leaderWrite(from, req);
       return;
     }
-    if (req.f === F_READ && req.route !== R_LEADER) {
+    // log: trigger: keys the triggers do not capture live on the leader only.
+    if (req.f === F_READ && req.route !== R_LEADER && (!this.trigger || this.captures(req.key))) {
       const ok =
         req.route === R_MIN_INDEX ? this.applied >= req.minIndex : req.route === R_MAX_LAG ? this.lagMs() <= req.maxLagMs : true;
       if (ok) {
@@ -283,11 +314,14 @@ export class SingleLeaderNode implements ReplicaNode {
       nd = ndKind(value);
       if (nd !== ND_NONE) value = makeElement(nd, this.env, this.gen);
     }
+    // log: mixed (MySQL binlog_format=MIXED): a nondeterministic statement is logged as its row event.
+    if (this.mixed) nd = ND_NONE;
     const e: Entry = { term: this.curTerm, index, f: req.f, key: req.key, value, nd, atNs: this.env.monoNs() };
     this.log.push(e);
     this.waiting[index - this.waitBase] = req;
     this.waitFrom[index - this.waitBase] = from;
-    if (this.n > 1) {
+    // Pipelined to up-to-date followers (log: trigger waits for the capture process instead).
+    if (this.n > 1 && !this.trigger) {
       const prevTerm = index > 1 ? this.log[index - 2].term : 0;
       const m: AppendMsg = {
         t: M_APPEND,
@@ -303,7 +337,7 @@ export class SingleLeaderNode implements ReplicaNode {
       for (let f = 0; f < this.n; f++) {
         if (f !== this.id && this.nextIndex[f] === index) {
           this.nextIndex[f] = index + 1;
-          this.env.send(f, m);
+          this.ship(f, m);
         }
       }
     }
@@ -345,28 +379,106 @@ export class SingleLeaderNode implements ReplicaNode {
     return applyWrite(this.store, e.f, e.key, e.value);
   }
 
+  /** How far the log may ship: all of it, or (log: trigger) what the capture process has read. */
+  private shipLimit(): number {
+    return this.trigger ? this.captured : this.log.length;
+  }
+
   private sendFrom(f: number, from: number): void {
-    const last = this.log.length;
-    const to = Math.min(last, from + MAX_BATCH - 1);
+    const to = Math.min(this.shipLimit(), from + MAX_BATCH - 1);
     const prevIndex = from - 1;
+    let entries = from <= to ? this.log.slice(from - 1, to) : [];
+    if (this.trigger) entries = entries.map((e) => shippedEntry(e, this.captures));
     const m: AppendMsg = {
       t: M_APPEND,
       term: this.curTerm,
       leader: this.id,
       prevIndex,
       prevTerm: prevIndex > 0 ? this.log[prevIndex - 1].term : 0,
-      entries: from <= to ? this.log.slice(from - 1, to) : [],
-      leaderLast: last,
+      entries,
+      leaderLast: this.log.length,
       sentWallNs: this.env.wallNs(),
       sentMonoNs: this.env.monoNs(),
     };
     this.nextIndex[f] = to + 1;
-    this.env.send(f, m);
+    this.ship(f, m);
+  }
+
+  // ---- the replication streams (sender-side lag) ----
+
+  /**
+   * Hands m to follower f's replication stream: it reaches the network after the replication lag
+   * (a random delay from lagMs, in order per follower), like a binlog sender or walsender that
+   * falls behind. Until then it lives only in this process: a crash loses it.
+   */
+  private ship(f: number, m: AppendMsg): void {
+    const q = this.outMsg[f];
+    const empty = this.outHead[f] === q.length;
+    if (this.lagHiNs <= 0 && empty) {
+      this.env.send(f, m);
+      return;
+    }
+    const now = this.env.monoNs();
+    let at = now + Math.round(this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
+    if (at < this.lastShipAtNs[f]) at = this.lastShipAtNs[f];
+    this.lastShipAtNs[f] = at;
+    q.push(m);
+    this.outAt[f].push(at);
+    if (empty) this.armShip(now);
+  }
+
+  /** Sends every queued message whose time has come, then re-arms for the earliest one left. */
+  private flushStreams(): void {
+    const now = this.env.monoNs();
+    for (let f = 0; f < this.n; f++) {
+      const q = this.outMsg[f];
+      const at = this.outAt[f];
+      let h = this.outHead[f];
+      while (h < q.length && at[h] <= now) {
+        const m = q[h];
+        q[h] = undefined as unknown as AppendMsg;
+        h++;
+        this.env.send(f, m);
+      }
+      if (h === q.length) {
+        q.length = 0;
+        at.length = 0;
+        h = 0;
+      } else if (h > 1024) {
+        q.splice(0, h);
+        at.splice(0, h);
+        h = 0;
+      }
+      this.outHead[f] = h;
+    }
+    this.armShip(now);
+  }
+
+  private armShip(now: number): void {
+    let next = Infinity;
+    for (let f = 0; f < this.n; f++) {
+      if (this.outHead[f] < this.outMsg[f].length && this.outAt[f][this.outHead[f]] < next) next = this.outAt[f][this.outHead[f]];
+    }
+    if (next === Infinity) this.env.clearTimer(T_SHIP);
+    else this.env.setTimer(T_SHIP, next - now);
+  }
+
+  /** log: trigger: the capture process reads up to batchSize captured changes and ships them. */
+  private captureTick(): void {
+    if (this.role !== LEADER) return;
+    let count = 0;
+    while (this.captured < this.log.length && count < this.batchSize) {
+      const e = this.log[this.captured];
+      if (e.f !== F_NOOP && this.captures(e.key)) count++;
+      this.captured++;
+    }
+    for (let f = 0; f < this.n; f++) if (f !== this.id && this.nextIndex[f] <= this.captured) this.sendFrom(f, this.nextIndex[f]);
+    this.env.setTimer(T_TRIGGER, this.batchNs);
   }
 
   private heartbeat(): void {
     if (this.role !== LEADER) return;
-    const last = this.log.length;
+    const last = this.shipLimit();
     for (let f = 0; f < this.n; f++) {
       if (f === this.id) continue;
       const match = this.matchIndex[f];
@@ -383,11 +495,11 @@ export class SingleLeaderNode implements ReplicaNode {
           prevIndex: next - 1,
           prevTerm: next > 1 ? this.log[next - 2].term : 0,
           entries: [],
-          leaderLast: last,
+          leaderLast: this.log.length,
           sentWallNs: this.env.wallNs(),
           sentMonoNs: this.env.monoNs(),
         };
-        this.env.send(f, m);
+        this.ship(f, m);
       }
       this.matchAtHb[f] = match;
     }
@@ -413,7 +525,7 @@ export class SingleLeaderNode implements ReplicaNode {
       }
       // Catching up in batches: everything sent so far is acknowledged, send the next batch.
       const next = this.nextIndex[from];
-      if (next <= this.log.length && r.index + 1 === next) this.sendFrom(from, next);
+      if (next <= this.shipLimit() && r.index + 1 === next) this.sendFrom(from, next);
       return;
     }
     // Rejected: the follower's log does not contain our prevIndex; resend from its hint.
@@ -421,7 +533,7 @@ export class SingleLeaderNode implements ReplicaNode {
     this.rewound[from] = r.index;
     let from1 = r.index + 1;
     if (from1 < 1) from1 = 1;
-    if (from1 > this.log.length + 1) from1 = this.log.length + 1;
+    if (from1 > this.shipLimit() + 1) from1 = this.shipLimit() + 1;
     this.sendFrom(from, from1);
   }
 
@@ -489,6 +601,7 @@ export class SingleLeaderNode implements ReplicaNode {
     this.waitBase = this.log.length + 1;
       this.env.clearTimer(T_HEARTBEAT);
       this.env.clearTimer(T_HACHECK);
+      this.env.clearTimer(T_TRIGGER);
       this.lastContactNs = this.env.monoNs();
       this.armElection();
     }
@@ -508,48 +621,8 @@ export class SingleLeaderNode implements ReplicaNode {
     }
     this.leaderId = m.leader;
     this.lastContactNs = this.env.monoNs();
-    // Apply after the replication lag, in order.
-    if (this.lagHiNs <= 0 && this.queueHead === this.queue.length) {
-      this.processAppend(from, m);
-      return;
-    }
-    const now = this.env.monoNs();
-    let at = now + Math.round(this.lagHiNs > this.lagLoNs ? this.env.rng.between(this.lagLoNs, this.lagHiNs) : this.lagLoNs);
-    if (at < this.lastApplyAtNs) at = this.lastApplyAtNs;
-    this.lastApplyAtNs = at;
-    const empty = this.queueHead === this.queue.length;
-    this.queue.push(m);
-    this.queueAt.push(at);
-    if (empty) this.env.setTimer(T_APPLY, at - now);
-  }
-
-  private drainQueue(): void {
-    const now = this.env.monoNs();
-    while (this.queueHead < this.queue.length && this.queueAt[this.queueHead] <= now) {
-      const m = this.queue[this.queueHead];
-      this.queue[this.queueHead] = undefined as unknown as AppendMsg;
-      this.queueHead++;
-      if (m.term === this.curTerm && this.role === FOLLOWER) this.processAppend(m.leader, m);
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueAt.length = 0;
-      this.queueHead = 0;
-    } else {
-      if (this.queueHead > 1024) {
-        this.queue.splice(0, this.queueHead);
-        this.queueAt.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
-      this.env.setTimer(T_APPLY, this.queueAt[this.queueHead] - now);
-    }
-  }
-
-  private clearQueue(): void {
-    this.queue.length = 0;
-    this.queueAt.length = 0;
-    this.queueHead = 0;
-    this.env.clearTimer(T_APPLY);
+    // The lag was spent in the leader's replication stream: apply what arrives at once.
+    this.processAppend(from, m);
   }
 
   private processAppend(from: number, m: AppendMsg): void {
@@ -574,7 +647,7 @@ export class SingleLeaderNode implements ReplicaNode {
         if (this.log[idx - 1].term === e.term) continue;
         this.truncate(idx);
       }
-      if (this.statement && e.nd !== ND_NONE) e = { ...e, value: makeElement(e.nd, this.env, this.gen) };
+      if (this.reexecute && e.nd !== ND_NONE) e = { ...e, value: makeElement(e.nd, this.env, this.gen) };
       this.log.push(e);
     }
     const verified = m.prevIndex + entries.length;
@@ -656,7 +729,6 @@ export class SingleLeaderNode implements ReplicaNode {
     this.leaderId = -1;
     this.votes = 1;
     this.electionStartNs = this.env.monoNs();
-    this.clearQueue();
     if (this.votes >= this.majority) {
       this.becomeLeader(this.electionStartNs);
       return;
@@ -711,7 +783,6 @@ export class SingleLeaderNode implements ReplicaNode {
     this.role = LEADER;
     this.leaderId = this.id;
     this.sawHigherTerm = 0;
-    this.clearQueue();
     this.env.clearTimer(T_ELECTION);
     const last = this.log.length;
     for (let f = 0; f < this.n; f++) {
@@ -734,7 +805,9 @@ export class SingleLeaderNode implements ReplicaNode {
       this.log.push({ term: this.curTerm, index: last + 1, f: F_NOOP, key: '', value: null, nd: 0, atNs: this.env.monoNs() });
       this.commitIndex = last + 1;
       this.applied = last + 1;
+      this.captured = last + 1;
       for (let f = 0; f < this.n; f++) if (f !== this.id) this.sendFrom(f, last + 1);
+      if (this.trigger) this.env.setTimer(T_TRIGGER, this.batchNs);
     }
     this.waiting = [];
     this.waitFrom = [];

@@ -27,7 +27,11 @@ export const T_HEARTBEAT = 1;
 export const T_HACHECK = 2;
 export const T_APPLY = 3;
 export const T_SWEEP = 4;
-export const TIMER_SLOTS = 5;
+/** Single-leader: the leader's replication stream hands its next queued message to the network. */
+export const T_SHIP = 5;
+/** Single-leader, `log: trigger`: the capture process reads the changes table. */
+export const T_TRIGGER = 6;
+export const TIMER_SLOTS = 7;
 
 /** Operation codes. */
 export const F_READ = 0;

@@ -185,7 +185,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     }
     opsIssued++;
     inFlight++;
-    const op = gen.next();
+    const op = gen.next(st.slot);
     const ev: Omit<HistoryEvent, 'index' | 'time'> = { process: st.process, session: st.slot.session, type: 'invoke', f: op.f, key: op.key, value: op.value };
     if (st.slot.user !== undefined) ev.user = st.slot.user;
     emit(ev);

@@ -21,6 +21,8 @@ export interface RespContext {
   nodeName: string;
   /** How a read's value looks to the history (e.g. an absent key as [] or null). */
   visible(v: unknown): unknown;
+  /** The client's clock, ms (leader-after-write remembers when a write completed); absent: 0. */
+  nowMs?(): number;
 }
 
 /**
@@ -31,7 +33,7 @@ export function completionFor(r: ClientResp, p: RoutedOp, ctx: RespContext): Com
   const node = ctx.nodeName;
   if (r.c === C_OK) {
     if (p.f === F_READ) return { type: 'ok', value: ctx.visible(r.value), node };
-    ctx.router.wrote(p.session, p.user, r.pos);
+    ctx.router.wrote(p.session, p.user, r.pos, ctx.nowMs?.() ?? 0);
     // An append's element may have been computed by the node (nondeterministic statements).
     return { type: 'ok', value: p.f === F_APPEND ? r.value : p.value, node };
   }

@@ -2,6 +2,8 @@
 // Every target has setup, clients, final reads, teardown and its node names; each fault family is
 // an optional capability (Jepsen's DB protocols), declared only where the target really has it.
 
+import type { CrashKind } from '../config/types.js';
+
 export type NodeId = string;
 
 export interface SessionInfo {
@@ -64,8 +66,12 @@ export interface LagSample {
 
 /** The fault families a target may have; each is all-or-nothing. */
 export interface Capabilities {
-  /** Crash a node (it answers nothing) and start it again with its durable state. */
-  kill: { kill(n: NodeId): void; restart(n: NodeId): void };
+  /**
+   * Crash a node (it answers nothing) and start it again with its durable state. `crashes`: the
+   * crash kinds (SPEC 9) the target can honour, its default first; absent = ['process'] (a real
+   * process kill: the kernel still delivers what the node wrote to its sockets).
+   */
+  kill: { kill(n: NodeId, crash?: CrashKind): void; restart(n: NodeId): void; crashes?: readonly CrashKind[] };
   /** Freeze a node (it answers nothing, loses nothing) and let it go on. */
   pause: { pause(n: NodeId): void; resume(n: NodeId): void };
   /** Cut the links between groups (within a group traffic flows; clients reach every node). */
@@ -118,7 +124,7 @@ export function capabilitiesOf(faults: Partial<Capabilities>): Capability[] {
 /** Every fault as one flat object (own targets implement them all), grouped by fullCapabilities. */
 export interface FlatFaults {
   leader(): NodeId | undefined;
-  kill(n: NodeId): void;
+  kill(n: NodeId, crash?: CrashKind): void;
   restart(n: NodeId): void;
   partition(groups: NodeId[][]): void;
   heal(): void;

@@ -5,7 +5,8 @@ import type { WorkloadConfig } from '../config/types.js';
 import type { Rng } from '../rng.js';
 import type { Invocation } from '../targets/types.js';
 import { makeMix, pickF } from './mix.js';
-import type { Generator } from './types.js';
+import { ownedPosition, ownership } from './slots.js';
+import type { ClientSlot, Generator } from './types.js';
 
 /** The invocation value of a nondeterministic append: the executing node computes the element. */
 export const NONDETERMINISTIC_CLOCK = { nondeterministic: 'clock' } as const;
@@ -21,23 +22,28 @@ export function appendGenerator(cfg: WorkloadConfig, rng: Rng): Generator {
   const all: string[] = [];
   const active: string[] = [];
   const appends = new Map<string, number>();
-  const fresh = (): string => {
-    const k = `k${nextKeyId++}`;
+  // ownedKeys: position i of `active` belongs to own.owners[i mod owners]; a retired key's
+  // replacement keeps the position's owner.
+  const own = ownership(cfg);
+  const fresh = (pos: number): string => {
+    const k = own === undefined ? `k${nextKeyId++}` : `${own.owners[pos % own.owners.length]}:k${nextKeyId++}`;
     all.push(k);
     appends.set(k, 0);
     return k;
   };
-  for (let i = 0; i < cfg.keys; i++) active.push(fresh());
+  for (let i = 0; i < cfg.keys; i++) active.push(fresh(i));
 
   return {
-    next(): Invocation {
+    next(client?: ClientSlot): Invocation {
       const f = pickF(mix, rng);
-      const slot = rng.int(0, active.length - 1);
+      const pick = (n: number): number => rng.int(0, n - 1);
+      const owned = own !== undefined && f !== 'read' && client !== undefined ? ownedPosition(own, client, pick) : undefined;
+      const slot = owned ?? pick(active.length);
       const key = active[slot];
       if (f === 'read') return { f: 'read', key, value: null };
       const n = appends.get(key)! + 1;
       appends.set(key, n);
-      if (maxAppends > 0 && n >= maxAppends) active[slot] = fresh();
+      if (maxAppends > 0 && n >= maxAppends) active[slot] = fresh(slot);
       if (cfg.nondeterministic > 0 && rng.chance(cfg.nondeterministic)) {
         return { f: 'append', key, value: { ...NONDETERMINISTIC_CLOCK } };
       }

@@ -5,14 +5,16 @@ import type { WorkloadConfig } from '../config/types.js';
 import type { Rng } from '../rng.js';
 import type { Invocation } from '../targets/types.js';
 import { makeMix, pickF } from './mix.js';
-import type { Generator } from './types.js';
+import { ownedPosition, ownership } from './slots.js';
+import type { ClientSlot, Generator } from './types.js';
 
 const RECENT = 3;
 
 export function registerGenerator(cfg: WorkloadConfig, rng: Rng): Generator {
   const mix = makeMix(cfg.mix, ['read', 'write', 'cas']);
   const keys: string[] = [];
-  for (let i = 0; i < cfg.keys; i++) keys.push(`k${i}`);
+  const own = ownership(cfg);
+  for (let i = 0; i < cfg.keys; i++) keys.push(own === undefined ? `k${i}` : `${own.owners[i % own.owners.length]}:k${i}`);
   const counter = new Map<string, number>(keys.map((k) => [k, 0]));
   const recent = new Map<string, number[]>(keys.map((k) => [k, []]));
   const freshValue = (key: string): number => {
@@ -25,9 +27,10 @@ export function registerGenerator(cfg: WorkloadConfig, rng: Rng): Generator {
   };
 
   return {
-    next(): Invocation {
+    next(client?: ClientSlot): Invocation {
       const f = pickF(mix, rng);
-      const key = rng.pick(keys);
+      const owned = own !== undefined && f !== 'read' && client !== undefined ? ownedPosition(own, client, (n) => rng.int(0, n - 1)) : undefined;
+      const key = owned !== undefined ? keys[owned] : rng.pick(keys);
       if (f === 'read') return { f: 'read', key, value: null };
       if (f === 'write') return { f: 'write', key, value: freshValue(key) };
       const r = recent.get(key)!;

@@ -3,8 +3,8 @@
 import type { Invocation } from '../targets/types.js';
 
 export interface Generator {
-  /** The next operation to invoke (the caller decides when). */
-  next(): Invocation;
+  /** The next operation to invoke (the caller decides when), for the client slot issuing it (ownedKeys: writes go to its owner's keys). */
+  next(slot?: ClientSlot): Invocation;
   /** Every key an operation has used so far, in first-use order (for the final reads). */
   keys(): string[];
 }

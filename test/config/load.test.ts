@@ -180,6 +180,7 @@ describe('round trip', () => {
       { nemesis: 'chaos', target: 'memory-leaderless' },
       { workload: 'register', nemesis: 'clock-skew' },
       { set: ['target.replication=sync', 'nemesis=kill-leader', 'nemesis.schedule[0].every=2s'], ops: '10', timeLimit: '3' },
+      { target: 'memory-trigger-log', set: ['nemesis=kill-leader', 'nemesis.schedule[0].crash=process'] },
     ] as ConfigFlags[]) {
       const c = load(flags);
       const p = file('effective.yaml', configToYaml(c));
@@ -256,6 +257,29 @@ describe('errors name the file, line and field', () => {
     expect(errorOf({ ops: '-5' }).describe()).toBe('--ops: expected an integer from 0 to 100000000, got "-5"');
     expect(errorOf({ concurrency: '0' }).describe()).toBe('--concurrency: expected an integer from 1 to 10000, got "0"');
     expect(errorOf({ timeLimit: 'x' }).describe()).toBe('--time-limit: expected a number of seconds from 0.001 to 1000000, got "x"');
+  });
+
+  it('crash: host | process on kill entries (SPEC 9)', () => {
+    const ok = file('crash.yaml', 'name: c\ndescription: d\nschedule:\n  - { every: 3s, fault: kill-leader, restartAfter: 1s, crash: process }\n  - { every: 5s, fault: kill }\n');
+    expect(load({ nemesis: ok }).nemesis.schedule).toEqual([{ fault: 'kill-leader', everyMs: 3000, restartAfterMs: 1000, crash: 'process' }, { fault: 'kill', everyMs: 5000 }]);
+    const bad = file('crash-bad.yaml', 'schedule:\n  - { every: 3s, fault: kill-leader, crash: power }\n');
+    expect(errorOf({ nemesis: bad }).describe()).toBe(
+      `${bad}:2: schedule[0].crash: expected one of host, process, got "power"`,
+    );
+    const wrong = file('crash-pause.yaml', 'schedule:\n  - { every: 3s, fault: pause, crash: host }\n');
+    expect(errorOf({ nemesis: wrong }).describe()).toMatch(/crash-pause\.yaml:2: schedule\[0\]\.crash: only kill and kill-leader crash a node, not pause/);
+  });
+
+  it('log: mixed and trigger; trigger settings default and are checked', () => {
+    expect(load({ set: ['target.log=mixed'] }).target).toMatchObject({ log: 'mixed' });
+    const t = load({ target: 'memory-trigger-log' }).target as DesignConfig;
+    expect(t.log).toBe('trigger');
+    expect(t.trigger).toEqual({ keys: ['k*0', 'k*2', 'k*4', 'k*6', 'k*8'], batchMs: 200, batchSize: 100 });
+    expect((load({ set: ['target.log=trigger', 'target.trigger={batchMs: 1s}'] }).target as DesignConfig).trigger).toEqual({ keys: ['*'], batchMs: 1000, batchSize: 100 });
+    expect(errorOf({ target: 'memory-trigger-log', set: ['target.replication=sync'] }).describe()).toMatch(/replication: log: trigger is asynchronous by nature .* use replication: async, not sync/);
+    expect(errorOf({ set: ['target.log=trigger', 'target.topology=leaderless'] }).describe()).toMatch(/log: trigger replicates from a single leader/);
+    expect(errorOf({ target: 'http', set: ['target.log=trigger'] }).describe()).toMatch(/log: trigger is simulated by the memory target only/);
+    expect(errorOf({ target: 'memory-trigger-log', set: ['target.trigger.batchSize=1000'] }).describe()).toMatch(/trigger\.batchSize/);
   });
 
   it('a workload mix that does not fit its kind', () => {

@@ -8,6 +8,8 @@ import { createNemesis, validateSchedule } from '../../src/nemesis/interpreter.j
 import { partitionGroups } from '../../src/nemesis/shapes.js';
 import { Rng } from '../../src/rng.js';
 import { createFakeTarget } from '../runner/fake-target.js';
+import { createMemoryTarget } from '../../src/targets/memory/index.js';
+import { baseConfig } from '../targets/memory/driver.js';
 
 const MS = 1_000_000;
 
@@ -36,9 +38,9 @@ describe('nemesis interpreter', () => {
     const h = harness([{ fault: 'kill-leader', everyMs: 1000, restartAfterMs: 300 }], 2500);
     await h.run();
     expect(h.events).toEqual([
-      { timeMs: 1000, f: 'kill-leader', value: { node: 'n1' } },
+      { timeMs: 1000, f: 'kill-leader', value: { node: 'n1', crash: 'process' } },
       { timeMs: 1300, f: 'restart', value: { node: 'n1' } },
-      { timeMs: 2000, f: 'kill-leader', value: { node: 'n1' } },
+      { timeMs: 2000, f: 'kill-leader', value: { node: 'n1', crash: 'process' } },
       { timeMs: 2300, f: 'restart', value: { node: 'n1' } },
     ]);
     expect(h.t.calls.map((c) => c.call)).toEqual(['kill', 'restart', 'kill', 'restart']);
@@ -108,7 +110,7 @@ describe('nemesis interpreter', () => {
   it('records a skipped fault when there is nothing to do', async () => {
     const h = harness([{ fault: 'kill', everyMs: 10 }], 45);
     await h.run();
-    expect(h.events.map((e) => e.value)).toEqual([{ node: expect.any(String) }, { node: expect.any(String) }, { node: expect.any(String) }, { node: null, skipped: 'no live node' }, expect.anything(), expect.anything(), expect.anything()]);
+    expect(h.events.map((e) => e.value)).toEqual([{ node: expect.any(String), crash: 'process' }, { node: expect.any(String), crash: 'process' }, { node: expect.any(String), crash: 'process' }, { node: null, skipped: 'no live node' }, expect.anything(), expect.anything(), expect.anything()]);
   });
 
   it('rejects node names the target does not have', () => {
@@ -144,6 +146,43 @@ describe('nemesis interpreter', () => {
     expect((err as UserError).describe()).toContain('nemesis n: schedule[1].fault');
     const none = createFakeTarget({ nodes: 3, clientTimeoutMs: 100, name: 'bare' }, new Rng(1), 'append', []);
     expect(() => validateSchedule(sched([{ fault: 'pause', everyMs: 10 }]), none)).toThrow(/its faults: none/);
+  });
+});
+
+describe('crash kinds (SPEC 9: crash: host | process)', () => {
+  const sched = (crash?: 'host' | 'process'): NemesisConfig => ({
+    name: 'k',
+    description: '',
+    schedule: [{ fault: 'kill-leader', everyMs: 10, restartAfterMs: 5, ...(crash ? { crash } : {}) }],
+  });
+
+  it('a target that kills real processes takes crash: process (its default) and rejects crash: host, saying why', () => {
+    const real = createFakeTarget({ nodes: 3, clientTimeoutMs: 100, name: 'http' }, new Rng(1));
+    expect(() => validateSchedule(sched(), real)).not.toThrow();
+    expect(() => validateSchedule(sched('process'), real)).not.toThrow();
+    let err: unknown;
+    try {
+      validateSchedule(sched('host'), real);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).describe()).toContain('nemesis k: schedule[0].crash');
+    expect((err as UserError).message).toMatch(/kill-leader with crash: host cannot be honoured by target http: .*kernel still delivers/);
+  });
+
+  it('the memory target takes both, host by default, and the nemesis event says which crash it was', () => {
+    for (const crash of [undefined, 'host', 'process'] as const) {
+      const t = createMemoryTarget(baseConfig(), new Rng(1));
+      expect(t.faults.kill.crashes).toEqual(['host', 'process']);
+      validateSchedule(sched(crash), t);
+      const events: Record<string, unknown>[] = [];
+      const nem = createNemesis(sched(crash), { nodes: t.nodes(), faults: t.faults, scheduler: t.scheduler, rng: new Rng(2), record: (f, v) => events.push({ f, ...v }) });
+      t.setup(() => nem.start());
+      t.scheduler.runUntil(12 * MS);
+      nem.stop();
+      expect(events[0]).toEqual({ f: 'kill-leader', node: 'n1', crash: crash ?? 'host' });
+    }
   });
 });
 

@@ -23,7 +23,7 @@ function cluster(over: Partial<DesignConfig> = {}, seed = 1): Harness {
 }
 
 describe('single-leader replication', () => {
-  it('async: the leader acknowledges at once, followers apply after their lag', () => {
+  it('async: the leader acknowledges at once, its stream ships to followers after the lag', () => {
     const h = cluster({ replication: 'async', lagMs: [20, 20] });
     const id = h.request(0, F_APPEND, 'k', 1);
     h.flush();
@@ -139,8 +139,8 @@ describe('single-leader replication', () => {
     expect(h.nodes[2]!.readLocal('k')).toEqual([1, 2, 3, 4]);
   });
 
-  it('row logs ship the computed element; statement logs re-execute it and diverge', () => {
-    for (const log of ['row', 'statement'] as const) {
+  it('row and mixed logs ship the computed element; statement logs re-execute it and diverge', () => {
+    for (const log of ['row', 'statement', 'mixed'] as const) {
       const h = cluster({ log });
       h.offsetNs[1] = 7e6;
       const id = h.request(0, F_APPEND, 'k', { nondeterministic: 'clock' });
@@ -148,7 +148,7 @@ describe('single-leader replication', () => {
       const elem = h.response(id)!.value as string;
       expect(elem).toMatch(/^n1@\d+$/);
       expect(h.nodes[0]!.readLocal('k')).toEqual([elem]);
-      if (log === 'row') expect(h.nodes[1]!.readLocal('k')).toEqual([elem]);
+      if (log !== 'statement') expect(h.nodes[1]!.readLocal('k')).toEqual([elem]);
       else expect(h.nodes[1]!.readLocal('k')).not.toEqual([elem]);
     }
   });
@@ -166,6 +166,7 @@ describe('single-leader replication', () => {
 
   it('routes reads: followers redirect writes, lagging replicas redirect read-your-writes and bounded-lag reads', () => {
     const h = cluster({ lagMs: [100, 100] });
+    h.run(110); // the leader's first message reaches the followers after its stream's lag
     const w = h.request(1, F_APPEND, 'k', 1);
     h.flush();
     expect(h.response(w)).toMatchObject({ c: C_REDIRECT, redirect: 0 });
@@ -189,6 +190,45 @@ describe('single-leader replication', () => {
     h.flush();
     expect(h.response(bl)?.c).toBe(C_REDIRECT);
     expect(h.nodes[1]!.lagMs()).toBeGreaterThan(100);
+  });
+});
+
+describe('trigger-based log', () => {
+  const trig = (batchSize = 100) => cluster({ log: 'trigger', lagMs: [5, 5], trigger: { keys: ['a*'], batchMs: 100, batchSize } });
+
+  it('ships only the captured keys, in batches read every batchMs; followers hold only those', () => {
+    const h = trig();
+    h.run(1); // the capture process first reads at 100 ms
+    const a = h.request(0, F_APPEND, 'a1', 1);
+    const b = h.request(0, F_APPEND, 'b1', 2);
+    h.flush();
+    expect([a, b].map((id) => h.response(id)?.c)).toEqual([C_OK, C_OK]);
+    h.run(90);
+    expect(h.nodes[1]!.readLocal('a1')).toBeUndefined(); // not read from the changes table yet
+    h.run(20); // the tick at 100 ms, plus the 5 ms stream lag
+    expect(h.nodes[1]!.readLocal('a1')).toEqual([1]);
+    expect(h.nodes[1]!.readLocal('b1')).toBeUndefined(); // never replicated
+    expect(h.nodes[1]!.holds!('a1')).toBe(true);
+    expect(h.nodes[1]!.holds!('b1')).toBe(false);
+    expect(h.nodes[0]!.holds!('b1')).toBe(true);
+    // the follower serves the captured key, sends reads of the others to the leader
+    const ra = h.request(1, F_READ, 'a1', null, R_LOCAL);
+    const rb = h.request(1, F_READ, 'b1', null, R_LOCAL);
+    h.flush();
+    expect(h.response(ra)).toMatchObject({ c: C_OK, value: [1] });
+    expect(h.response(rb)).toMatchObject({ c: C_REDIRECT, redirect: 0 });
+  });
+
+  it('the capture process ships at most batchSize captured changes per read', () => {
+    const h = trig(2);
+    h.run(1);
+    for (let i = 1; i <= 5; i++) h.request(0, F_APPEND, 'a1', i);
+    h.run(110);
+    expect(h.nodes[2]!.readLocal('a1')).toEqual([1, 2]);
+    h.run(100);
+    expect(h.nodes[2]!.readLocal('a1')).toEqual([1, 2, 3, 4]);
+    h.run(100);
+    expect(h.nodes[2]!.readLocal('a1')).toEqual([1, 2, 3, 4, 5]);
   });
 });
 

@@ -147,6 +147,7 @@ class HttpCluster implements HttpTarget {
   ) {
     const n = cfg.nodes;
     if (!Number.isInteger(n) || n < 1) throw new UserError(`must be a positive integer, got ${n}`, { field: 'target.nodes' });
+    if (cfg.datacenters !== undefined) throw new UserError('datacenters are simulated by the memory target only (type: memory)', { field: 'target.datacenters' });
     this.n = n;
     this.name = cfg.name;
     const o = cfg.options ?? {};
@@ -428,7 +429,7 @@ class HttpCluster implements HttpTarget {
       release: this.scheduler.hold(),
       done,
     };
-    this.router.route(f, session, user, p);
+    this.router.route(f, session, user, p, op.key, this.scheduler.nowNs() / 1e6);
     p.timer = setTimeout(() => this.timedOut(p), this.cfg.clientTimeoutMs);
     this.attempt(p);
   }
@@ -513,6 +514,7 @@ class HttpCluster implements HttpTarget {
       maxRedirects: MAX_REDIRECTS,
       nodeName: this.procs[r.node]?.name ?? this.procs[p.node].name,
       visible: (v) => this.visible(v),
+      nowMs: () => this.scheduler.nowNs() / 1e6,
     });
     if (c !== undefined) this.finish(p, c);
     else this.attempt(p);

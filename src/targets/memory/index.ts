@@ -36,6 +36,7 @@ import {
 } from '../../replication/index.js';
 import { type Ev, K_CLIENT_TIMEOUT, K_MSG, K_PROBE, K_SAMPLE, K_TIMER, KIND_NAMES, SimScheduler } from './scheduler.js';
 import { completionFor, type RespContext } from '../client-resp.js';
+import { placeSites, type Sites } from '../../replication/datacenters.js';
 import { cutLinks } from '../links.js';
 
 export { SimScheduler } from './scheduler.js';
@@ -86,6 +87,9 @@ interface PendingOp extends Route {
   value: unknown;
   session: string;
   user: string | undefined;
+  /** The router of the client's datacenter (the only one without datacenters) and its address. */
+  rt: Router;
+  addr: number;
   done: (c: Completion) => void;
   hops: number;
   deadlineNs: number;
@@ -137,8 +141,13 @@ class Cluster implements MemoryTarget {
   private readonly frozenNs: number[];
   private readonly netRng: Rng;
   private readonly router: Router;
+  /** One router per datacenter (routers[0] is `router`); clients of datacenter d talk from address n + d. */
+  private readonly routers: Router[];
+  private readonly sites: Sites | undefined;
   private readonly latLoNs: number;
   private readonly latHiNs: number;
+  private readonly dcLoNs: number;
+  private readonly dcHiNs: number;
   private readonly clientTimeoutNs: number;
   /** Redirects an op follows before it fails (enough to walk once around the cluster). */
   private readonly maxRedirects: number;
@@ -177,8 +186,12 @@ class Cluster implements MemoryTarget {
     this.names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     this.offsetNs = new Array<number>(n).fill(0);
     this.netRng = rng.fork();
-    this.router = new Router(cfg, n, rng.fork());
+    this.sites = cfg.datacenters !== undefined ? placeSites(cfg.datacenters, n) : undefined;
+    this.router = new Router(cfg, n, rng.fork(), this.sites?.local[0]);
     this.envs = this.names.map((_, i) => new NodeEnvImpl(this, i, n, rng.fork()));
+    // Forked after everything else, so a design without datacenters draws exactly as before.
+    this.routers = [this.router];
+    for (let d = 1; d < (this.sites?.count ?? 1); d++) this.routers.push(new Router(cfg, n, rng.fork(), this.sites!.local[d]));
     this.replicas = new Array<ReplicaNode | undefined>(n).fill(undefined);
     this.durables = new Array<unknown>(n).fill(undefined);
     this.alive = new Array<boolean>(n).fill(true);
@@ -191,6 +204,9 @@ class Cluster implements MemoryTarget {
     this.frozenNs = new Array<number>(n * TIMER_SLOTS).fill(-1);
     this.latLoNs = Math.max(0, cfg.latencyMs[0]) * 1e6;
     this.latHiNs = Math.max(cfg.latencyMs[0], cfg.latencyMs[1]) * 1e6;
+    const dcLat = cfg.datacenters?.latencyMs ?? cfg.latencyMs;
+    this.dcLoNs = Math.max(0, dcLat[0]) * 1e6;
+    this.dcHiNs = Math.max(dcLat[0], dcLat[1]) * 1e6;
     this.clientTimeoutNs = cfg.clientTimeoutMs * 1e6;
     this.maxRedirects = Math.max(3, n);
     this.probeEveryNs = heartbeatMs(cfg) * 1e6;
@@ -223,7 +239,10 @@ class Cluster implements MemoryTarget {
   client(session: SessionInfo): Client {
     const sess = session.session ?? String(session.process);
     const user = session.user;
-    return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done) };
+    const site = this.sites?.siteOf(sess, user) ?? 0;
+    const rt = this.routers[site];
+    const addr = this.n + site;
+    return { invoke: (op: Invocation, done: (c: Completion) => void) => this.invoke(op, sess, user, done, rt, addr) };
   }
 
   finalRead(key: string, done: (reads: FinalRead[]) => void): void {
@@ -274,7 +293,7 @@ class Cluster implements MemoryTarget {
   send(from: number, to: number, msg: Msg): void {
     this.messagesSent++;
     this.msgCounts[msg.t]++;
-    const lat = Math.round(this.latHiNs > this.latLoNs ? this.netRng.between(this.latLoNs, this.latHiNs) : this.latLoNs);
+    const lat = this.latencyNs(from, to);
     const now = this.sched.nowNs();
     if (to >= this.n) {
       // to a client (clients are never partitioned)
@@ -291,6 +310,22 @@ class Cluster implements MemoryTarget {
     if (at < this.linkLastNs[link]) at = this.linkLastNs[link];
     this.linkLastNs[link] = at;
     this.sched.message(at, to, from, this.incarnation[to], msg);
+  }
+
+  /** One-way latency of a message, ns: within a datacenter latencyMs, between two datacenters.latencyMs. */
+  private latencyNs(from: number, to: number): number {
+    let lo = this.latLoNs;
+    let hi = this.latHiNs;
+    const sites = this.sites;
+    if (sites !== undefined) {
+      const a = from >= this.n ? from - this.n : sites.nodeSite[from];
+      const b = to >= this.n ? to - this.n : sites.nodeSite[to];
+      if (a !== b) {
+        lo = this.dcLoNs;
+        hi = this.dcHiNs;
+      }
+    }
+    return Math.round(hi > lo ? this.netRng.between(lo, hi) : lo);
   }
 
   private dispatch(ev: Ev): void {
@@ -372,7 +407,7 @@ class Cluster implements MemoryTarget {
     return v === undefined ? this.emptyRead() : v;
   }
 
-  private invoke(op: Invocation, session: string, user: string | undefined, done: (c: Completion) => void): void {
+  private invoke(op: Invocation, session: string, user: string | undefined, done: (c: Completion) => void, rt: Router, addr: number): void {
     const f = F_CODES[op.f];
     if (f === undefined) {
       this.sched.after(0, () => done({ type: 'fail', value: op.value, error: `unknown operation ${op.f}` }));
@@ -393,13 +428,15 @@ class Cluster implements MemoryTarget {
       value: op.value,
       session,
       user,
+      rt,
+      addr,
       done,
       hops: 0,
       deadlineNs: this.sched.nowNs() + this.clientTimeoutNs,
       finished: false,
     };
     p.ctx = p;
-    this.router.route(f, session, user, p);
+    rt.route(f, session, user, p, op.key, this.sched.nowNs() / 1e6);
     this.inFlight.set(p.id, p);
     this.ringPush(p.id, p.deadlineNs);
     if (this.deadlineTimer === undefined) this.deadlineTimer = this.sched.scheduleAt(p.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
@@ -408,7 +445,7 @@ class Cluster implements MemoryTarget {
 
   private sendReq(p: PendingOp): void {
     // The op object doubles as the request (nodes only read the ClientReq fields and never keep it).
-    this.send(this.n, p.node, p as unknown as ClientReq);
+    this.send(p.addr, p.node, p as unknown as ClientReq);
   }
 
   private finish(p: PendingOp, c: Completion): void {
@@ -421,7 +458,7 @@ class Cluster implements MemoryTarget {
     if (r.t !== M_RESP) return;
     const p = r.ctx as PendingOp;
     if (p.finished) return; // timed out already
-    const c = completionFor(r, p, this.respCtx(r.node));
+    const c = completionFor(r, p, this.respCtx(r.node, p.rt));
     if (c !== undefined) this.finish(p, c);
     else this.sendReq(p);
   }
@@ -429,14 +466,16 @@ class Cluster implements MemoryTarget {
   private rctx: RespContext | undefined;
 
   /** One reused context per target (the hot path allocates nothing per answer). */
-  private respCtx(node: number): RespContext {
+  private respCtx(node: number, router: Router): RespContext {
     const ctx = (this.rctx ??= {
-      router: this.router,
+      router,
       topology: this.cfg.topology,
       maxRedirects: this.maxRedirects,
       nodeName: '',
       visible: (v) => this.visible(v),
+      nowMs: () => this.sched.nowNs() / 1e6,
     });
+    ctx.router = router;
     ctx.nodeName = this.names[node];
     return ctx;
   }
@@ -470,7 +509,7 @@ class Cluster implements MemoryTarget {
       const p = this.inFlight.get(this.ringIds[this.ringHead]);
       if (p !== undefined) {
         if (this.ringDeadlines[this.ringHead] > now) break;
-        this.router.timedOut(p.node);
+        p.rt.timedOut(p.node);
         const node = this.names[p.node];
         if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
         else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
@@ -494,7 +533,7 @@ class Cluster implements MemoryTarget {
       const node = this.replicas[i];
       if (!this.alive[i] || this.paused[i] || node === undefined) continue;
       if (node.acceptsWrites !== undefined ? node.acceptsWrites() : node.isLeader()) {
-        this.router.probed(i);
+        for (const rt of this.routers) rt.probed(i);
         break;
       }
     }
@@ -558,9 +597,13 @@ class Cluster implements MemoryTarget {
         }
         return best >= 0 ? this.names[best] : undefined;
       },
-      kill: (id) => {
+      kill: (id, crash = 'host') => {
         const i = this.index(id);
         if (!this.alive[i]) return;
+        // host: nothing more leaves the node, not even what is still on the wire from it;
+        // process: the kernel delivers what the node already wrote to its sockets. Either way its
+        // volatile state (the replication streams' unsent messages, timers) is gone.
+        if (crash === 'host') this.messagesDropped += this.sched.dropMessagesFrom(i);
         const node = this.replicas[i]!;
         this.durables[i] = node.durable();
         node.close();
@@ -633,7 +676,8 @@ class Cluster implements MemoryTarget {
         });
       },
     };
-    return fullCapabilities(flat, () => this.samples);
+    const caps = fullCapabilities(flat, () => this.samples);
+    return { ...caps, kill: { ...caps.kill, crashes: ['host', 'process'] } };
   }
 }
 

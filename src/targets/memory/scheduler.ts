@@ -87,6 +87,18 @@ export class SimScheduler implements Scheduler {
     this.push(ev);
   }
 
+  /** Cancels every pending message whose sender is `from` (a host crash); returns how many. */
+  dropMessagesFrom(from: number): number {
+    let dropped = 0;
+    for (const ev of this.heap) {
+      if (ev.k === K_MSG && ev.b === from) {
+        ev.cancel();
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   after(delayNs: number, fn: () => void): Timer {
     if (!(delayNs >= 0)) delayNs = 0;
     return this.schedule(Math.round(delayNs), K_CALLBACK, 0, 0, 0, fn);

@@ -188,6 +188,28 @@ describe('memory target', () => {
     expect(samples.some((s) => s.lagMs > 20)).toBe(true);
     expect(new Set(samples.map((s) => s.node))).toEqual(new Set(['n1', 'n2', 'n3']));
   });
+
+  it('a trigger log lags more than the row log (the capture batches come on top of lagMs)', async () => {
+    const meanLag = async (over: Partial<DesignConfig>) => {
+      const r = await drive(baseConfig({ readFrom: 'any', lagMs: [5, 20], ...over }), { seed: 3, ops: 1500 });
+      const s = r.target.lagSamples().filter((x) => x.node !== 'n1');
+      return s.reduce((a, x) => a + x.lagMs, 0) / s.length;
+    };
+    const row = await meanLag({ log: 'row' });
+    const trigger = await meanLag({ log: 'trigger', trigger: { keys: ['*'], batchMs: 200, batchSize: 100 } });
+    expect(row).toBeLessThan(30);
+    expect(trigger).toBeGreaterThan(row + 50);
+  });
+
+  it('a trigger log: followers hold and converge on the captured keys only, the leader on every key', async () => {
+    const r = await drive(baseConfig({ readFrom: 'any', log: 'trigger', trigger: { keys: ['k*0', 'k*2', 'k*4'], batchMs: 100, batchSize: 100 } }), { seed: 4, ops: 800, keys: 4 });
+    expect(Object.keys(r.finals).length).toBe(4);
+    for (const [key, reads] of Object.entries(r.finals)) {
+      const captured = /[024]$/.test(key);
+      expect(reads.map((x) => x.node).sort()).toEqual(captured ? ['n1', 'n2', 'n3'] : ['n1']);
+      expect(new Set(reads.map((x) => JSON.stringify(x.completion.value))).size).toBe(1);
+    }
+  });
 });
 
 // ---- property: every invoke gets exactly one done, whatever the design and the faults ----
@@ -317,7 +339,9 @@ describe('safe design', () => {
 
 describe('pause of the leader', () => {
   const lostAppends = async (fencing: boolean, seed: number) => {
-    const cfg = baseConfig({ failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing } });
+    // No replication lag: a paused async leader has shipped everything it acknowledged, so only
+    // split brain can lose writes (with lag, its unshipped tail would be lost either way).
+    const cfg = baseConfig({ lagMs: [0, 0], failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing } });
     const r = await drive(cfg, {
       seed,
       ops: 3000,
@@ -341,5 +365,53 @@ describe('pause of the leader', () => {
       expect(await lostAppends(true, seed)).toBe(0);
     }
     expect(unfenced).toBeGreaterThan(0);
+  });
+});
+
+describe('a crashed async leader (sender-side lag, crash: host | process)', () => {
+  const lostAppends = async (lagMs: [number, number], crash: 'host' | 'process', seed: number) => {
+    const cfg = baseConfig({ replication: 'async', lagMs, latencyMs: [1, 2], failover: { enabled: true, timeoutMs: 300, promote: 'any', fencing: true } });
+    const r = await drive(cfg, {
+      seed,
+      ops: 3000,
+      keys: 2,
+      readShare: 0.2,
+      faults: [
+        { atMs: 400, apply: (t) => { const l = t.faults.leader.leader()!; t.faults.kill.kill(l, crash); return l; } },
+        { atMs: 1400, apply: (t) => { for (const n of t.nodes()) t.faults.kill.restart(n); } },
+      ],
+    });
+    const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
+    let lost = 0;
+    for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
+    return lost;
+  };
+
+  it('loses the acknowledged tail its replication stream had not shipped, under either crash', async () => {
+    for (const seed of [1, 2, 3]) {
+      expect(await lostAppends([40, 60], 'process', seed)).toBeGreaterThan(0);
+      expect(await lostAppends([40, 60], 'host', seed)).toBeGreaterThan(0);
+    }
+  });
+
+  it('without lag a process crash loses nothing: what it wrote to its sockets still arrives', async () => {
+    for (const seed of [1, 2, 3]) expect(await lostAppends([0, 0], 'process', seed)).toBe(0);
+  });
+
+  it('a host crash also drops what was still on the wire; a process crash delivers it', () => {
+    for (const crash of ['host', 'process'] as const) {
+      const t = createMemoryTarget(baseConfig({ lagMs: [0, 0], latencyMs: [50, 50] }), new Rng(1));
+      t.setup(() => {});
+      t.scheduler.runUntil(200e6);
+      const c = t.client({ process: 0, session: 's' });
+      let acked = false;
+      c.invoke({ f: 'append', key: 'k', value: 1 }, () => (acked = true));
+      t.scheduler.runUntil(260e6); // the append reached n1 at 250 ms; its answer and shipment are on the wire
+      t.faults.kill.kill('n1', crash);
+      t.scheduler.runUntil(400e6);
+      expect(acked).toBe(crash === 'process'); // n1's answer to the client was on the wire too
+      expect(t.replica(1)!.readLocal('k')).toEqual(crash === 'host' ? undefined : [1]);
+      t.teardown(() => {});
+    }
   });
 });
