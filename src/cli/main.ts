@@ -5,6 +5,7 @@ import { isUserError } from '../errors.js';
 import { colorEnabled } from '../report/terminal.js';
 import { registerCheckCommand } from './check.js';
 import { registerListCommand } from './list.js';
+import { registerMatrixCommand } from './matrix.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerCheckCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerListCommand(program, ctx);
+  registerMatrixCommand(program, ctx);
   for (const c of program.commands) c.exitOverride(tagWith(`replcheck ${c.name()}`));
   return program;
 }

@@ -76,6 +76,18 @@ describe('renderRunsIndex', () => {
     expect(html).toMatch(/data-kind="check"><td>[^<]+<\/td><td>check \(2 files\)<\/td><td>append<\/td><td><span class="muted">—<\/span><\/td><td class="v-bad verdict">INVALID<\/td><td>lost-writes \(1 file\)<\/td><td><a href="multi\/index.html">/);
   });
 
+  it('lists a matrix directory as a matrix (its shape), not as a check of no files', () => {
+    const dir = join(tmp, 'with-matrix');
+    mkdirSync(join(dir, 'm', 'runs', 'memory--none--1'), { recursive: true });
+    writeFileSync(join(dir, 'm', 'runs', 'memory--none--1', 'results.json'), JSON.stringify(res(false)));
+    writeFileSync(join(dir, 'm', 'matrix.json'), JSON.stringify({ designs: [{}, {}], nemeses: [{}], seeds: [1, 2, 3] }));
+    writeFileSync(join(dir, 'm', 'index.html'), '');
+    const html = renderRunsIndex(dir);
+    expect(html).toMatch(/data-run="m" data-kind="matrix"><td>[^<]+<\/td><td>matrix \(2 designs × 1 fault schedule × 3 seeds\)<\/td>/);
+    expect(html).not.toContain('check (0 files)');
+    expect(html).toContain('<a href="m/index.html">');
+  });
+
   it('is bounded', () => {
     const dir = join(tmp, 'many');
     for (let i = 0; i < 12; i++) run(dir, `r${String(i).padStart(2, '0')}`, res(true), 100 - i);

@@ -90,6 +90,8 @@ interface RunRow {
   /** A `replcheck check A B C` directory: one run directory per file, OUT/index.html, no results.json. */
   check?: boolean;
   files?: number;
+  /** A `replcheck matrix` directory: its shape, for the row. */
+  matrix?: string;
 }
 
 /** Run directories of a multi-file check read for its row's verdict. */
@@ -142,7 +144,9 @@ export function renderRunsIndex(reportsDir: string, limit = MAX_LISTED_RUNS): st
     } catch {
       continue; // not a directory (index.html itself), or unreadable
     }
-    if (st?.isFile()) rows.push({ name, mtimeMs: st.mtimeMs, html: existsSync(join(reportsDir, name, 'index.html')) });
+    const matrix = statSync(join(reportsDir, name, 'matrix.json'), { throwIfNoEntry: false });
+    if (matrix?.isFile()) rows.push({ name, mtimeMs: matrix.mtimeMs, html: existsSync(join(reportsDir, name, 'index.html')), matrix: matrixShape(join(reportsDir, name, 'matrix.json')) });
+    else if (st?.isFile()) rows.push({ name, mtimeMs: st.mtimeMs, html: existsSync(join(reportsDir, name, 'index.html')) });
     else if (!existsSync(join(reportsDir, name, 'history.jsonl'))) {
       const idx = statSync(join(reportsDir, name, 'index.html'), { throwIfNoEntry: false });
       if (idx?.isFile()) rows.push({ name, mtimeMs: idx.mtimeMs, html: true, check: true });
@@ -151,6 +155,7 @@ export function renderRunsIndex(reportsDir: string, limit = MAX_LISTED_RUNS): st
   rows.sort((a, b) => b.mtimeMs - a.mtimeMs || b.name.localeCompare(a.name));
   const shown = rows.slice(0, limit);
   for (const r of shown) {
+    if (r.matrix !== undefined) continue;
     if (r.check) {
       checkRow(join(reportsDir, r.name), r);
       continue;
@@ -168,10 +173,10 @@ export function renderRunsIndex(reportsDir: string, limit = MAX_LISTED_RUNS): st
       const when = new Date(r.mtimeMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
       const link = r.html ? `<a href="${esc(r.name)}/index.html">${esc(r.name)}</a>` : `<a href="${esc(r.name)}/results.json">${esc(r.name)}</a>`;
       const cell = (v: unknown) => `<td>${v === undefined ? '<span class="muted">—</span>' : esc(String(v))}</td>`;
-      const target = r.check ? `check (${r.files ?? 0} file${r.files === 1 ? '' : 's'})` : res?.target;
-      const verdict = res ? verdictCell(res.valid) : `<td class="v-unknown">${r.check ? '—' : 'unreadable'}</td>`;
+      const target = r.matrix !== undefined ? r.matrix : r.check ? `check (${r.files ?? 0} file${r.files === 1 ? '' : 's'})` : res?.target;
+      const verdict = res ? verdictCell(res.valid) : `<td class="v-unknown">${r.check || r.matrix !== undefined ? '—' : 'unreadable'}</td>`;
       const bad = res ? esc(r.check ? Object.entries(res.checkers).map(([k, c]) => `${k} (${c.count} file${c.count === 1 ? '' : 's'})`).join(', ') : badCheckers(res)) : '';
-      return `<tr data-run="${esc(r.name)}"${r.check ? ' data-kind="check"' : ''}><td>${esc(when)}</td>${cell(target)}${cell(res?.workload)}${cell(res?.nemesis)}${verdict}<td>${bad}</td><td>${link}</td></tr>`;
+      return `<tr data-run="${esc(r.name)}"${r.check ? ' data-kind="check"' : r.matrix !== undefined ? ' data-kind="matrix"' : ''}><td>${esc(when)}</td>${cell(target)}${cell(res?.workload)}${cell(res?.nemesis)}${verdict}<td>${bad}</td><td>${link}</td></tr>`;
     })
     .join('\n');
   const more = rows.length > shown.length ? `<p class="muted">${rows.length - shown.length} older runs not listed.</p>` : '';
@@ -182,6 +187,17 @@ export function renderRunsIndex(reportsDir: string, limit = MAX_LISTED_RUNS): st
 ${body}
 </tbody></table>${more}`,
   );
+}
+
+/** A matrix directory's row text: "matrix (17 designs × 8 fault schedules × 3 seeds)". */
+function matrixShape(file: string): string {
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { designs?: unknown[]; nemeses?: unknown[]; seeds?: unknown[] };
+    const n = (a: unknown[] | undefined, what: string): string => `${a?.length ?? 0} ${what}${a?.length === 1 ? '' : 's'}`;
+    return `matrix (${n(m.designs, 'design')} × ${n(m.nemeses, 'fault schedule')} × ${n(m.seeds, 'seed')})`;
+  } catch {
+    return 'matrix';
+  }
 }
 
 /** Rewrites reportsDir/index.html; a failure to write it never fails the run. */
