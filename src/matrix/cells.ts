@@ -37,6 +37,8 @@ export interface MatrixCell {
   skipped?: string;
   runs: MatrixRun[];
   checkers: Record<string, CheckerCell>;
+  /** The largest p99 read staleness of its runs, ms (bounded-staleness; list-append only). */
+  stalenessP99Ms?: number;
 }
 
 export interface Matrix {
@@ -91,6 +93,8 @@ export function buildMatrix(plan: MatrixPlan, summaries: RunSummary[]): Matrix {
     const cell: MatrixCell = { design: pc.design, nemesis: pc.nemesis, runs: runs.map((r) => ({ seed: r.seed, dir: r.dir, ops: r.ops, valid: r.valid })), checkers: {} };
     if (pc.skipped !== undefined) cell.skipped = pc.skipped;
     else for (const c of checkers) cell.checkers[c] = checkerCell(runs, c);
+    const p99s = runs.map((r) => r.stalenessP99Ms).filter((x): x is number => x !== undefined);
+    if (p99s.length > 0) cell.stalenessP99Ms = Math.max(...p99s);
     return cell;
   });
   return {

@@ -22,6 +22,8 @@ export interface RunSummary {
   valid: Verdict;
   /** Each checker's verdict and the number of anomalies it found. */
   checkers: Record<string, { valid: Verdict; count: number }>;
+  /** bounded-staleness's p99 read staleness, ms (when it ran and measured). */
+  stalenessP99Ms?: number;
 }
 
 export interface ExecuteOptions {
@@ -62,7 +64,10 @@ export async function runOne(run: PlannedRun, out: string): Promise<RunSummary> 
   if (outcome.interrupted || !results) throw new Error(`run ${run.name} ended without results`);
   const checkers: RunSummary['checkers'] = {};
   for (const [name, r] of Object.entries(results.checkers)) checkers[name] = { valid: r.valid, count: r.count };
-  return { design: run.design, nemesis: run.nemesis, seed: run.seed, dir: rel, ops: results.stats.ops, valid: results.valid, checkers };
+  const p99 = (results.checkers['bounded-staleness'] as { staleness?: { p99Ms?: unknown } } | undefined)?.staleness?.p99Ms;
+  const summary: RunSummary = { design: run.design, nemesis: run.nemesis, seed: run.seed, dir: rel, ops: results.stats.ops, valid: results.valid, checkers };
+  if (typeof p99 === 'number') summary.stalenessP99Ms = p99;
+  return summary;
 }
 
 /** Every run of the plan, in plan order (designs, then schedules, then seeds): the same order every time. */

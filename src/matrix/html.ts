@@ -3,7 +3,7 @@
 
 import { esc } from '../report/html/svg.js';
 import type { CheckerCell, Matrix, MatrixCell, MatrixRun } from './cells.js';
-import { cellText, LEGEND, runsLine } from './table.js';
+import { cellText, hasStaleness, LEGEND, runsLine, STALENESS_HEADING, stalenessText } from './table.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse}tr>th:first-child{white-space:nowrap}th,td{padding:4px 10px;border:1px solid #ddd;text-align:left;vertical-align:top}th{background:#f4f4f4}
@@ -42,12 +42,14 @@ function runLink(r: MatrixRun): string {
 }
 
 function faultTable(m: Matrix, nemesis: string): string {
-  const head = `<tr><th>design</th>${m.checkers.map((k) => `<th>${esc(k)}</th>`).join('')}<th>runs (seed)</th></tr>`;
+  const stale = hasStaleness(m);
+  const head = `<tr><th>design</th>${m.checkers.map((k) => `<th>${esc(k)}</th>`).join('')}${stale ? `<th>${STALENESS_HEADING}</th>` : ''}<th>runs (seed)</th></tr>`;
   const rows = m.designs.map((d) => {
     const cell = m.cells.find((c) => c.design === d.name && c.nemesis === nemesis)!;
     const tds = m.checkers.map((k) => checkerTd(k, cell.checkers[k], cell)).join('');
     const runs = cell.skipped ? `<span class="muted">not run: ${esc(cell.skipped)}</span>` : cell.runs.map(runLink).join('');
-    return `<tr data-design="${esc(d.name)}" data-nemesis="${esc(nemesis)}"><th>${esc(d.name)}</th>${tds}<td class="runs">${runs}</td></tr>`;
+    const staleTd = stale ? `<td class="stale" title="the largest p99 read staleness over the seeds (bounded-staleness)">${esc(stalenessText(cell))}</td>` : '';
+    return `<tr data-design="${esc(d.name)}" data-nemesis="${esc(nemesis)}"><th>${esc(d.name)}</th>${tds}${staleTd}<td class="runs">${runs}</td></tr>`;
   });
   return `<table>${head}\n${rows.join('\n')}</table>`;
 }

@@ -2,6 +2,7 @@
 // time) and fault schedules (nemesis/*.yaml plus none) to cross, the seeds, and every run's
 // configuration, all validated before the first run starts (bad input is exit 2, nothing run).
 
+import { selectCheckers } from '../checkers/registry.js';
 import { didYouMean, loadRunConfig } from '../config/load.js';
 import { presetNames } from '../config/presets.js';
 import type { RunConfig } from '../config/types.js';
@@ -133,6 +134,16 @@ export function runName(design: string, nemesis: string, seed: number): string {
   return `${safe(design)}--${safe(nemesis)}--${seed}`;
 }
 
+/**
+ * The matrix's checkers: the workload's defaults, and for list-append also bounded-staleness (its
+ * default bound), whose p99 staleness the matrix shows beside the verdicts.
+ */
+function withStaleness(config: RunConfig): RunConfig {
+  if (config.workload.kind !== 'append') return config;
+  const names = selectCheckers(config.checkers, 'append', 'checkers').map((c) => c.name);
+  return names.includes('bounded-staleness') ? config : { ...config, checkers: [...names, 'bounded-staleness'] };
+}
+
 /** Why a design cannot take a schedule (a fault needing a capability its target lacks), or undefined. */
 function missingFault(config: RunConfig): string | undefined {
   const has = kindOf(config.target.type).capabilities(config.target);
@@ -158,7 +169,7 @@ export function planMatrix(o: MatrixOptions): MatrixPlan {
     for (const nemesis of nemeses) {
       const row = splitRow(design);
       const flags = { target: row.design, nemesis, workload: row.workload ?? o.workload, seed: seeds[0], timeLimit, ops: o.ops };
-      const { config } = loadRunConfig(flags);
+      const config = withStaleness(loadRunConfig(flags).config);
       if (config.target.type !== 'memory') {
         throw new UserError(`design ${JSON.stringify(design)} is a ${config.target.type} target; the matrix runs memory-target designs only`, { field: '--designs' });
       }

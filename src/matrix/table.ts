@@ -39,6 +39,17 @@ export function runsLine(m: Pick<Matrix, 'workload' | 'timeLimitMs' | 'ops' | 's
   return `${m.workload} workload, ${length || 'the workload\'s length'} per run, seeds ${m.seeds.join(', ')} (base seed ${m.baseSeed})`;
 }
 
+/** The staleness column's heading, and a cell's text: the largest p99 read staleness of its seeds. */
+export const STALENESS_HEADING = 'p99 staleness';
+export function stalenessText(cell: MatrixCell): string {
+  return cell.stalenessP99Ms === undefined ? '–' : `${Math.round(cell.stalenessP99Ms)} ms`;
+}
+
+/** Whether the matrix measured staleness (list-append runs). */
+export function hasStaleness(m: Matrix): boolean {
+  return m.cells.some((c) => c.stalenessP99Ms !== undefined);
+}
+
 /** Display width of plain text (✓ ✗ – are one column each). */
 const width = (s: string): number => [...s].length;
 const pad = (s: string, w: number): string => s + ' '.repeat(Math.max(0, w - width(s)));
@@ -51,14 +62,18 @@ function terminalTable(m: Matrix, nemesis: string, short: Record<string, string>
   const ch = makeChalk(color);
   const paint = (c: CheckerCell | undefined, text: string): string =>
     c === undefined ? ch.dim(text) : c.verdict === 'violated' ? ch.red(text) : c.verdict === 'unknown' ? ch.yellow(text) : ch.green(text);
-  const rows = cellsOf(m, nemesis).map((cell) => [cell.design, ...m.checkers.map((k) => cell.checkers[k])] as const);
+  const cells = cellsOf(m, nemesis);
+  const rows = cells.map((cell) => [cell.design, ...m.checkers.map((k) => cell.checkers[k])] as const);
   const head = ['design', ...m.checkers.map((k) => short[k])];
   const widths = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(i === 0 ? (r[0] as string) : cellText(r[i] as CheckerCell | undefined)))));
-  const lines = [head.map((h, i) => pad(h, widths[i])).join('  ').trimEnd()];
-  for (const r of rows) {
+  const stale = hasStaleness(m);
+  const staleWidth = Math.max(width(STALENESS_HEADING), ...cells.map((c) => width(stalenessText(c))));
+  const lines = [(head.map((h, i) => pad(h, widths[i])).join('  ') + (stale ? `  ${STALENESS_HEADING}` : '')).trimEnd()];
+  rows.forEach((r, j) => {
     const parts = r.map((v, i) => (i === 0 ? pad(v as string, widths[0]) : paint(v as CheckerCell | undefined, pad(cellText(v as CheckerCell | undefined), widths[i]))));
+    if (stale) parts.push(pad(stalenessText(cells[j]), staleWidth));
     lines.push(parts.join('  ').trimEnd());
-  }
+  });
   return lines;
 }
 
@@ -68,7 +83,7 @@ export const TERMINAL_COLUMNS = 100;
 /** What the terminal shows: the legend, then one table per fault schedule. */
 export function formatTerminal(m: Matrix, opts: { color?: boolean } = {}): string {
   const designWidth = Math.max(6, ...m.designs.map((d) => width(d.name)));
-  const fullWidth = designWidth + m.checkers.reduce((w, k) => w + 2 + Math.max(width(k), 5), 0);
+  const fullWidth = designWidth + m.checkers.reduce((w, k) => w + 2 + Math.max(width(k), 5), 0) + (hasStaleness(m) ? 2 + width(STALENESS_HEADING) : 0);
   const short = fullWidth <= TERMINAL_COLUMNS ? Object.fromEntries(m.checkers.map((k) => [k, k])) : abbreviations(m.checkers);
   const out = fullWidth <= TERMINAL_COLUMNS ? [LEGEND] : [`checkers: ${m.checkers.map((k) => `${short[k]} = ${k}`).join(', ')}`, LEGEND];
   for (const n of m.nemeses) {
@@ -88,13 +103,14 @@ function markdownCell(c: CheckerCell | undefined): string {
 /** matrix.md: the tables of the terminal in Markdown, full checker names, failing cells linked. */
 export function formatMarkdown(m: Matrix): string {
   const out = ['# Which design keeps which guarantee', '', `replcheck matrix on the memory target: ${runsLine(m)}.`, ''];
-  out.push(`${LEGEND}. A ✗ links to the smallest failing run (fewest operations).`, '', '| design | what it is |', '| --- | --- |');
+  const stale = hasStaleness(m);
+  out.push(`${LEGEND}. A ✗ links to the smallest failing run (fewest operations).${stale ? ` ${STALENESS_HEADING}: the largest over the seeds of the p99 staleness of ok reads (bounded-staleness).` : ''}`, '', '| design | what it is |', '| --- | --- |');
   for (const d of m.designs) out.push(`| ${mdEscape(d.name)} | ${mdEscape(d.description)} |`);
   for (const n of m.nemeses) {
     out.push('', `## fault: ${mdEscape(n.name)} — ${mdEscape(n.description)}`, '');
-    out.push(`| design | ${m.checkers.join(' | ')} |`, `| --- |${m.checkers.map(() => ' --- |').join('')}`);
+    out.push(`| design | ${m.checkers.join(' | ')} |${stale ? ` ${STALENESS_HEADING} |` : ''}`, `| --- |${m.checkers.map(() => ' --- |').join('')}${stale ? ' ---: |' : ''}`);
     for (const cell of cellsOf(m, n.name)) {
-      out.push(`| ${mdEscape(cell.design)} | ${m.checkers.map((k) => markdownCell(cell.checkers[k])).join(' | ')} |`);
+      out.push(`| ${mdEscape(cell.design)} | ${m.checkers.map((k) => markdownCell(cell.checkers[k])).join(' | ')} |${stale ? ` ${stalenessText(cell)} |` : ''}`);
     }
     for (const cell of cellsOf(m, n.name)) if (cell.skipped) out.push('', `${mdEscape(cell.design)}: not run: ${mdEscape(cell.skipped)}`);
   }

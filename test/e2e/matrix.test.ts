@@ -59,6 +59,11 @@ describe('replcheck matrix on a small matrix', () => {
     // Without faults nothing acknowledged is lost and the replicas converge.
     expect(cell('memory', 'none').checkers['lost-writes'].verdict).toBe('held');
     expect(cell('memory', 'none').checkers.convergence.verdict).toBe('held');
+    // bounded-staleness runs too, and its p99 is beside the verdicts: sync replication read from the
+    // leader is never stale; reads from any replica of an async one are.
+    expect(m.checkers).toContain('bounded-staleness');
+    expect(cell('memory-sync', 'none').stalenessP99Ms).toBe(0);
+    expect(cell('memory', 'none').stalenessP99Ms).toBeGreaterThan(0);
   });
 
   it('links each violated cell to its smallest failing run: an existing run directory whose results.json is invalid', () => {
@@ -103,7 +108,11 @@ describe('replcheck matrix on a small matrix', () => {
         const c = cell(d.name, n.name);
         const mdRow = section.split('\n').find((l) => l.startsWith(`| ${d.name} |`))!;
         const mdCells = mdRow.split(' | ').slice(1).map((s) => s.replace(/ \|$/, '').replace(/^\[(.*)\]\((.*)\/index\.html\)$/, '$1 $2'));
-        expect(mdCells).toEqual(m.checkers.map((k) => (c.checkers[k].smallestFailingRun ? `${cellText(c.checkers[k])} ${c.checkers[k].smallestFailingRun}` : cellText(c.checkers[k]))));
+        expect(mdCells).toEqual([
+          ...m.checkers.map((k) => (c.checkers[k].smallestFailingRun ? `${cellText(c.checkers[k])} ${c.checkers[k].smallestFailingRun}` : cellText(c.checkers[k]))),
+          `${Math.round(c.stalenessP99Ms!)} ms`,
+        ]);
+        expect(new RegExp(`<tr data-design="${d.name}" data-nemesis="${n.name}">.*<td class="stale"[^>]*>${Math.round(c.stalenessP99Ms!)} ms</td>`).test(html)).toBe(true);
         const htmlRow = new RegExp(`<tr data-design="${d.name}" data-nemesis="${n.name}">(.*?)</tr>`).exec(html)![1];
         const tds = [...htmlRow.matchAll(/<td class="cell (\w+)"[^>]*>(?:<a href="([^"]+)\/index\.html">)?([^<]*)/g)].map((x) => [x[1], x[2], x[3]]);
         expect(tds).toEqual(
