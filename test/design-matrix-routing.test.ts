@@ -6,24 +6,12 @@
 // session writes every few milliseconds, so leader-after-write would read from the leader nearly
 // always and could not fail. The replication lag is 5-50 ms (plus 1-5 ms latency).
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { checkerNames } from '../src/checkers/registry.js';
-import { loadRunConfig, type ConfigFlags } from '../src/config/load.js';
-import { runTest } from '../src/runner/run.js';
+import { designMatrix, runsDir, type Design } from './support/design-matrix.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-matrix-routing-'));
+const dir = runsDir('replcheck-matrix-routing-');
 const SEEDS = [1, 2];
 const READ_HEAVY = 'workload.mix={append: 1, read: 10}';
 
-interface Design {
-  name: string;
-  flags: ConfigFlags;
-  /** checker -> expected verdict (true: the guarantee held, false: anomalies found) */
-  expect: Record<string, boolean>;
-}
 
 const law = (window: string, scope: 'session' | 'user', ...more: string[]): string[] => [
   READ_HEAVY,
@@ -95,20 +83,5 @@ const DESIGNS: Design[] = [
   },
 ];
 
-const known = new Set(checkerNames());
 
-describe('design matrix: read-after-write routing (memory target)', () => {
-  for (const d of DESIGNS) {
-    it(d.name, async () => {
-      expect(Object.keys(d.expect).filter((c) => !known.has(c))).toEqual([]);
-      for (const seed of SEEDS) {
-        const { config, shortName } = loadRunConfig({ ...d.flags, seed });
-        const out = join(dir, `${shortName}-${d.name.replace(/\W+/g, '-').slice(0, 40)}-${seed}`);
-        const r = await runTest(config, { dir: out, html: false });
-        const got: Record<string, boolean | 'unknown'> = {};
-        for (const c of Object.keys(d.expect)) got[c] = r.results!.checkers[c]?.valid;
-        expect({ seed, verdicts: got }).toEqual({ seed, verdicts: d.expect });
-      }
-    });
-  }
-});
+designMatrix('design matrix: read-after-write routing (memory target)', DESIGNS, dir, SEEDS);

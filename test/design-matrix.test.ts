@@ -1,23 +1,15 @@
 // Which replication design keeps which guarantee, measured: each design runs on the memory target
 // in-process through the runner with two seeds, and the checkers' verdicts must match the theory.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkerNames } from '../src/checkers/registry.js';
-import { loadRunConfig, type ConfigFlags } from '../src/config/load.js';
+import { loadRunConfig } from '../src/config/load.js';
 import { runTest } from '../src/runner/run.js';
+import { designMatrix, runsDir, type Design } from './support/design-matrix.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-matrix-'));
+const dir = runsDir('replcheck-matrix-');
 const SEEDS = [1, 2];
 
-interface Design {
-  name: string;
-  flags: ConfigFlags;
-  /** checker -> expected verdict (true: the guarantee held, false: anomalies found) */
-  expect: Record<string, boolean>;
-}
 
 const DESIGNS: Design[] = [
   {
@@ -142,7 +134,6 @@ const DESIGNS: Design[] = [
   },
 ];
 
-const known = new Set(checkerNames());
 
 /**
  * Nondeterministic appends are recorded with the marker {"nondeterministic":"clock"} on the invoke
@@ -158,18 +149,4 @@ describe('nondeterministic appends under a sound design', () => {
   });
 });
 
-describe('design matrix (memory target)', () => {
-  for (const d of DESIGNS) {
-    it(d.name, async () => {
-      expect(Object.keys(d.expect).filter((c) => !known.has(c))).toEqual([]);
-      for (const seed of SEEDS) {
-        const { config, shortName } = loadRunConfig({ ...d.flags, seed });
-        const out = join(dir, `${shortName}-${d.name.replace(/\W+/g, '-').slice(0, 40)}-${seed}`);
-        const r = await runTest(config, { dir: out, html: false });
-        const got: Record<string, boolean | 'unknown'> = {};
-        for (const c of Object.keys(d.expect)) got[c] = r.results!.checkers[c]?.valid;
-        expect({ seed, verdicts: got }).toEqual({ seed, verdicts: d.expect });
-      }
-    });
-  }
-});
+designMatrix('design matrix (memory target)', DESIGNS, dir, SEEDS);

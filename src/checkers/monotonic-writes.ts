@@ -3,13 +3,12 @@
 // or b before a. Across keys: what one node's reads reveal (append/node-order.ts). docs/checkers.md.
 
 import { opIndex } from '../history/types.js';
-import { brokenDeps, checkReadDeps } from './append/deps-check.js';
-import { bySessionAcrossKeys, writeDeps, type Deps } from './append/deps.js';
+import { brokenDeps } from './append/deps-check.js';
+import { writeDeps, type Deps } from './append/deps.js';
 import { fromNode, onNode, readList, secs, showList, showValues } from './append/explain.js';
-import { appendIndex, type AppendIndex } from './append/index.js';
-import { checkNodeOrder } from './append/node-order.js';
-import { Budget } from './budget.js';
-import { AnomalyList, type Anomaly, type Checker } from './types.js';
+import type { AppendIndex } from './append/index.js';
+import { checkSessionOrder } from './append/session-order.js';
+import type { Anomaly, Checker } from './types.js';
 
 /** At most this many of the earlier writes are named in one anomaly's ops. */
 const MAX_CITED = 10;
@@ -18,20 +17,7 @@ export const monotonicWrites: Checker = {
   name: 'monotonic-writes',
   description: "a read shows a session's later append without (or before) one it completed earlier, on one key or on one node (list-append)",
   appliesTo: (w) => w === 'append',
-  check(h, opts = {}) {
-    const budget = new Budget(opts);
-    const ix = appendIndex(h);
-    const list = new AnomalyList(opts.maxAnomalies);
-    const sameKey = writeDeps(ix, ix.bySession);
-    const stoppedKeys = checkReadDeps(ix, sameKey, budget, (r, x) => list.add(() => sameKeyAnomaly(ix, sameKey, r, x)));
-    if (stoppedKeys !== undefined) return budget.stopped(list, stoppedKeys, ix.keys.length, 'keys (same-key rule)');
-    const sameKeyCount = list.count;
-    const acrossKeys = writeDeps(ix, bySessionAcrossKeys(ix));
-    const stoppedNodes = checkNodeOrder(ix, acrossKeys, budget, (r1, x, r2, q, r3) => list.add(() => crossKeyAnomaly(ix, acrossKeys, r1, x, r2, q, r3)));
-    const extra = { sameKey: sameKeyCount, crossKey: list.count - sameKeyCount };
-    if (stoppedNodes !== undefined) return budget.stopped(list, stoppedNodes, new Set(ix.ops.map((o) => o.node)).size, 'nodes (cross-key rule)', extra);
-    return list.result(extra);
-  },
+  check: (h, opts = {}) => checkSessionOrder(h, opts, { deps: (ix, groups) => writeDeps(ix, groups), sameKey: sameKeyAnomaly, crossKey: crossKeyAnomaly }),
 };
 
 function sameKeyAnomaly(ix: AppendIndex, deps: Deps, r: number, x: number): Anomaly {
