@@ -1,10 +1,10 @@
 // A register history that only reads (Jepsen histories where every op is a read are valid input):
 // JSONL and EDN alike are register histories, checked linearizable; read-only lists stay append.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { linearizable } from '../../src/checkers/linearizable.js';
 import { selectCheckers } from '../../src/checkers/registry.js';
 import type { CheckResult } from '../../src/checkers/types.js';
@@ -14,6 +14,7 @@ import { loadHistory } from '../../src/history/load.js';
 import { eventsOf, type OpSpec } from '../support/ops.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-readonly-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const reads = (values: unknown[]): OpSpec[] => values.map((r, i) => ({ p: i, f: 'read', k: 'r', r, t0: 10 * i, t1: 10 * i + 5 }));
 

@@ -1,11 +1,11 @@
 // Config loading: presets, --config + --set + flags precedence, YAML values, and every error path
 // as a one-line UserError naming file, line and field.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DesignConfig } from '../../src/config/types.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { configToYaml } from '../../src/config/dump.js';
 import { parseDurationMs } from '../../src/config/duration.js';
 import { loadRunConfig, parseSetPath, type ConfigFlags } from '../../src/config/load.js';
@@ -13,6 +13,7 @@ import { listPresets, presetNames } from '../../src/config/presets.js';
 import { UserError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

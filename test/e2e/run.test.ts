@@ -1,18 +1,19 @@
 // `replcheck run` through the real bin: the default run writes a complete run directory, its
 // config.yaml repeats it byte for byte, seeds matter, bad config exits 2, Ctrl-C keeps the history.
 
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKERS } from '../../src/checkers/registry.js';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'replcheck.js');
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-e2e-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function replcheck(args: string[], cwd = dir) {
   return execa('node', [BIN, ...args], { cwd, reject: false, env: { NO_COLOR: '1' } });

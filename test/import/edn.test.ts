@@ -1,10 +1,10 @@
 // The EDN reader and the edn importer: Jepsen/Knossos histories as vectors or sequences of op maps
 // (plain register or jepsen.independent [k v] tuples), tagged records, and errors naming the line.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
 import { UserError } from '../../src/errors.js';
 import { historyEvents } from '../../src/history/events.js';
@@ -13,6 +13,7 @@ import { readEdnHistory } from '../../src/history/import/edn-history.js';
 import { loadHistory } from '../../src/history/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-edn-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function file(text: string, ext = '.edn'): string {
   const p = join(dir, `h${n++}${ext}`);

@@ -1,11 +1,11 @@
 // The jepsen-log importer: Jepsen's `INFO jepsen.util - P :type :f value` lines become history
 // events; other lines are skipped; malformed event lines are errors naming the file and line.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
 import { UserError } from '../../src/errors.js';
 import { historyEvents } from '../../src/history/events.js';
@@ -13,6 +13,7 @@ import { parseLogLine, readJepsenLog, scanEvent } from '../../src/history/import
 import { loadHistory } from '../../src/history/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-jepsen-log-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function file(text: string, ext = '.log'): string {
   const p = join(dir, `h${n++}${ext}`);

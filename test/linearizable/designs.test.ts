@@ -1,14 +1,15 @@
 // The register workload on the memory target, through the runner: sync replication with leader
 // reads and fencing stays linearizable under faults; async follower reads and split brain do not.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunConfig, type ConfigFlags } from '../../src/config/load.js';
 import { runTest } from '../../src/runner/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-lin-designs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SEEDS = [1, 2];
 let n = 0;
 

@@ -1,10 +1,10 @@
 // The bounded-staleness distribution in results.json and in the HTML report's staleness section,
 // and what both say for an untimed history.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { selectCheckers } from '../../src/checkers/registry.js';
 import { runCheckers } from '../../src/checkers/run.js';
 import { historyFromEvents } from '../../src/history/builder.js';
@@ -19,8 +19,12 @@ const specs: OpSpec[] = [
   { p: 4, s: 'b', f: 'append', k: 'y', v: 2, t0: 0, t1: 50 }, // never seen
 ];
 
+const tmp = mkdtempSync(join(tmpdir(), 'replcheck-staleness-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
 async function runDir(checkers: string, history = historyOf(specs)) {
-  const dir = mkdtempSync(join(tmpdir(), 'replcheck-staleness-'));
+  const dir = join(tmp, `run${runs++}`);
   const results = await runCheckers(history, selectCheckers(checkers, 'append'), {}, { workload: 'append' });
   writeRunOutputs({ dir, results, history });
   return { dir, json: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), html: readFileSync(join(dir, 'index.html'), 'utf8') };

@@ -2,12 +2,12 @@
 // info, determinism per seed, abort leaves a well-formed prefix, and a property test over random
 // configs and schedules.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { DesignConfig } from '../../src/config/types.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, defaultWorkload } from '../../src/config/defaults.js';
 import type { FaultSpec, RunConfig } from '../../src/config/types.js';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
@@ -16,6 +16,7 @@ import { metricsJson, runTest } from '../../src/runner/run.js';
 import { createFakeTarget } from './fake-target.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-runner-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const path = () => join(dir, `h${n++}.jsonl`);
 const fake = (c: RunConfig, rng: import('../../src/rng.js').Rng) => createFakeTarget(c.target as DesignConfig, rng, c.workload.kind);

@@ -1,11 +1,11 @@
 // Property: whatever the replication design, workload and nemesis schedule, a run on the real
 // memory target yields a well-formed history (the validator accepts the file), deterministically.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunConfig } from '../../src/config/load.js';
 import { FAULTS, SHAPES } from '../../src/config/schema.js';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
@@ -13,6 +13,7 @@ import { historyFromEvents } from '../../src/history/builder.js';
 import { executeRun } from '../../src/runner/execute.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-memprop-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 const design = fc.record({
