@@ -6,6 +6,7 @@ import { colorEnabled } from '../report/terminal.js';
 import { registerCheckCommand } from './check.js';
 import { registerListCommand } from './list.js';
 import { registerMatrixCommand } from './matrix.js';
+import { registerMergeCommand } from './merge.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerReportCommand(program, ctx);
   registerListCommand(program, ctx);
   registerMatrixCommand(program, ctx);
+  registerMergeCommand(program, ctx);
   for (const c of program.commands) c.exitOverride(tagWith(`replcheck ${c.name()}`));
   return program;
 }

@@ -10,10 +10,11 @@ import { defaultRunDir, ensureDir } from '../report/rundir.js';
 import { formatSummary } from '../report/terminal.js';
 import { progressTotal } from '../runner/execute.js';
 import { EXIT_INTERRUPTED, reproduceCommand, runTest } from '../runner/run.js';
+import { parseRunsFlags, type RunsFlags } from '../runs/plan.js';
 import { isDesign } from '../targets/kinds.js';
 import type { CommandContext } from './main.js';
 
-export interface RunFlags extends ConfigFlags {
+export interface RunFlags extends ConfigFlags, RunsFlags {
   out?: string;
   junit?: string;
   quiet?: boolean;
@@ -42,6 +43,11 @@ export function describeDesign(c: RunConfig): string {
 }
 
 export async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<void> {
+  const repeat = parseRunsFlags(flags);
+  if (repeat !== undefined) {
+    const { runsCommand } = await import('./runs-action.js');
+    return runsCommand(flags, repeat, ctx);
+  }
   // Everything that can be bad input is checked before the header: the configuration (checkers
   // included, against the workload) and the places the outputs go.
   const { config, shortName } = loadRunConfig(flags);

@@ -1,6 +1,7 @@
 // `replcheck run`: load the configuration, drive the workload against the target under the
 // nemesis, then check and report (SPEC sections 1-3). Ctrl-C keeps the history so far, exits 130.
-// The action itself lives in run-action.ts and is imported when the command runs.
+// With --runs, N runs and their summary (runs-action.ts). The action lives in run-action.ts and
+// is imported when the command runs.
 
 import type { Command } from 'commander';
 import type { CommandContext } from './main.js';
@@ -29,6 +30,10 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')
+    .option('--runs <n>', 'N runs, seeds base, base+1, ...: a summary directory with per-checker failure rates (docs/runs.md)')
+    .option('--jobs <n>', 'with --runs: runs at a time in worker threads (default: the number of CPUs; real-process targets: 1)')
+    .option('--until-fail', 'with --runs: stop at the first failing run')
+    .option('--shard <k/n>', 'with --runs: only the K-th of N disjoint slices of the seeds (run i is in shard (i mod N) + 1); see replcheck merge')
     .option('--keep', "keep a real target's temp dir (data dirs, node logs) after the run")
     .action(async (flags: RunFlags) => {
       const { runCommand } = await import('./run-action.js');

@@ -1,9 +1,9 @@
-// A worker thread of the matrix's pool: runs the planned runs it is sent, one at a time, and
-// answers each with its summary (or the error that stopped it). Loaded from dist only.
+// A worker thread of the run pool (pool.ts): runs the runs it is sent, one at a time, and answers
+// each with its summary (or the error that stopped it). Loaded from dist only.
 
 import { parentPort } from 'node:worker_threads';
 import { isUserError } from '../errors.js';
-import { runOne, type WorkerReply, type WorkerRequest } from './execute.js';
+import { runOne, type WorkerReply, type WorkerRequest } from './pool.js';
 
 const port = parentPort;
 if (port) {
