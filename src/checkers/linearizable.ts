@@ -1,9 +1,12 @@
-// linearizable (SPEC 5): the register history has an order consistent with real time that explains
-// every read. One WGL search per key (P-compositionality), interleaved in step slices under budgets.
+// linearizable (SPEC 5): the history has an order consistent with real time that explains every
+// read. One WGL search per key (P-compositionality), interleaved in step slices under budgets. The
+// model follows the workload: the register (linear/model.ts, integer-coded inline fast path) or
+// the key-value model (linear/kv.ts: get / put / string append) through the Model seam (linear/seam.ts).
 
 import { performance } from 'node:perf_hooks';
 import { Budget, DEFAULT_TIME_LIMIT_MS } from './budget.js';
-import { violationAnomaly } from './linear/explain.js';
+import { modelViolationAnomaly, violationAnomaly } from './linear/explain.js';
+import { kvProblems } from './linear/kv.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import { findWitness, unwrittenObserver } from './linear/witness.js';
@@ -56,7 +59,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const deadline = started + timeLimitMs;
   const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
   let outOfMemory: string | undefined;
-  const { problems, dropped } = keyProblems(h);
+  const { problems, dropped } = h.workload === 'kv' ? kvProblems(h) : keyProblems(h);
   const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0 }));
   let active = jobs.slice();
   let violation: Job | undefined;
@@ -68,7 +71,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       const t0 = performance.now();
       if (!job.search) {
         job.search = new KeySearch(job.problem, memoLimit);
-        job.unwritten = unwrittenObserver(job.problem);
+        job.unwritten = job.problem.coded ? undefined : unwrittenObserver(job.problem);
         if (job.unwritten !== undefined) job.search.end('violation');
       }
       const status = job.search.run(SLICE_STEPS);
@@ -148,6 +151,8 @@ const WITNESS_MIN_MS = 250;
 
 /** The anomaly of the failed key: its frontier, shrunk to a witness (linear/witness.ts) in time. */
 function explainViolation(h: History, job: Job, deadline: number, memoLimit: number): Anomaly {
+  // Another model has no value pruning to undo, so the verdict's own frontier explains.
+  if (job.problem.coded) return modelViolationAnomaly(h, job.problem, job.search!.frontier());
   const f = explainFrontier(job, deadline, memoLimit);
   const now = performance.now();
   const until = Math.max(now + WITNESS_MIN_MS, Math.min(deadline, now + EXPLAIN_TIME_MS));
@@ -203,7 +208,7 @@ function assemble(
 
 export const linearizable: Checker = {
   name: 'linearizable',
-  description: 'an order of the register operations consistent with real time explains every read (WGL search per key)',
-  appliesTo: (w) => w === 'register',
+  description: 'an order of the register (or key-value) operations consistent with real time explains every read (WGL search per key)',
+  appliesTo: (w) => w === 'register' || w === 'kv',
   check: (h, opts) => checkLinearizable(h, opts),
 };

@@ -139,7 +139,7 @@ export function registerCheckCommand(program: Command, ctx: CommandContext): voi
     .option('--checkers <list>', 'comma-separated checker names (default: all that fit the workload)')
     .option('--out <dir>', 'the run directory (with several files, one subdirectory each)')
     .option('--junit <file>', 'also write JUnit XML there')
-    .option('--format <format>', 'jsonl | edn | jepsen-log (default: by extension)')
+    .option('--format <format>', 'jsonl | edn | jepsen-log | porcupine-kv (default: by extension; EDN content, Porcupine kv included, is detected)')
     .option('--time-limit <seconds>', 'time budget per checker')
     .option('--max-memory <MB>', "memory budget of loading and checking, MB (default: 80% of V8's heap limit)")
     .option('--quiet', 'less terminal output')

@@ -3,6 +3,7 @@
 import { UserError } from '../errors.js';
 import {
   APPEND_FS,
+  KV_FS,
   REGISTER_FS,
   type CompletionType,
   type EventType,
@@ -53,9 +54,16 @@ export class HistoryBuilder {
   /** Where the workload was first told (an append, or a write or cas), to name it when they mix. */
   private firstKind: { f: string; index: number; line?: number } | undefined;
 
+  /**
+   * `kind` = 'kv' (the Porcupine kv importer) makes a kv history: its fs are get, put and append
+   * (string values) and no others. Without it the fs and messages are the append/register ones,
+   * unless the first client event is a get or a put: then it is a kv history too (so the
+   * history.jsonl a kv check writes reads back).
+   */
   constructor(
     private readonly file?: string,
     private readonly strictIndex = true,
+    private kind?: 'kv',
   ) {}
 
   private fail(message: string, line: number | undefined, field?: string): never {
@@ -107,7 +115,11 @@ export class HistoryBuilder {
     if (e.final !== undefined && typeof e.final !== 'boolean') {
       this.fail(`expected true or false, got ${show(e.final)}`, line, 'final');
     }
-    if (!CLIENT_FS.has(f)) {
+    if (this.kind === undefined && this.ops.length === 0 && (f === 'get' || f === 'put')) this.kind = 'kv';
+    if (this.kind === 'kv') {
+      if (!KV_FS.has(f)) this.fail(`expected one of get, put, append (a kv history), got ${show(f)}`, line, 'f');
+      kvValue(e.value, f, type as EventType, where);
+    } else if (!CLIENT_FS.has(f)) {
       this.fail(`expected one of append, read, write, cas, got ${show(f)}`, line, 'f');
     }
     const key = e.key;
@@ -144,7 +156,7 @@ export class HistoryBuilder {
         const prev = this.ops[state];
         this.fail(`process ${process} invokes again while its op from index ${prev.invokeIndex} is pending`, line, 'process');
       }
-      if (f !== 'read') this.noteWorkload(f, e.index, line);
+      if (f !== 'read' && this.kind === undefined) this.noteWorkload(f, e.index, line);
       if (f === 'write' || f === 'cas') this.sawRegister = true;
       if (f === 'append' && e.value === null) this.fail('an append needs an element', line, 'value');
       if (f === 'cas' && !(Array.isArray(e.value) && e.value.length === 2)) {
@@ -257,6 +269,7 @@ export class HistoryBuilder {
    * histories (Jepsen) says `register` outright: then a read-only history is one whatever it read.
    */
   private workload(known?: WorkloadKind): WorkloadKind {
+    if (this.kind === 'kv') return 'kv';
     if (this.sawRegister || (known === 'register' && this.firstKind === undefined)) return 'register';
     const readOnly = this.firstKind === undefined;
     return readOnly && this.firstNonListRead >= 0 && !this.sawListRead ? 'register' : 'append';
@@ -312,6 +325,15 @@ function growFilled(a: Int32Array, size: number, fill = -1): Int32Array {
   const out = new Int32Array(size).fill(fill);
   out.set(a);
   return out;
+}
+
+/** A kv op's value: a string to put or append; a get's invoke nil and its ok the string read (or nil). */
+function kvValue(v: unknown, f: string, type: EventType, where: Where): void {
+  if (type === 'fail' || type === 'info') return; // what an op that failed or timed out carries is not read
+  const getInvoke = f === 'get' && type === 'invoke';
+  if (getInvoke ? v === null : typeof v === 'string' || (f === 'get' && v === null)) return;
+  const want = getInvoke ? 'nil on a get invoke' : f === 'get' ? 'the string read (or nil)' : `the string to ${f}`;
+  throw new UserError(`expected ${want}, got ${show(v)}`, { ...where, field: 'value' });
 }
 
 function optionalString(e: Record<string, unknown>, field: string, where: Where): void {

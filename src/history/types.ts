@@ -3,7 +3,8 @@
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 export type CompletionType = 'ok' | 'fail' | 'info';
 export type ProcessId = number | 'nemesis';
-export type WorkloadKind = 'append' | 'register';
+/** `kv` (get / put / string append) comes only from the Porcupine kv importer, never from JSONL. */
+export type WorkloadKind = 'append' | 'register' | 'kv';
 
 /** One line of history.jsonl, exactly as SPEC section 4 defines it. */
 export interface HistoryEvent {
@@ -75,3 +76,5 @@ export function opIndex(op: Op): number {
 
 export const APPEND_FS = new Set(['append', 'read']);
 export const REGISTER_FS = new Set(['write', 'read', 'cas']);
+/** The kv workload's fs, accepted by the builder only when it is told the history is kv. */
+export const KV_FS = new Set(['get', 'put', 'append']);

@@ -25,7 +25,7 @@ function timesAreIndices(h: History): boolean {
   return h.ops.every((o, i) => i > 20 || o.invokeTime === o.invokeIndex);
 }
 
-function when(h: History, op: Op, completion: boolean): string {
+export function when(h: History, op: Op, completion: boolean): string {
   const idx = completion ? opIndex(op) : op.invokeIndex;
   if (timesAreIndices(h)) return `(index ${idx})`;
   const t = completion && Number.isFinite(op.completeTime) ? op.completeTime : op.invokeTime;
@@ -37,7 +37,7 @@ function end(op: Op): number {
 }
 
 /** Ops of the key whose intervals overlap the op's, nearest first, as history indices. */
-function concurrentWith(p: KeyProblem, x: Op): number[] {
+export function concurrentWith(p: KeyProblem, x: Op): number[] {
   const xEnd = end(x);
   const found = p.ops.filter((o) => o !== x && o.invokeIndex < xEnd && x.invokeIndex < end(o));
   // Completed ops first (indeterminate ones overlap everything after them), then the nearest.
@@ -197,4 +197,34 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Wit
   };
   if (w && !w.minimal) anomaly.witnessMinimal = false;
   return anomaly;
+}
+
+/**
+ * The anomaly of a failed key under a model other than the register (kv.ts): the op the search
+ * could not place, the ops concurrent with it, the longest linearizable prefix and the state it
+ * leaves, said with the model's own describe functions. (No witness search: that is the register's.)
+ */
+export function modelViolationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomaly {
+  const coded = p.coded!;
+  const m = coded.model;
+  const x = p.ops[f.blockedSlot];
+  const prefix = f.prefixSlots.map((s) => p.ops[s]);
+  const concurrent = concurrentWith(p, x);
+  const state = m.describeState(coded.states[f.state]);
+  const op = m.describeOp(coded.inputs[f.blockedSlot], coded.outputs[f.blockedSlot]);
+  const reads = m.readOnly(coded.inputs[f.blockedSlot]);
+  const key = `key ${JSON.stringify(p.key)}`;
+  const why = reads
+    ? `in no order does ${key} hold that value when it runs; the longest linearizable prefix (${prefix.length} ops) leaves ${state}`
+    : `wherever it is placed, a later op of ${key} sees the wrong value (the longest linearizable prefix has ${prefix.length} ops and leaves ${state})`;
+  return {
+    type: 'linearizable',
+    ops: [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)],
+    key: p.key,
+    explanation: `${x.f} of ${key} ${when(h, x, true)} (${op}) completed, but no order of the operations consistent with real time explains it: ${why}`,
+    op: opIndex(x),
+    linearizedPrefix: prefix.map(opIndex),
+    concurrent,
+    valueAfterPrefix: m.toJson(coded.states[f.state]) ?? null,
+  };
 }

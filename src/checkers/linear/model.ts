@@ -1,7 +1,10 @@
 // The register model for the linearizability search: one key's ops as integer-coded arrays
-// (kind, arguments, call/return order), built from a History by P-compositionality (per key).
+// (kind, arguments), built from a History by P-compositionality (per key). The register is the
+// fast path of the Model seam (seam.ts): search.ts steps it inline, without a CodedModel.
 
 import type { History, Op } from '../../history/types.js';
+import { buildEntries, type KeyProblem } from './problem.js';
+import { stringHash, type HistoryModel } from './seam.js';
 
 export const K_READ = 0;
 export const K_WRITE = 1;
@@ -10,32 +13,7 @@ export const K_CAS = 2;
 /** Value code 0 is "absent" (null): a key starts there. */
 export const ABSENT = 0;
 
-/**
- * One key's search problem. Slots number the ops: the ok ops first (in invoke order), then the
- * indeterminate ones (info, or never completed), which have no return and may be skipped.
- * Entries are the call and return events in history order, numbered from 1 (0 is the list head).
- */
-export interface KeyProblem {
-  key: string;
-  /** Ops by slot. */
-  ops: Op[];
-  /** Ops that must take effect (ok ones, and indeterminate ones with a deadline): slots 0..okCount-1. */
-  okCount: number;
-  kind: Uint8Array;
-  /** read: the value returned; write: the value; cas: the expected value. */
-  arg1: Int32Array;
-  /** cas: the new value. */
-  arg2: Int32Array;
-  /** entry -> slot */
-  entrySlot: Int32Array;
-  /** entry -> 1 for a call, 0 for a return */
-  entryIsCall: Uint8Array;
-  /** call entry -> its return entry, or 0 for an indeterminate op */
-  entryReturn: Int32Array;
-  entryCount: number;
-  /** value code -> the value, for explanations */
-  values: unknown[];
-}
+export type { KeyProblem } from './problem.js';
 
 /** Number of ops dropped from the search and why, per history. */
 export interface Dropped {
@@ -186,40 +164,43 @@ export function keyProblem(key: string, keyOps: Op[]): KeyProblem {
       arg2[s] = codes.code(to);
     }
   }
-  // Events in history order: calls at invokeIndex, returns of ok ops at completeIndex, and the
-  // returns of ops with a deadline just before the return of the observer that set it.
-  const events: number[] = []; // position * 4 + (2 call | 3 return | 1 deadline), paired with slot below
-  const eventSlot: number[] = [];
-  const isReturn: boolean[] = [];
-  for (let s = 0; s < n; s++) {
-    events.push(ops[s].invokeIndex * 4 + 2);
-    eventSlot.push(s);
-    isReturn.push(false);
-    if (s < okCount) {
-      const d = due.get(ops[s]);
-      events.push(d === undefined ? ops[s].completeIndex * 4 + 3 : d * 4 + 1);
-      eventSlot.push(s);
-      isReturn.push(true);
-    }
-  }
-  const order = events.map((_, i) => i).sort((a, b) => events[a] - events[b]);
-  const entryCount = events.length;
-  const entrySlot = new Int32Array(entryCount + 1);
-  const entryIsCall = new Uint8Array(entryCount + 1);
-  const entryReturn = new Int32Array(entryCount + 1);
-  const callEntry = new Int32Array(n);
-  entrySlot[0] = -1;
-  for (let i = 0; i < entryCount; i++) {
-    const e = i + 1;
-    const ev = order[i];
-    const s = eventSlot[ev];
-    entrySlot[e] = s;
-    if (!isReturn[ev]) {
-      entryIsCall[e] = 1;
-      callEntry[s] = e;
-    } else {
-      entryReturn[callEntry[s]] = e;
-    }
-  }
-  return { key, ops, okCount, kind, arg1, arg2, entrySlot, entryIsCall, entryReturn, entryCount, values: codes.values };
+  return { key, ops, okCount, kind, arg1, arg2, ...buildEntries(ops, okCount, due), values: codes.values };
 }
+
+/** A register op as the Model seam sees it: read (arg = the value read), write (arg), cas (arg -> arg2). */
+export interface RegisterInput {
+  f: 'read' | 'write' | 'cas';
+  arg: unknown;
+  arg2?: unknown;
+}
+
+const json = (v: unknown): string => JSON.stringify(v ?? null);
+
+/**
+ * The register as a plain Model (seam.ts): the specification the integer-coded fast path above
+ * implements. The checker never uses it (keyProblem codes the register for the inline step); the
+ * tests search through it with a CodedModel and compare verdicts with the fast path.
+ */
+export const registerModel: HistoryModel<string, RegisterInput, undefined> = {
+  name: 'register',
+  init: () => 'null',
+  step(state, i) {
+    if (i.f === 'write') return json(i.arg);
+    if (json(i.arg) !== state) return undefined;
+    return i.f === 'cas' ? json(i.arg2) : state;
+  },
+  hash: stringHash,
+  equal: (a, b) => a === b,
+  readOnly: (i) => i.f === 'read' || (i.f === 'cas' && json(i.arg) === json(i.arg2)),
+  describeState: (s) => (s === 'null' ? 'nil' : s),
+  toJson: (s) => JSON.parse(s) as unknown,
+  describeOp: (i) => (i.f === 'cas' ? `cas ${json(i.arg)} -> ${json(i.arg2)}` : `${i.f} ${json(i.arg)}`),
+  searched,
+  input(op) {
+    if (op.f === 'read') return { f: 'read', arg: op.value };
+    if (op.f === 'write') return { f: 'write', arg: op.invokeValue };
+    const [from, to] = casPair(op.invokeValue);
+    return { f: 'cas', arg: from, arg2: to };
+  },
+  output: () => undefined,
+};

@@ -1,8 +1,11 @@
 // Wing & Gong / Lowe's linearizability search (WGL) over one key, resumable in step slices: a
 // dancing-links list of call/return entries, a stack of linearized calls, and a memo of states.
+// States are integer codes: the register's value codes stepped inline (the fast path), or the codes
+// of a CodedModel (seam.ts) for any other model, whose step the search calls instead.
 
 import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
 import { ABSENT, K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
+import { reachable, type CodedModel } from './seam.js';
 
 /** `stopped`: ended from outside (time budget, another key failed, memory over all keys). */
 export type SearchStatus = 'running' | 'linearizable' | 'violation' | 'memo-limit' | 'stopped';
@@ -13,7 +16,7 @@ export interface Frontier {
   blockedSlot: number;
   /** Slots linearized before it, in linearization order. */
   prefixSlots: number[];
-  /** Register state (value code) after the prefix. */
+  /** State code after the prefix: the register's value code, or the CodedModel's state code. */
   state: number;
 }
 
@@ -59,6 +62,8 @@ export class KeySearch {
   private readonly obsLeft: Int32Array;
   /** slot -> the value the op needs (for ops that must take effect), else -1 */
   private readonly observes: Int32Array;
+  /** Unplaced resets of a coded model (see Model.resets); its reachability pruning needs none left. */
+  private resetsLeft = 0;
   private hash = 0;
   private state = 0;
   private okLeft: number;
@@ -102,6 +107,19 @@ export class KeySearch {
     for (let s = 0; s < n; s++) this.bitOf[s] = s < ok ? s : (this.okWords << 5) + (s - ok);
     this.opHash = new Int32Array(randomWords(n, 0x9e3779b9 ^ n).buffer);
     this.pure = new Uint8Array(n);
+    this.okLeft = ok;
+    this.cur = this.next[0];
+    this.memo = takeMemo(Math.min(1 << 14, 16 * n));
+    if (problem.coded) {
+      // Another model: only its read-only ops are pure; the value pruning is the register's own.
+      for (let i = 0; i < ok; i++) this.pure[i] = problem.coded.readOnly[i];
+      for (let i = 0; i < n; i++) this.resetsLeft += problem.coded.resets[i];
+      this.observes = new Int32Array(n).fill(-1);
+      this.obsLeft = new Int32Array(1);
+      this.sole = new Uint8Array(1);
+      if (this.okLeft === 0) this.end('linearizable');
+      return;
+    }
     // Only ops that must take effect: an optional one moved first would forbid a write after it.
     for (let i = 0; i < ok; i++) {
       const k = problem.kind[i];
@@ -123,9 +141,6 @@ export class KeySearch {
     }
     this.sole = new Uint8Array(values);
     if (valuePruning) for (let v = 0; v < values; v++) this.sole[v] = sources[v] === 1 ? 1 : 0;
-    this.okLeft = ok;
-    this.cur = this.next[0];
-    this.memo = takeMemo(Math.min(1 << 14, 16 * n));
     if (this.okLeft === 0) this.end('linearizable');
   }
 
@@ -170,6 +185,10 @@ export class KeySearch {
     const lastOkFull = this.lastOkFull;
     const memo = this.memo;
     const memoLimit = this.memoLimit;
+    const coded = p.coded;
+    const prunes = coded !== undefined && coded.prunes;
+    const resets = coded?.resets;
+    let resetsLeft = this.resetsLeft;
     let cur = this.cur;
     let state = this.state;
     let hash = this.hash;
@@ -192,7 +211,13 @@ export class KeySearch {
       if (entryIsCall[cur] === 1) {
         const k = kind[s];
         let ns: number;
-        if (k === K_READ) {
+        if (coded !== undefined) {
+          ns = coded.step(state, s);
+          if (ns < 0) {
+            cur = next[cur];
+            continue;
+          }
+        } else if (k === K_READ) {
           if (state !== arg1[s]) {
             cur = next[cur];
             continue;
@@ -215,7 +240,13 @@ export class KeySearch {
         }
         // Leaving a value that only one op ever wrote: every op that must see it has to be placed
         // already, as the value can never come back (a condition of every valid order).
-        if (ns !== state && sole[state] === 1 && obsLeft[state] - (observes[s] === state ? 1 : 0) > 0) {
+        if (ns !== state && coded === undefined && sole[state] === 1 && obsLeft[state] - (observes[s] === state ? 1 : 0) > 0) {
+          cur = next[cur];
+          continue;
+        }
+        // A coded model's pruning: the new state must still allow every read-only op to come that
+        // is running now or returns first (see Model.reachable), unless a reset is left.
+        if (prunes && ns !== state && resetsLeft - resets![s] === 0 && this.unreachable(ns)) {
           cur = next[cur];
           continue;
         }
@@ -246,6 +277,7 @@ export class KeySearch {
           stackState[sp] = state;
           sp++;
           if (observes[s] >= 0) obsLeft[observes[s]]--;
+          if (resets !== undefined) resetsLeft -= resets[s];
           hash = h;
           state = ns;
           loA = nLoA;
@@ -302,6 +334,7 @@ export class KeySearch {
         state = stackState[sp];
         const cs = entrySlot[c];
         if (observes[cs] >= 0) obsLeft[observes[cs]]++;
+        if (resets !== undefined) resetsLeft += resets[cs];
         const b = bitOf[cs];
         const w = b >>> 5;
         words[w] &= ~(1 << (b & 31));
@@ -332,9 +365,27 @@ export class KeySearch {
     this.loA = loA;
     this.hiA = hiA;
     this.lowWater = lowWater;
+    this.resetsLeft = resetsLeft;
     this.steps += steps;
     if (status !== 'running') this.end(status);
     return this.status;
+  }
+
+  /**
+   * Whether, in state `ns`, some read-only op that must take effect and is not placed can no longer
+   * be allowed: among the calls before the first return in the list (the ops running now) and the
+   * op of that return (the next to end).
+   */
+  private unreachable(ns: number): boolean {
+    const p = this.p;
+    const coded = p.coded as CodedModel;
+    const readOnly = coded.readOnly;
+    for (let e = this.next[0]; e !== -1; e = this.next[e]) {
+      const t = p.entrySlot[e];
+      if (t < p.okCount && readOnly[t] === 1 && !reachable(coded, ns, t)) return true;
+      if (p.entryIsCall[e] === 0) return false;
+    }
+    return false;
   }
 
   private snapshot(entry: number, state: number): void {

@@ -6,6 +6,7 @@ import { readWholeFile } from '../limits.js';
 import type { History } from '../types.js';
 import { EdnReader, kw, type EdnMap, type EdnValue, type Form } from './edn.js';
 import { historyFromJepsen, type JepsenEvent } from './jepsen.js';
+import { isKvOpMap, readPorcupineKv } from './porcupine-kv.js';
 
 const K = {
   process: kw('process'),
@@ -43,6 +44,8 @@ function toEvent(path: string, v: EdnValue, line: number): JepsenEvent {
  */
 export function readEdnHistory(path: string): History {
   const text = readText(path);
+  // Porcupine's kv histories are EDN too: op maps with a :key and :f :get / :put / :append.
+  if (isKvOpMap(firstOpMap(text, path))) return readPorcupineKv(path, text);
   const reader = new EdnReader(text, path);
   const events: JepsenEvent[] = [];
   let form: Form | undefined;
@@ -56,6 +59,21 @@ export function readEdnHistory(path: string): History {
   }
   if (events.length === 0) throw new UserError(forms ? 'the history holds no ops' : 'empty file: expected EDN op maps', { file: path });
   return historyFromJepsen(path, events, 'op');
+}
+
+/** The first op map of the text (inside a top-level vector or list too); undefined if it does not read. */
+function firstOpMap(text: string, path: string): EdnValue | undefined {
+  const r = new EdnReader(text, path);
+  try {
+    if (r.atEnd()) return undefined;
+    if (text[r.pos] === '[' || text[r.pos] === '(') {
+      r.pos++;
+      if (r.atEnd() || text[r.pos] === ']' || text[r.pos] === ')') return undefined;
+    }
+    return r.next()?.value;
+  } catch {
+    return undefined; // the import proper names the error
+  }
 }
 
 /**
