@@ -9,6 +9,7 @@ import { registerMatrixCommand } from './matrix.js';
 import { registerMergeCommand } from './merge.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
+import { registerShrinkCommand } from './shrink.js';
 
 export interface CommandContext {
   /** Set by a command's action: the process exit code. */
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerListCommand(program, ctx);
   registerMatrixCommand(program, ctx);
   registerMergeCommand(program, ctx);
+  registerShrinkCommand(program, ctx);
   for (const c of program.commands) c.exitOverride(tagWith(`replcheck ${c.name()}`));
   return program;
 }
