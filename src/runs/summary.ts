@@ -44,16 +44,9 @@ export interface ShardInfo extends Shard {
   stopped?: Stopped;
 }
 
-export interface RunsSummary {
+export interface RunsSummary extends PlanFacts {
   format: typeof SUMMARY_FORMAT;
   version: number;
-  baseSeed: number;
-  /** --runs: the seeds of the whole plan, over every shard. */
-  planned: number;
-  configHash: string;
-  target: string;
-  workload: string;
-  nemesis: string;
   /** This summary's shard (`--shard K/N`); absent unsharded and in a merge. */
   shard?: Shard;
   /** A merge's shards. */
@@ -69,6 +62,7 @@ export interface RunsSummary {
 
 export interface PlanFacts {
   baseSeed: number;
+  /** --runs: the seeds of the whole plan, over every shard. */
   planned: number;
   configHash: string;
   target: string;

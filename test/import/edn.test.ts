@@ -1,35 +1,17 @@
 // The EDN reader and the edn importer: Jepsen/Knossos histories as vectors or sequences of op maps
 // (plain register or jepsen.independent [k v] tuples), tagged records, and errors naming the line.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
-import { UserError } from '../../src/errors.js';
 import { historyEvents } from '../../src/history/events.js';
 import { ednToJson, EdnReader, kw, readOne } from '../../src/history/import/edn.js';
 import { readEdnHistory } from '../../src/history/import/edn-history.js';
 import { loadHistory } from '../../src/history/load.js';
+import { tempFiles, userError } from '../support/files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-edn-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(text: string, ext = '.edn'): string {
-  const p = join(dir, `h${n++}${ext}`);
-  writeFileSync(p, text);
-  return p;
-}
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError');
-}
+const { dir, file } = tempFiles('replcheck-edn-', '.edn');
 
 describe('EDN reader', () => {
   it('reads scalars, collections, tags, comments and discards', () => {

@@ -1,35 +1,17 @@
 // The jepsen-log importer: Jepsen's `INFO jepsen.util - P :type :f value` lines become history
 // events; other lines are skipped; malformed event lines are errors naming the file and line.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
-import { UserError } from '../../src/errors.js';
 import { historyEvents } from '../../src/history/events.js';
 import { parseLogLine, readJepsenLog, scanEvent } from '../../src/history/import/jepsen-log.js';
 import { loadHistory } from '../../src/history/load.js';
+import { tempFiles, userError } from '../support/files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-jepsen-log-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(text: string, ext = '.log'): string {
-  const p = join(dir, `h${n++}${ext}`);
-  writeFileSync(p, text);
-  return p;
-}
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError');
-}
+const { dir, file } = tempFiles('replcheck-jepsen-log-', '.log');
 
 const CORPUS = join(import.meta.dirname, '../../../shared/corpora/jepsen-etcd');
 

@@ -1,33 +1,15 @@
 // The Porcupine kv importer: kv histories by --format porcupine-kv or detected from EDN content,
 // errors naming the line and field, and the check of a kv history end to end (exit codes).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOne } from '../../src/cli/check.js';
-import { UserError } from '../../src/errors.js';
 import { formatOf, loadHistory } from '../../src/history/load.js';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
+import { tempFiles, userError } from '../support/files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-kv-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(text: string, ext = '.txt'): string {
-  const p = join(dir, `h${n++}${ext}`);
-  writeFileSync(p, text);
-  return p;
-}
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError');
-}
+const { dir, file } = tempFiles('replcheck-kv-', '.txt');
 
 const OK = [
   '{:process 0, :type :invoke, :f :put, :key "1", :value "a"}',
