@@ -5,27 +5,22 @@ import fc from 'fast-check';
 import type { History, Op } from '../../src/history/types.js';
 import { historyOf, type OpSpec } from '../support/ops.js';
 
-/** Every order of the ops that respects real time, with indeterminate ops optional, tried. */
-export function bruteForce(ops: Op[]): boolean {
-  const live = ops.filter((o) => o.type !== 'fail' && !(o.type !== 'ok' && o.f === 'read'));
+/**
+ * Every order of `live` that respects real time tried, indeterminate ops optional: `step` gives the
+ * state after an op, or undefined where the op cannot happen in that state.
+ */
+export function bruteForceOrders<S>(live: Op[], init: S, step: (state: S, o: Op) => S | undefined): boolean {
   const done = new Array<boolean>(live.length).fill(false);
   const end = (o: Op) => (o.type === 'ok' ? o.completeIndex : Number.POSITIVE_INFINITY);
-  const dfs = (state: unknown, left: number): boolean => {
+  const dfs = (state: S, left: number): boolean => {
     if (left === 0) return true;
     for (let i = 0; i < live.length; i++) {
       if (done[i]) continue;
       const o = live[i];
       // Everything that precedes o in real time must already be placed.
       if (live.some((p, j) => !done[j] && j !== i && p.type === 'ok' && end(p) < o.invokeIndex)) continue;
-      let next = state;
-      if (o.f === 'read') {
-        if (JSON.stringify(o.value) !== JSON.stringify(state)) continue;
-      } else if (o.f === 'write') next = o.invokeValue;
-      else {
-        const [from, to] = o.invokeValue as unknown[];
-        if (JSON.stringify(from) !== JSON.stringify(state)) continue;
-        next = to;
-      }
+      const next = step(state, o);
+      if (next === undefined) continue;
       done[i] = true;
       const ok = dfs(next, left - (o.type === 'ok' ? 1 : 0));
       done[i] = false;
@@ -33,7 +28,20 @@ export function bruteForce(ops: Op[]): boolean {
     }
     return false;
   };
-  return dfs(null, live.filter((o) => o.type === 'ok').length);
+  return dfs(init, live.filter((o) => o.type === 'ok').length);
+}
+
+/** The register: every order of the ops that respects real time, with indeterminate ops optional, tried. */
+export function bruteForce(ops: Op[]): boolean {
+  const live = ops.filter((o) => o.type !== 'fail' && !(o.type !== 'ok' && o.f === 'read'));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  // (values in a history are JSON, never undefined: undefined says the op cannot happen)
+  return bruteForceOrders<unknown>(live, null, (state, o) => {
+    if (o.f === 'read') return same(o.value, state) ? state : undefined;
+    if (o.f === 'write') return o.invokeValue;
+    const [from, to] = o.invokeValue as unknown[];
+    return same(from, state) ? to : undefined;
+  });
 }
 
 export const opSpecShape = {

@@ -14,7 +14,7 @@ import { KeySearch } from '../../src/checkers/linear/search.js';
 import { HistoryBuilder } from '../../src/history/builder.js';
 import { loadHistory } from '../../src/history/load.js';
 import type { History, Op } from '../../src/history/types.js';
-import { opSpecShape, rawHistory } from './brute-force.js';
+import { bruteForceOrders, opSpecShape, rawHistory } from './brute-force.js';
 
 const CORPUS = process.env.PORCUPINE_KV_CORPUS ?? join(import.meta.dirname, '../../../shared/corpora/porcupine-kv');
 
@@ -111,27 +111,10 @@ function kvHistory(raw: RawKv[]): { h: History; ops: Op[] } {
 
 /** Every real-time order of the kv ops tried (indeterminate ones optional). */
 function bruteForceKv(ops: Op[]): boolean {
-  const live = ops.filter((o) => kvModel.searched(o));
-  const done = new Array<boolean>(live.length).fill(false);
-  const end = (o: Op) => (o.type === 'ok' ? o.completeIndex : Number.POSITIVE_INFINITY);
-  const dfs = (state: string, left: number): boolean => {
-    if (left === 0) return true;
-    for (let i = 0; i < live.length; i++) {
-      if (done[i]) continue;
-      const o = live[i];
-      if (live.some((p, j) => !done[j] && j !== i && p.type === 'ok' && end(p) < o.invokeIndex)) continue;
-      let next = state;
-      if (o.f === 'get') {
-        if ((o.value ?? '') !== state) continue;
-      } else next = o.f === 'put' ? (o.invokeValue as string) : state + (o.invokeValue as string);
-      done[i] = true;
-      const ok = dfs(next, left - (o.type === 'ok' ? 1 : 0));
-      done[i] = false;
-      if (ok) return true;
-    }
-    return false;
-  };
-  return dfs('', live.filter((o) => o.type === 'ok').length);
+  return bruteForceOrders(ops.filter((o) => kvModel.searched(o)), '', (state, o) => {
+    if (o.f === 'get') return (o.value ?? '') === state ? state : undefined;
+    return o.f === 'put' ? (o.invokeValue as string) : state + (o.invokeValue as string);
+  });
 }
 
 const rawKvOf = (fs: RawKv['f'][]) => fc.record({

@@ -157,18 +157,10 @@ describe('memory target', () => {
     let lost = 0;
     for (const seed of [1, 2, 3]) {
       const cfg = baseConfig({ failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing: false } });
-      const r = await drive(cfg, {
-        seed,
-        ops: 3000,
-        keys: 2,
-        readShare: 0.2,
-        faults: [
-          { atMs: 300, apply: (t) => t.faults.partition.partition([['n1'], ['n2', 'n3']]) },
-          { atMs: 1500, apply: (t) => t.faults.partition.heal() },
-        ],
-      });
-      const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
-      for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
+      lost += await lostUnderFaults(cfg, seed, [
+        { atMs: 300, apply: (t) => t.faults.partition.partition([['n1'], ['n2', 'n3']]) },
+        { atMs: 1500, apply: (t) => t.faults.partition.heal() },
+      ]);
     }
     expect(lost).toBeGreaterThan(0);
   });
@@ -337,25 +329,24 @@ describe('safe design', () => {
   });
 });
 
+/** 3000 ops over 2 keys under `faults`: how many ok appends the final reads lack. */
+async function lostUnderFaults(cfg: Parameters<typeof drive>[0], seed: number, faults: NonNullable<Parameters<typeof drive>[1]['faults']>): Promise<number> {
+  const r = await drive(cfg, { seed, ops: 3000, keys: 2, readShare: 0.2, faults });
+  const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
+  let lost = 0;
+  for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
+  return lost;
+}
+
 describe('pause of the leader', () => {
   const lostAppends = async (fencing: boolean, seed: number) => {
     // No replication lag: a paused async leader has shipped everything it acknowledged, so only
     // split brain can lose writes (with lag, its unshipped tail would be lost either way).
     const cfg = baseConfig({ lagMs: [0, 0], failover: { enabled: true, timeoutMs: 300, promote: 'most-up-to-date', fencing } });
-    const r = await drive(cfg, {
-      seed,
-      ops: 3000,
-      keys: 2,
-      readShare: 0.2,
-      faults: [
-        { atMs: 300, apply: (t) => t.faults.pause.pause(t.faults.leader.leader()!) },
-        { atMs: 1300, apply: (t) => { for (const n of t.nodes()) t.faults.pause.resume(n); } },
-      ],
-    });
-    const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
-    let lost = 0;
-    for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
-    return lost;
+    return lostUnderFaults(cfg, seed, [
+      { atMs: 300, apply: (t) => t.faults.pause.pause(t.faults.leader.leader()!) },
+      { atMs: 1300, apply: (t) => { for (const n of t.nodes()) t.faults.pause.resume(n); } },
+    ]);
   };
 
   it('without fencing the resumed old leader acknowledges writes that are then lost; with fencing none are', async () => {
@@ -371,20 +362,10 @@ describe('pause of the leader', () => {
 describe('a crashed async leader (sender-side lag, crash: host | process)', () => {
   const lostAppends = async (lagMs: [number, number], crash: 'host' | 'process', seed: number) => {
     const cfg = baseConfig({ replication: 'async', lagMs, latencyMs: [1, 2], failover: { enabled: true, timeoutMs: 300, promote: 'any', fencing: true } });
-    const r = await drive(cfg, {
-      seed,
-      ops: 3000,
-      keys: 2,
-      readShare: 0.2,
-      faults: [
-        { atMs: 400, apply: (t) => { const l = t.faults.leader.leader()!; t.faults.kill.kill(l, crash); return l; } },
-        { atMs: 1400, apply: (t) => { for (const n of t.nodes()) t.faults.kill.restart(n); } },
-      ],
-    });
-    const finals = new Map(Object.entries(r.finals).map(([k, reads]) => [k, new Set(reads[0].completion.value as unknown[])]));
-    let lost = 0;
-    for (const e of r.trace) if (e.type === 'ok' && e.f === 'append' && !finals.get(e.key!)!.has(e.value)) lost++;
-    return lost;
+    return lostUnderFaults(cfg, seed, [
+      { atMs: 400, apply: (t) => { const l = t.faults.leader.leader()!; t.faults.kill.kill(l, crash); return l; } },
+      { atMs: 1400, apply: (t) => { for (const n of t.nodes()) t.faults.kill.restart(n); } },
+    ]);
   };
 
   it('loses the acknowledged tail its replication stream had not shipped, under either crash', async () => {
