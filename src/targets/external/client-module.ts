@@ -102,7 +102,9 @@ export function invokeExternal(env: InvokeEnv, session: SessionInfo, op: Invocat
     env.later(() => done(c));
     release();
   };
+  let timedOut = false;
   const timer = setTimeout(() => {
+    timedOut = true;
     ctl?.abort();
     finish(uncertain(cop, 'timeout'));
   }, env.timeoutMs);
@@ -111,7 +113,8 @@ export function invokeExternal(env: InvokeEnv, session: SessionInfo, op: Invocat
     session: session.session,
     get signal(): AbortSignal {
       ctl ??= new AbortController();
-      if (finished && !ctl.signal.aborted) ctl.abort();
+      // (read only after the deadline passed: it is aborted, as it would be had it been read before)
+      if (timedOut && !ctl.signal.aborted) ctl.abort();
       return ctl.signal;
     },
     ...(session.user !== undefined ? { user: session.user } : {}),

@@ -166,6 +166,21 @@ describe('the client-module adapter', () => {
     const sync = await run({ invoke: () => { throw new Error('bug in module'); } }, append, 40);
     expect(sync.calls).toEqual([{ type: 'info', value: 7, error: 'bug in module' }]);
   });
+
+  it('makes the signal only for a module that reads it: aborted when read after the deadline, never after an answer in time', async () => {
+    let late: AbortSignal | undefined;
+    let early: { signal: AbortSignal } | undefined;
+    const lateReader = { invoke: (_o: unknown, ctx: { signal: AbortSignal }) => new Promise<never>((r) => setTimeout(() => ((late = ctx.signal), r({ type: 'ok', value: 7 } as never)), 120)) };
+    invokeExternal({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }, append, () => undefined);
+    const quick = { finalRead: async () => null, invoke: async (_o: unknown, ctx: { signal: AbortSignal }) => ((early = ctx), { type: 'ok' as const, value: 7 }) };
+    const done: Completion[] = [];
+    invokeExternal({ client: quick as never, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }, append, (c) => done.push(c));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(late?.aborted).toBe(true);
+    expect(done).toEqual([{ type: 'ok', value: 7 }]);
+    // (read after the answer: the op ended in time, so its signal is not aborted)
+    expect(early!.signal.aborted).toBe(false);
+  });
 });
 
 describe('start-up failures through the bin (exit 2, nothing left)', () => {
