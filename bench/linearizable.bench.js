@@ -1,13 +1,15 @@
 // Linearizability checking: the Jepsen etcd corpus (102 files) in-process (cold and warm) and
 // through the CLI in a child process, beside a parse-only baseline; then generated hard histories.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { checkLinearizable } from '../dist/checkers/linearizable.js';
+import { hardEvents } from '../dist/checkers/linear/generate.js';
 import { historyFromEvents } from '../dist/history/builder.js';
+import { readJsonlHistory } from '../dist/history/jsonl.js';
 import { readJepsenLog } from '../dist/history/import/jepsen-log.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -194,3 +196,32 @@ for (const [name, opts] of cases) {
   );
 }
 console.log(`\nyardstick, not measured in this run: the fastest Go checker takes about ${GO_YARDSTICK_S} s for the whole corpus (quoted from issue 5, measured elsewhere on this kind of machine)`);
+
+// Hard histories (src/checkers/linear/generate.ts): one key, 30 clients, 5 values, 10% info; the
+// bad ones with a planted stale read. Each as a JSONL file: a plain parse of it beside the time
+// to the verdict (load + check, 5 s budget, explanation included).
+function hardRows() {
+  const dir = mkdtempSync(join(tmpdir(), 'replcheck-bench-hard-'));
+  const rows = [];
+  for (const ops of [200, 1000, 5000]) {
+    for (const seed of [2, 3]) {
+      for (const bad of [false, true]) {
+        const f = join(dir, `hard-${ops}-${seed}-${bad ? 'bad' : 'ok'}.jsonl`);
+        writeFileSync(f, hardEvents({ seed, ops, bad }).map((e) => JSON.stringify(e)).join('\n') + '\n');
+        const a = performance.now();
+        for (const line of readFileSync(f, 'utf8').split('\n')) if (line) JSON.parse(line);
+        const b = performance.now();
+        const r = checkLinearizable(readJsonlHistory(f), { timeLimitMs: 5_000 });
+        const c = performance.now();
+        const k = r.keys.x ?? { steps: 0, memo: 0 };
+        rows.push(`| ${ops} ops, seed ${seed}, ${bad ? 'planted stale read' : 'linearizable'} | ${bad ? 'false' : 'true'} | ${r.valid}${r.reason ? ` (${r.reason})` : ''} | ${(b - a).toFixed(1)} | ${(c - b).toFixed(0)} | ${k.steps} | ${k.memo} |`);
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return rows;
+}
+console.log('\nHard histories: one key, 30 clients, values 1..5, 10% info (generate.ts), 5 s budget:\n');
+console.log('| history | expected | verdict | plain parse ms | load + check ms | steps | memo entries |');
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |');
+for (const row of hardRows()) console.log(row);

@@ -9,6 +9,8 @@ import { modelViolationAnomaly, violationAnomaly } from './linear/explain.js';
 import { kvProblems } from './linear/kv.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
+import { findModelWitness } from './linear/model-witness.js';
+import { fencedObserver } from './linear/refute.js';
 import { findWitness, unwrittenObserver } from './linear/witness.js';
 import { ABSENT } from './linear/model.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
@@ -34,7 +36,10 @@ interface Job {
   problem: KeyProblem;
   /** Created at the job's first turn, so a finished search's memo is reused by the next. */
   search?: KeySearch;
-  /** Slot of an op that observes a value nothing sets: the key fails on it without a search. */
+  /**
+   * Slot of an op that observes a value nothing sets, or that real time fences off from every
+   * setter of its value (linear/refute.ts): the key fails on it without a search.
+   */
   unwritten?: number;
   ms: number;
   verdict?: KeyStats['valid'];
@@ -71,7 +76,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       const t0 = performance.now();
       if (!job.search) {
         job.search = new KeySearch(job.problem, memoLimit);
-        job.unwritten = job.problem.coded ? undefined : unwrittenObserver(job.problem);
+        job.unwritten = job.problem.coded ? undefined : (unwrittenObserver(job.problem) ?? fencedObserver(job.problem));
         if (job.unwritten !== undefined) job.search.end('violation');
       }
       const status = job.search.run(SLICE_STEPS);
@@ -149,15 +154,17 @@ function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontie
 /** Time the witness search may take at least, even past the deadline (it is bounded per op). */
 const WITNESS_MIN_MS = 250;
 
-/** The anomaly of the failed key: its frontier, shrunk to a witness (linear/witness.ts) in time. */
+/**
+ * The anomaly of the failed key: its frontier, shrunk to a witness in time (linear/witness.ts for
+ * the register, linear/model-witness.ts through the Model seam for another model).
+ */
 function explainViolation(h: History, job: Job, deadline: number, memoLimit: number): Anomaly {
-  // Another model has no value pruning to undo, so the verdict's own frontier explains.
-  if (job.problem.coded) return modelViolationAnomaly(h, job.problem, job.search!.frontier());
   const f = explainFrontier(job, deadline, memoLimit);
   const now = performance.now();
   const until = Math.max(now + WITNESS_MIN_MS, Math.min(deadline, now + EXPLAIN_TIME_MS));
-  const w = findWitness(job.problem, job.problem.ops[job.unwritten ?? f.blockedSlot], until, memoLimit);
-  return violationAnomaly(h, job.problem, f, w);
+  const x = job.problem.ops[job.unwritten ?? f.blockedSlot];
+  if (job.problem.coded) return modelViolationAnomaly(h, job.problem, f, findModelWitness(job.problem, x, until, memoLimit));
+  return violationAnomaly(h, job.problem, f, findWitness(job.problem, x, until, memoLimit));
 }
 
 function assemble(

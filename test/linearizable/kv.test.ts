@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../src/checkers/linearizable.js';
 import { kvModel, kvProblems } from '../../src/checkers/linear/kv.js';
 import { keyProblems, registerModel } from '../../src/checkers/linear/model.js';
-import { modelProblems } from '../../src/checkers/linear/problem.js';
+import { modelProblem, modelProblems } from '../../src/checkers/linear/problem.js';
 import { KeySearch } from '../../src/checkers/linear/search.js';
 import { HistoryBuilder } from '../../src/history/builder.js';
 import { loadHistory } from '../../src/history/load.js';
-import type { History, Op } from '../../src/history/types.js';
+import { opIndex, type History, type Op } from '../../src/history/types.js';
 import { bruteForceOrders, opSpecShape, rawHistory } from './brute-force.js';
 
 const CORPUS = process.env.PORCUPINE_KV_CORPUS ?? join(import.meta.dirname, '../../../shared/corpora/porcupine-kv');
@@ -34,11 +34,41 @@ describe('linearizable on Porcupine\'s kv histories', () => {
           expect(a.ops).toContain(a.op);
           expect(a.explanation).toMatch(/no order of the operations consistent with real time explains it/);
           expect(typeof a.valueAfterPrefix).toBe('string');
+          expectWitness(h, a);
         }
       });
     }
   }
 });
+
+/**
+ * The kv anomaly as the register's: the blocked get, the ops concurrent with it, the longest
+ * linearizable prefix and the value it leaves; `ops` a witness (every put and append of the key,
+ * and the fewest gets) that alone is not linearizable.
+ */
+function expectWitness(h: History, a: Record<string, unknown>): void {
+  const byIndex = new Map(h.ops.map((o) => [opIndex(o), o]));
+  const x = byIndex.get(a.op as number)!;
+  expect(x.f).toBe('get');
+  expect(a.explanation).toMatch(new RegExp(`^get of key "${a.key as string}" .* leaves "`));
+  const end = (o: Op) => (o.type === 'ok' ? o.completeIndex : Number.POSITIVE_INFINITY);
+  for (const i of a.concurrent as number[]) {
+    const o = byIndex.get(i)!;
+    expect(o.key).toBe(a.key);
+    expect(o.invokeIndex < end(x) && x.invokeIndex < end(o)).toBe(true);
+  }
+  const prefix = a.linearizedPrefix as number[];
+  expect(prefix.length).toBeGreaterThan(0);
+  expect(prefix.every((i) => byIndex.get(i)!.key === a.key)).toBe(true);
+  expect(a.explanation).toContain(`longest linearizable prefix (${prefix.length} ops) leaves`);
+  const witness = (a.ops as number[]).map((i) => byIndex.get(i)!);
+  expect(witness).toContain(x);
+  const keyOps = h.ops.filter((o) => o.key === a.key && kvModel.searched(o));
+  expect(witness.filter((o) => o.f !== 'get').length).toBe(keyOps.filter((o) => o.f !== 'get').length);
+  expect(witness.length).toBeLessThan(keyOps.length);
+  const s = new KeySearch(modelProblem(a.key as string, witness, kvModel), 1e6);
+  expect(s.run(1e7)).toBe('violation');
+}
 
 const I = (f: 'get' | 'put' | 'append', value = '') => ({ f, value });
 const S = (value: string) => kvModel.step(kvModel.init(), I('put', value), kvModel.output({ f: 'put' } as Op))!;

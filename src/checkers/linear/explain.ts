@@ -153,6 +153,18 @@ function opList(ops: Op[]): string {
   return `ops ${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
 
+/** "all 3 of ops 60, 74 and 85 alone already admit no such order", or "" without a witness of 2+ ops. */
+function aloneClause(w: Witness | undefined): string {
+  if (!w || w.ops.length < 2) return '';
+  if (w.ops.length > MAX_OPS_NAMED) return `the ${w.ops.length} ops listed alone already admit no such order`;
+  return `${w.ops.length === 2 ? 'both' : `all ${w.ops.length}`} of ${opList(w.ops)} alone already admit no such order`;
+}
+
+/** The anomaly's op lists: the witness, sorted, else the op and up to 20 ops concurrent with it. */
+function namedOps(x: Op, concurrent: number[], w: Witness | undefined): number[] {
+  return w ? w.ops.map(opIndex).sort((a, b) => a - b) : [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)];
+}
+
 /**
  * The anomaly of a failed key. `w` (the witness, see witness.ts) names the ops: `ops` is the
  * witness, sorted; `op` the op it cannot place. Without a witness (not found in time), the op where
@@ -167,7 +179,7 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Wit
   const wPrefix = wf.prefixSlots.map((s) => wp.ops[s]);
   const concurrent = concurrentWith(p, x);
   const because = 'but no order of the operations consistent with real time explains it';
-  const alone = w && w.ops.length > 1 ? `${w.ops.length === 2 ? 'both' : `all ${w.ops.length}`} of ${opList(w.ops)} alone already admit no such order` : '';
+  const alone = aloneClause(w);
   const generic = (clause: string) => (alone ? `${alone}; ${clause}` : clause);
   let explanation: string;
   if (x.f === 'read') {
@@ -187,7 +199,7 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Wit
   }
   const anomaly: Anomaly = {
     type: 'linearizable',
-    ops: w ? w.ops.map(opIndex).sort((a, b) => a - b) : [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)],
+    ops: namedOps(x, concurrent, w),
     key: p.key,
     explanation,
     op: opIndex(x),
@@ -200,31 +212,38 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Wit
 }
 
 /**
- * The anomaly of a failed key under a model other than the register (kv.ts): the op the search
- * could not place, the ops concurrent with it, the longest linearizable prefix and the state it
- * leaves, said with the model's own describe functions. (No witness search: that is the register's.)
+ * The anomaly of a failed key under a model other than the register (kv.ts), as the register's: the
+ * op that cannot be placed (`op`, from the witness `w` when there is one: model-witness.ts), the ops
+ * concurrent with it, the longest linearizable prefix of the whole key (`f`, the search's frontier
+ * without pruning) and the state it leaves, said with the model's own describe functions.
  */
-export function modelViolationAnomaly(h: History, p: KeyProblem, f: Frontier): Anomaly {
+export function modelViolationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Witness): Anomaly {
   const coded = p.coded!;
   const m = coded.model;
-  const x = p.ops[f.blockedSlot];
+  const wp = w ? w.problem : p;
+  const wf = w ? w.frontier : f;
+  const x = wp.ops[wf.blockedSlot];
+  const slot = p.ops.indexOf(x);
   const prefix = f.prefixSlots.map((s) => p.ops[s]);
   const concurrent = concurrentWith(p, x);
   const state = m.describeState(coded.states[f.state]);
-  const op = m.describeOp(coded.inputs[f.blockedSlot], coded.outputs[f.blockedSlot]);
-  const reads = m.readOnly(coded.inputs[f.blockedSlot]);
+  const op = m.describeOp(coded.inputs[slot], coded.outputs[slot]);
+  const reads = m.readOnly(coded.inputs[slot]);
   const key = `key ${JSON.stringify(p.key)}`;
+  const alone = aloneClause(w);
   const why = reads
     ? `in no order does ${key} hold that value when it runs; the longest linearizable prefix (${prefix.length} ops) leaves ${state}`
     : `wherever it is placed, a later op of ${key} sees the wrong value (the longest linearizable prefix has ${prefix.length} ops and leaves ${state})`;
-  return {
+  const anomaly: Anomaly = {
     type: 'linearizable',
-    ops: [opIndex(x), ...concurrent.slice(0, MAX_OPS_NAMED)],
+    ops: namedOps(x, concurrent, w),
     key: p.key,
-    explanation: `${x.f} of ${key} ${when(h, x, true)} (${op}) completed, but no order of the operations consistent with real time explains it: ${why}`,
+    explanation: `${x.f} of ${key} ${when(h, x, true)} (${op}) completed, but no order of the operations consistent with real time explains it: ${why}${alone ? `; ${alone}` : ''}`,
     op: opIndex(x),
     linearizedPrefix: prefix.map(opIndex),
     concurrent,
     valueAfterPrefix: m.toJson(coded.states[f.state]) ?? null,
   };
+  if (w && !w.minimal) anomaly.witnessMinimal = false;
+  return anomaly;
 }

@@ -3,8 +3,9 @@
 // States are integer codes: the register's value codes stepped inline (the fast path), or the codes
 // of a CodedModel (seam.ts) for any other model, whose step the search calls instead.
 
+import { NO_CLASS, pureAllowed, returnKeys, twinClasses } from './canon.js';
 import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
-import { ABSENT, K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
+import { K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
 import { reachable, type CodedModel } from './seam.js';
 
 /** `stopped`: ended from outside (time budget, another key failed, memory over all keys). */
@@ -56,12 +57,16 @@ export class KeySearch {
   private readonly opHash: Int32Array;
   /** 1 for ops that never change the state (reads, cas x -> x): see the pruning in run(). */
   private readonly pure: Uint8Array;
-  /** value -> 1 when exactly one source ever produces it (one write or cas, or nil's initial state) */
-  private readonly sole: Uint8Array;
   /** value -> ops that must take effect and need it (reads of it, cas from it) not placed yet */
   private readonly obsLeft: Int32Array;
   /** slot -> the value the op needs (for ops that must take effect), else -1 */
   private readonly observes: Int32Array;
+  /** Twin classes and their ranking key, the best twin per class at the current node (canon.ts). */
+  private twin!: Int32Array;
+  private retKey!: Int32Array;
+  private classBest!: Int32Array;
+  private classGen!: Int32Array;
+  private gen = 0;
   /** Unplaced resets of a coded model (see Model.resets); its reachability pruning needs none left. */
   private resetsLeft = 0;
   private hash = 0;
@@ -80,11 +85,12 @@ export class KeySearch {
   private lowWater = 0;
 
   /**
-   * `valuePruning` (default on) cuts orders that leave a value written once while ops that need it
-   * are still to come: sound and much faster, but it fails histories at the write that leaves the
-   * value rather than at the stale read, so explanations search again without it.
+   * `valuePruning` (default on) cuts orders that leave a value while an op that needs it is still to
+   * come and nothing left can set it again before that op returns (a coded model: its reachability
+   * pruning): sound and much faster, but it fails histories at the write that leaves the value
+   * rather than at the stale read, so explanations search again without it.
    */
-  constructor(problem: KeyProblem, private readonly memoLimit: number, valuePruning = true) {
+  constructor(problem: KeyProblem, private readonly memoLimit: number, private readonly valuePruning = true) {
     this.p = problem;
     const n = problem.ops.length;
     const e = problem.entryCount;
@@ -116,7 +122,7 @@ export class KeySearch {
       for (let i = 0; i < n; i++) this.resetsLeft += problem.coded.resets[i];
       this.observes = new Int32Array(n).fill(-1);
       this.obsLeft = new Int32Array(1);
-      this.sole = new Uint8Array(1);
+      this.canon();
       if (this.okLeft === 0) this.end('linearizable');
       return;
     }
@@ -126,22 +132,65 @@ export class KeySearch {
       this.pure[i] = k === K_READ || (k === K_CAS && problem.arg1[i] === problem.arg2[i]) ? 1 : 0;
     }
     const values = problem.values.length;
-    const sources = new Int32Array(values);
-    sources[ABSENT] = 1; // the initial state
     this.observes = new Int32Array(n).fill(-1);
     this.obsLeft = new Int32Array(values);
     for (let i = 0; i < n; i++) {
       const k = problem.kind[i];
-      if (k === K_WRITE) sources[problem.arg1[i]]++;
-      else if (k === K_CAS) sources[problem.arg2[i]]++;
       if (i < ok && k !== K_WRITE) {
         this.observes[i] = problem.arg1[i];
         this.obsLeft[problem.arg1[i]]++;
       }
     }
-    this.sole = new Uint8Array(values);
-    if (valuePruning) for (let v = 0; v < values; v++) this.sole[v] = sources[v] === 1 ? 1 : 0;
+    this.canon();
     if (this.okLeft === 0) this.end('linearizable');
+  }
+
+  /** The canonical-order rules' tables (canon.ts), and the first node's arrival. */
+  private canon(): void {
+    this.twin = twinClasses(this.p, this.pure);
+    let classes = 0;
+    for (let s = 0; s < this.twin.length; s++) if (this.twin[s] >= classes) classes = this.twin[s] + 1;
+    this.retKey = returnKeys(this.p);
+    this.classBest = new Int32Array(classes);
+    this.classGen = new Int32Array(classes);
+    const e = this.arrive(0);
+    if (e !== 0) this.cur = e;
+  }
+
+  /**
+   * At a node (a prefix in `state`): the call entry of the op rule (E) places eagerly, or 0; when
+   * there is none, stamps the best twin of every class among the enabled calls (rule (T)).
+   */
+  private arrive(state: number): number {
+    const p = this.p;
+    const next = this.next;
+    const pure = this.pure;
+    const twin = this.twin;
+    const retKey = this.retKey;
+    const best = this.classBest;
+    const stamp = this.classGen;
+    if (++this.gen === 0x7fffffff) {
+      stamp.fill(0);
+      this.gen = 1;
+    }
+    const gen = this.gen;
+    for (let e = next[0]; e !== -1 && p.entryIsCall[e] === 1; e = next[e]) {
+      const s = p.entrySlot[e];
+      if (pure[s] === 1) {
+        if (pureAllowed(p, state, s)) return e;
+        continue;
+      }
+      const c = twin[s];
+      if (c === NO_CLASS) continue;
+      if (stamp[c] !== gen) {
+        stamp[c] = gen;
+        best[c] = s;
+        continue;
+      }
+      const b = best[c];
+      if (retKey[s] < retKey[b] || (retKey[s] === retKey[b] && s < b)) best[c] = s;
+    }
+    return 0;
   }
 
   /** Memo entries: live while running, final afterwards. */
@@ -174,7 +223,7 @@ export class KeySearch {
     const stackEntry = this.stackEntry;
     const stackState = this.stackState;
     const pure = this.pure;
-    const sole = this.sole;
+    const valuePruning = this.valuePruning;
     const obsLeft = this.obsLeft;
     const observes = this.observes;
     const bitOf = this.bitOf;
@@ -186,8 +235,11 @@ export class KeySearch {
     const memo = this.memo;
     const memoLimit = this.memoLimit;
     const coded = p.coded;
-    const prunes = coded !== undefined && coded.prunes;
+    const prunes = coded !== undefined && coded.prunes && this.valuePruning;
     const resets = coded?.resets;
+    const twin = this.twin;
+    const classBest = this.classBest;
+    const twins = classBest.length > 0;
     let resetsLeft = this.resetsLeft;
     let cur = this.cur;
     let state = this.state;
@@ -209,6 +261,11 @@ export class KeySearch {
       }
       const s = entrySlot[cur];
       if (entryIsCall[cur] === 1) {
+        // Rule (T) of canon.ts: of enabled twins only the one that returns first is tried.
+        if (twin[s] !== NO_CLASS && classBest[twin[s]] !== s) {
+          cur = next[cur];
+          continue;
+        }
         const k = kind[s];
         let ns: number;
         if (coded !== undefined) {
@@ -238,9 +295,14 @@ export class KeySearch {
           }
           ns = arg1[s];
         }
-        // Leaving a value that only one op ever wrote: every op that must see it has to be placed
-        // already, as the value can never come back (a condition of every valid order).
-        if (ns !== state && coded === undefined && sole[state] === 1 && obsLeft[state] - (observes[s] === state ? 1 : 0) > 0) {
+        // An optional op that changes nothing is pointless here: the order without it is as good.
+        if (ns === state && s >= okCount) {
+          cur = next[cur];
+          continue;
+        }
+        // Leaving a value that an op still to place must see: some op that sets the value again
+        // must be left, and called before that op returns (a condition of every valid order).
+        if (ns !== state && coded === undefined && valuePruning && obsLeft[state] - (observes[s] === state ? 1 : 0) > 0 && this.stranded(state, s)) {
           cur = next[cur];
           continue;
         }
@@ -305,6 +367,9 @@ export class KeySearch {
             break;
           }
           cur = next[0];
+          // Rule (E) of canon.ts: an enabled pure op allowed here goes first, alone.
+          const e = this.arrive(state);
+          if (e !== 0) cur = e;
           continue;
         }
         words[w] &= ~bit;
@@ -355,6 +420,8 @@ export class KeySearch {
         if (pure[cs] === 0) break;
       }
       cur = next[c];
+      // Back at a node that had no eager op (else c would be pure): stamp its best twins again.
+      if (twins) this.arrive(state);
     }
     this.cur = cur;
     this.state = state;
@@ -369,6 +436,25 @@ export class KeySearch {
     this.steps += steps;
     if (status !== 'running') this.end(status);
     return this.status;
+  }
+
+  /**
+   * Whether leaving value `v` (by placing op `s`) strands an op that must see it: walking the list
+   * (the ops not placed, in history order), the return of an op that observes v comes before the
+   * call of any op that could set v again.
+   */
+  private stranded(v: number, s: number): boolean {
+    const p = this.p;
+    const observes = this.observes;
+    for (let e = this.next[0]; e !== -1; e = this.next[e]) {
+      const t = p.entrySlot[e];
+      if (t === s) continue;
+      if (p.entryIsCall[e] === 1) {
+        const k = p.kind[t];
+        if ((k === K_WRITE && p.arg1[t] === v) || (k === K_CAS && p.arg2[t] === v)) return false;
+      } else if (observes[t] === v) return true;
+    }
+    return false;
   }
 
   /**
