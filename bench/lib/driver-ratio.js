@@ -33,11 +33,13 @@ export const tcpOpen = (port) =>
 
 /**
  * replcheck's driver: the workload through executeRun against the target file; client ops per second
- * over the span from the first invoke to the last completion (final reads excluded).
+ * over the span from the first invoke to the last completion (final reads excluded). `makeTarget`
+ * (optional) hands the run a target of the caller's (e.g. one cluster kept up across rounds).
  */
-export async function replcheckRun(targetFile, dir, { workload = 'register', concurrency, seconds, keys }) {
+export async function replcheckRun(targetFile, dir, { workload = 'register', concurrency, seconds, keys, makeTarget }) {
   const { config } = loadRunConfig({ target: targetFile, workload, timeLimit: seconds, concurrency, set: ['workload.thinkMs=0', `workload.keys=${keys}`] }, () => 1);
-  const ex = await executeRun(config, { historyPath: path.join(dir, `h-${concurrency}.jsonl`) });
+  // makeTarget: a target already set up (one cluster for every round), else the run builds its own
+  const ex = await executeRun(config, { historyPath: path.join(dir, `h-${concurrency}.jsonl`), ...(makeTarget ? { makeTarget } : {}) });
   const ops = ex.history.ops.filter((o) => !o.final && Number.isFinite(o.completeTime));
   let first = Infinity, last = -Infinity;
   for (const o of ops) {

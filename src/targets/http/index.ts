@@ -278,7 +278,7 @@ class HttpCluster implements HttpTarget {
       target: this.cfg,
       peerPorts: Array.from({ length: n }, (_, j) => (j === i ? -1 : this.proxies[i * n + j]!.port)),
       port,
-      stateFile: path.join(this.dir!, `n${i + 1}.state.json`),
+      stateFile: path.join(this.dir!, `n${i + 1}.log`),
       peerTimeoutMs: this.peerTimeoutMs,
       maxQueuedPerPeer: 10000,
       maxPendingClients: 10000,

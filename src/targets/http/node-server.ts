@@ -1,27 +1,28 @@
 // One replica as an OS process: src/replication's state machine behind node:http on 127.0.0.1,
 // peers reached through the runner's fault proxies, real clocks plus a skew offset, durable state
-// in a file. Started by the http target as `node node-server.js --id N --config <file|base64>`.
+// in an append-only log. Started by the http target as `node node-server.js --id N --config <file|base64>`.
 
 /*
- * Durability (what survives SIGKILL): the node's durable() state (single-leader: log, term, vote;
- * LWW: store and sequence; multi-leader: store, outbox and positions) is written to a temp file
- * and renamed over the state file before any message or client answer produced by the same step
- * leaves the process. So everything a peer or a client was ever told survives a SIGKILL of this
- * process. There is no fsync: an OS crash or power loss can lose the tail. Volatile state (commit
- * index, leadership, pending client requests, queued outgoing messages) is lost, as in the
- * simulator. Cost: the whole state is rewritten when it changed (O(state) per change).
+ * Durability: after every step the change to the node's durable() state (single-leader: log
+ * entries appended or truncated, term, vote; LWW: changed store entries and sequence;
+ * multi-leader: store, outbox and positions) is appended to the log (durable-log.ts), and the
+ * messages and client answers that step produced leave the process only once that record is
+ * fsynced. Group commit: records appended while an fsync runs share the next one. So everything a
+ * peer or a client was ever told survives a SIGKILL of this process, an OS crash and a power loss
+ * (as far as fdatasync holds). A restart reads the log back (a torn last record is cut off).
+ * Volatile state (commit index, leadership, pending client requests, queued outgoing messages) is
+ * lost, as in the simulator. Cost: O(change) per step plus one fdatasync per group.
  */
 
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Rng } from '../../rng.js';
+import { openDurableLog, type DurableLog } from './durable-log.js';
 import { createNode, M_REQ, SingleLeaderNode, TIMER_SLOTS, type ClientReq, type Msg, type NodeEnv, type ReplicaNode } from '../../replication/index.js';
 import {
   HOST,
   READY_PREFIX,
-  decodeDurable,
-  encodeDurable,
   readJsonBody,
   requestJson,
   sendJson,
@@ -49,13 +50,8 @@ function parseArgs(argv: string[]): { id: number; config: NodeServerConfig } {
   return { id, config };
 }
 
-/** term/vote/log-length/last-term of a single-leader durable state; undefined for other shapes. */
-function singleLeaderFingerprint(d: unknown): string | undefined {
-  const s = d as { log?: unknown; term?: unknown; votedFor?: unknown } | undefined;
-  if (s === undefined || s === null || !Array.isArray(s.log) || typeof s.term !== 'number') return undefined;
-  const last = s.log.length > 0 ? (s.log[s.log.length - 1] as { term?: unknown }).term : 0;
-  return `${s.term}/${String(s.votedFor)}/${s.log.length}/${String(last)}`;
-}
+/** Durable-state fields that change only at their tail (single-leader log, multi-leader outbox). */
+const APPEND_ONLY_FIELDS = ['log', 'outKeys', 'outVs'];
 
 interface PendingClient {
   res: http.ServerResponse;
@@ -82,25 +78,15 @@ function main(): void {
   const pending = new Map<number, PendingClient>();
   let nextClientAddr = n;
   let flushScheduled = false;
-  let lastPersisted = '';
+  /** The durable log, opened by /admin/start (recovery reads it back). */
+  let wal: DurableLog | undefined;
   const agents = Array.from({ length: n }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   const holdMs = Math.max(1000, sc.target.clientTimeoutMs * 2);
 
-  let lastFingerprint = '';
+  /** Appends what changed in the durable state since the last step (not yet fsynced). */
   const persist = (): void => {
-    if (node === undefined) return;
-    const d = node.durable();
-    // A single-leader log is identified by (length, last entry's term) (log matching), so an
-    // unchanged state skips re-serialising the whole log on every heartbeat.
-    const fp = singleLeaderFingerprint(d);
-    if (fp !== undefined && fp === lastFingerprint) return;
-    const text = encodeDurable(d);
-    if (fp !== undefined) lastFingerprint = fp;
-    if (text === lastPersisted) return;
-    const tmp = `${sc.stateFile}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, sc.stateFile);
-    lastPersisted = text;
+    if (node === undefined || wal === undefined) return;
+    wal.capture(node.durable());
   };
 
   const pump = (j: number): void => {
@@ -124,6 +110,14 @@ function main(): void {
     if (staged.length === 0) return;
     const out = staged;
     staged = [];
+    // Out only once the state they were produced from is durable (at once when it already is).
+    if (wal === undefined) release(out);
+    else wal.whenDurable(() => release(out));
+  };
+
+  /** Hands messages to peers, clients and this node itself, in the order they were produced. */
+  const release = (out: { to: number; msg: Msg }[]): void => {
+    if (closing) return;
     const touched = new Set<number>();
     const local: Msg[] = [];
     for (const { to, msg } of out) {
@@ -202,8 +196,9 @@ function main(): void {
     if (closing) return;
     try {
       persist();
+      wal?.syncNow();
     } catch {
-      // best effort: the state file keeps its last complete version
+      // best effort: the log keeps every record already written (a torn last one is cut off on restart)
     }
     closing = true;
     node?.close();
@@ -218,12 +213,16 @@ function main(): void {
   const start = (body: StartBody): void => {
     if (node !== undefined) return;
     offsetNs = body.offsetMs * 1e6;
-    const durable = fs.existsSync(sc.stateFile) ? decodeDurable(fs.readFileSync(sc.stateFile, 'utf8')) : undefined;
+    wal = openDurableLog(sc.stateFile, {
+      appendOnly: APPEND_ONLY_FIELDS,
+      onError: (e) => {
+        // an fsync that failed cannot be retried safely (the page cache may have dropped the data)
+        process.stderr.write(`node-server ${id}: durable log: ${e.message}\n`);
+        process.exit(4);
+      },
+    });
+    const durable = wal.recovered;
     node = createNode(sc.target, env, durable);
-    if (durable !== undefined) {
-      lastPersisted = encodeDurable(node.durable());
-      lastFingerprint = singleLeaderFingerprint(node.durable()) ?? '';
-    }
     node.start();
     if (body.initialLeader && durable === undefined && node instanceof SingleLeaderNode) node.initialLeader();
     scheduleFlush();
@@ -314,7 +313,7 @@ function main(): void {
         return sendJson(res, 200, answer);
       }
       case 'GET /admin/stats':
-        return sendJson(res, 200, { dropped, pendingClients: pending.size, queued: ready.map((q) => q.length) });
+        return sendJson(res, 200, { dropped, pendingClients: pending.size, queued: ready.map((q) => q.length), log: wal?.stats() });
       case 'POST /admin/shutdown':
         sendJson(res, 200, { ok: true });
         shutdown(0);

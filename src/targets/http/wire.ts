@@ -20,7 +20,7 @@ export interface NodeServerConfig {
   peerPorts: number[];
   /** Port to listen on (0: let the OS choose; a restart asks for its previous port). */
   port: number;
-  /** Where the node persists its durable state (write-then-rename). */
+  /** Where the node keeps its durable state: an append-only log (durable-log.ts). */
   stateFile: string;
   /** Per-request timeout for peer messages, ms. */
   peerTimeoutMs: number;
