@@ -1,22 +1,35 @@
-// Checking speed: a 1M-op list-append history (~2M lines) is generated into a temp dir, then
-// `replcheck check` (child process and in-process) is timed against merely JSON.parse-ing every
-// line of the same file, read in chunks as a reader would. The issue's aim: check <= 1.2x parse.
+// Checking speed: list-append histories of 100k and 1M ops (and 3M with CHECK_BENCH_BIG=1) are
+// generated into a temp dir, then `replcheck check` (child process; in-process too, checker by
+// checker, at 1M) is timed against merely JSON.parse-ing every line of the same file, read in
+// chunks as a reader would, with the peak RSS of the child beside the file size: checking should be
+// linear in the ops, and its memory a small multiple of the file. The issue's aim: check <= 1.2x
+// parse. CHECK_BENCH_SIZES=200000,500000 picks the sizes (CHECK_BENCH_OPS=N: one size); each
+// generated file is deleted once measured (3M ops: about 1 GB of disk meanwhile).
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const OPS = Number(process.env.CHECK_BENCH_OPS ?? 1_000_000);
+const SIZES = process.env.CHECK_BENCH_SIZES
+  ? process.env.CHECK_BENCH_SIZES.split(',').map(Number)
+  : process.env.CHECK_BENCH_OPS
+    ? [Number(process.env.CHECK_BENCH_OPS)]
+    : [100_000, 1_000_000, ...(process.env.CHECK_BENCH_BIG === '1' ? [3_000_000] : [])];
+/** The size whose table is broken down checker by checker (in-process): 1M, or the largest below it. */
+const DETAIL = SIZES.includes(1_000_000) ? 1_000_000 : Math.max(...SIZES.filter((n) => n <= 1_000_000), SIZES[0]);
 const KEYS = Number(process.env.CHECK_BENCH_KEYS ?? 10_000);
 const PROCESSES = 32;
 const USERS = 12;
 const NODES = ['n1', 'n2', 'n3'];
 const REPEATS = Number(process.env.CHECK_BENCH_REPEATS ?? 3);
+/** Repeats above 1M ops (each CLI run of 3M takes a while). */
+const BIG_REPEATS = Number(process.env.CHECK_BENCH_BIG_REPEATS ?? 1);
+const TIME = '/usr/bin/time';
 
 /** mulberry32, so the file is the same every run. */
 function seeded(seed) {
@@ -34,7 +47,7 @@ function seeded(seed) {
  * A linearizable store under PROCESSES concurrent clients: every op takes effect at its completion
  * instant, so reads return whole per-key lists. 1% of ops fail, 0.5% end info (new process after).
  */
-function generate(path) {
+function generate(path, OPS) {
   const rnd = seeded(42);
   const fd = openSync(path, 'w');
   let buf = [];
@@ -176,60 +189,116 @@ function best(fn, repeats = REPEATS) {
   return { ms: min, cpu: minCpu, out };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'replcheck-check-bench-'));
-try {
-  // CHECK_BENCH_FILE=path keeps the generated history there (and reuses it), for profiling.
-  const keep = process.env.CHECK_BENCH_FILE;
-  const file = keep ?? join(dir, 'history.jsonl');
-  const gen = keep && existsSync(keep) ? { ms: 0, out: 'reused' } : timeMs(() => generate(file));
-  const sizeMb = statSync(file).size / 1e6;
-  console.log(`history: ${OPS} ops, ${gen.out} lines, ${KEYS} keys, ${sizeMb.toFixed(0)} MB (generated in ${(gen.ms / 1000).toFixed(1)} s)\n`);
+/**
+ * `replcheck check FILE --no-html` in a child process, with its peak RSS (bytes): by /usr/bin/time -v
+ * when present, else a wrapper that reports process.resourceUsage().maxRSS as the CLI exits.
+ */
+function checkCli(file, dir) {
+  const out = join(dir, 'run');
+  const bin = join(root, 'bin/replcheck.js');
+  const args = ['check', file, '--no-html', '--quiet', '--out', out];
+  const wrapper =
+    `process.on('exit', () => process.stderr.write('\\nmaxRSS kB: ' + process.resourceUsage().maxRSS + '\\n'));` +
+    `process.argv.splice(1, 0, ${JSON.stringify(bin)}); await import(${JSON.stringify(pathToFileURL(bin).href)});`;
+  const r = existsSync(TIME)
+    ? spawnSync(TIME, ['-v', process.execPath, bin, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, ['--input-type=module', '-e', wrapper, '--', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`replcheck check exited ${r.status}: ${r.stderr}${r.stdout}`);
+  rmSync(out, { recursive: true, force: true });
+  const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr) ?? /maxRSS kB: (\d+)/.exec(r.stderr);
+  return { rss: kb ? Number(kb[1]) * 1024 : NaN };
+}
 
-  const parse = best(() => parseOnly(file));
-  // Context, not the baseline: the same parse keeping every event in memory, the floor of any
-  // checker that holds the history as objects (the old-generation GC of 2M live objects).
-  const parseKeep = best(() => parseOnly(file, true));
-
-  const { loadHistory } = await import(join(root, 'dist/history/load.js'));
-  const { selectCheckers } = await import(join(root, 'dist/checkers/registry.js'));
-  const inproc = best(() => {
+/** Every append checker in this process, each timed; the best time per checker over the repeats. */
+function inProcess(file, repeats) {
+  const perBest = {};
+  const r = best(() => {
     const t0 = performance.now();
     const h = loadHistory(file);
     const loadMs = performance.now() - t0;
-    const per = {};
+    perBest.loadHistory = Math.min(perBest.loadHistory ?? Infinity, loadMs);
     let anomalies = 0;
     for (const c of selectCheckers(undefined, 'append')) {
       const t1 = performance.now();
-      const r = c.check(h, {});
-      per[c.name] = performance.now() - t1;
-      anomalies += r.count;
+      const res = c.check(h, {});
+      perBest[c.name] = Math.min(perBest[c.name] ?? Infinity, performance.now() - t1);
+      anomalies += res.count;
     }
-    return { loadMs, per, anomalies };
-  });
+    return { anomalies };
+  }, repeats);
+  return { ...r, per: perBest };
+}
 
-  const cli = best(() => {
-    const out = join(dir, 'run');
-    const r = spawnSync(process.execPath, [join(root, 'bin/replcheck.js'), 'check', file, '--no-html', '--quiet', '--out', out], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`replcheck check exited ${r.status}: ${r.stderr}${r.stdout}`);
-    rmSync(out, { recursive: true, force: true });
-    return r.status;
-  });
+const f2 = (ms) => (ms / 1000).toFixed(2);
+const mb = (bytes) => (bytes / 1e6).toFixed(0);
 
-  const f2 = (ms) => (ms / 1000).toFixed(2);
+/** The detailed table of one size: baseline, context, in-process checker by checker, the CLI. */
+function detailTable(size, parse, parseKeep, inproc, cli) {
   const row = (what, r) =>
     `| ${what} | ${f2(r.ms)} | ${(r.ms / parse.ms).toFixed(2)}x | ${r.cpu === undefined ? '' : f2(r.cpu)} | ${r.cpu === undefined ? '' : `${(r.cpu / parse.cpu).toFixed(2)}x`} |`;
-  console.log(`| what (best of ${REPEATS}) | wall s | wall vs parse | CPU s | CPU vs parse |`);
+  const repeats = size > 1_000_000 ? BIG_REPEATS : REPEATS;
+  console.log(`| what (${size} ops, best of ${repeats}) | wall s | wall vs parse | CPU s | CPU vs parse |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(row('baseline: read in 8 MiB chunks + JSON.parse every line', parse));
   console.log(row('context: the same parse keeping every event in memory', parseKeep));
-  console.log(row('in-process: loadHistory (read + parse + validate + pair)', { ms: inproc.out.loadMs }));
-  for (const [name, ms] of Object.entries(inproc.out.per)) console.log(row(`in-process: ${name}${name === 'read-your-writes' ? ' (+ the shared index)' : ''}`, { ms }));
+  const { loadHistory: loadMs, ...checkers } = inproc.per;
+  console.log(row('in-process: loadHistory (read + parse + validate + pair)', { ms: loadMs }));
+  for (const [name, ms] of Object.entries(checkers)) console.log(row(`in-process: ${name}${name === 'read-your-writes' ? ' (+ the shared index)' : ''}`, { ms }));
   console.log(row('in-process: loadHistory + all append checkers', inproc));
   console.log(row('`replcheck check FILE --no-html` (child process, all of it)', cli));
   console.log(
     `\nanomalies found: ${inproc.out.anomalies} (expected 0). Aim: check <= 1.20x parse. Reached: CLI ${(cli.ms / parse.ms).toFixed(2)}x wall, ` +
-      `${(cli.cpu / parse.cpu).toFixed(2)}x CPU; in-process ${(inproc.ms / parse.ms).toFixed(2)}x wall, ${(inproc.cpu / parse.cpu).toFixed(2)}x CPU.`,
+      `${(cli.cpu / parse.cpu).toFixed(2)}x CPU; in-process ${(inproc.ms / parse.ms).toFixed(2)}x wall, ${(inproc.cpu / parse.cpu).toFixed(2)}x CPU.\n`,
   );
+}
+
+/** One size: generate, measure, delete the file; returns the row of the linearity table. */
+function measureSize(size, dir) {
+  // CHECK_BENCH_FILE=path keeps the generated history there (and reuses it), for profiling (one size).
+  const keep = SIZES.length === 1 ? process.env.CHECK_BENCH_FILE : undefined;
+  const file = keep ?? join(dir, `history-${size}.jsonl`);
+  const repeats = size > 1_000_000 ? BIG_REPEATS : REPEATS;
+  try {
+    const gen = keep && existsSync(keep) ? { ms: 0, out: 'reused' } : timeMs(() => generate(file, size));
+    const bytes = statSync(file).size;
+    console.log(`history: ${size} ops, ${gen.out} lines, ${KEYS} keys, ${mb(bytes)} MB (generated in ${(gen.ms / 1000).toFixed(1)} s)\n`);
+    const parse = best(() => parseOnly(file), repeats);
+    let rss = 0;
+    const cli = best(() => {
+      const r = checkCli(file, dir);
+      rss = Math.max(rss, r.rss);
+      return r;
+    }, repeats);
+    if (size === DETAIL) {
+      // Context, not the baseline: the same parse keeping every event in memory, the floor of any
+      // checker that holds the history as objects (the old-generation GC of 2M live objects).
+      const parseKeep = best(() => parseOnly(file, true), repeats);
+      detailTable(size, parse, parseKeep, inProcess(file, repeats), cli);
+    }
+    return { size, bytes, parse, cli, rss };
+  } finally {
+    if (!keep) rmSync(file, { force: true });
+  }
+}
+
+/** Check vs parse at every size: linear when µs per op stays flat; peak RSS beside the file size. */
+function linearityTable(rows) {
+  console.log('| ops | file MB | parse s | `replcheck check` s | check vs parse | check µs/op | peak RSS MB (check) | RSS / file |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const perOp = (r.cli.ms * 1000) / r.size;
+    console.log(`| ${r.size} | ${mb(r.bytes)} | ${f2(r.parse.ms)} | ${f2(r.cli.ms)} | ${(r.cli.ms / r.parse.ms).toFixed(2)}x | ${perOp.toFixed(2)} | ${mb(r.rss)} | ${(r.rss / r.bytes).toFixed(2)}x |`);
+  }
+  console.log(`\n(peak RSS by ${existsSync(TIME) ? '/usr/bin/time -v' : 'process.resourceUsage().maxRSS in the child'}; wall times best of ${REPEATS}, of ${BIG_REPEATS} above 1M ops)`);
+}
+
+const { loadHistory } = await import(join(root, 'dist/history/load.js'));
+const { selectCheckers } = await import(join(root, 'dist/checkers/registry.js'));
+const dir = mkdtempSync(join(tmpdir(), 'replcheck-check-bench-'));
+try {
+  const rows = [];
+  for (const size of SIZES) rows.push(measureSize(size, dir));
+  linearityTable(rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

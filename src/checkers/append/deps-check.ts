@@ -14,6 +14,8 @@ export interface KeyOrders {
   ordered: Uint8Array;
   /** Per element: its position in its key's longest read (ABSENT: not in it). */
   pos: Int32Array;
+  /** Per key: its longest ok read (the first of them; -1: none). */
+  longest: Int32Array;
 }
 
 const orderCache = new WeakMap<AppendIndex, KeyOrders>();
@@ -28,6 +30,7 @@ function buildKeyOrders(ix: AppendIndex): KeyOrders {
   const { byKey, keyStart, opF, opType, readElems, readStart, readLen } = ix;
   const ordered = new Uint8Array(ix.keys.length);
   const pos = new Int32Array(ix.elemCount).fill(ABSENT);
+  const longestOf = new Int32Array(ix.keys.length).fill(-1);
   for (let k = 0; k < ix.keys.length; k++) {
     let longest = -1;
     for (let p = keyStart[k]; p < keyStart[k + 1]; p++) {
@@ -35,6 +38,7 @@ function buildKeyOrders(ix: AppendIndex): KeyOrders {
       if (opF[r] === F_READ && opType[r] === T_OK && (longest < 0 || readLen[r] > readLen[longest])) longest = r;
     }
     if (longest < 0) continue;
+    longestOf[k] = longest;
     let ok = 1;
     const ls = readStart[longest];
     for (let j = 0; j < readLen[longest]; j++) {
@@ -49,7 +53,7 @@ function buildKeyOrders(ix: AppendIndex): KeyOrders {
     }
     ordered[k] = ok;
   }
-  return { ordered, pos };
+  return { ordered, pos, longest: longestOf };
 }
 
 /** Per list entry: the latest position (in its key's longest read) of the list up to it. */
@@ -72,53 +76,94 @@ export type OnBroken = (read: number, elem: number, group: number) => void;
 /**
  * Calls `onBroken` once per (read, group) at the first element of the group the read shows before
  * what that element needs. Returns the number of keys done when the budget ran out, else undefined.
+ * On a key whose reads are prefixes of its longest, whether an element comes too early depends on
+ * its position alone: when no position of the longest read does, no read of the key is walked.
  */
 export function checkReadDeps(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnBroken): number | undefined {
-  const { byKey, keyStart, opF, opType, readStart, readLen } = ix;
+  const { byKey, keyStart, opF, opType, readLen } = ix;
   const orders = keyOrders(ix);
   const pmax = prefixMax(deps, orders.pos);
-  const seen = new Int32Array(ix.elemCount); // === read + 1: shown so far by the read
-  const groupMark = new Int32Array(deps.groups); // === read + 1: the group's frontier/flag is this read's
-  const frontier = new Int32Array(deps.groups);
-  const reported = new Int32Array(deps.groups);
+  const walk = new ReadWalk(ix, deps, orders, pmax, onBroken);
   for (let k = 0; k < ix.keys.length; k++) {
     const fast = orders.ordered[k] === 1;
+    if (fast && !anyEarly(ix, deps, orders.longest[k], orders.pos, pmax)) {
+      let work = 0;
+      for (let p = keyStart[k]; p < keyStart[k + 1]; p++) if (opF[byKey[p]] === F_READ && opType[byKey[p]] === T_OK) work += readLen[byKey[p]] + 1;
+      if (budget.spend(work)) return k;
+      continue;
+    }
     for (let p = keyStart[k]; p < keyStart[k + 1]; p++) {
       const r = byKey[p];
       if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
       if (budget.spend(readLen[r] + 1)) return k;
-      const s = readStart[r];
-      const end = s + readLen[r];
-      const mark = r + 1;
-      for (let j = s; j < end; j++) {
-        const x = ix.readElems[j];
-        seen[x] = mark;
-        const g = deps.elemGroup[x];
-        if (g < 0) continue;
-        const need = deps.elemNeed[x];
-        if (groupMark[g] !== mark) {
-          groupMark[g] = mark;
-          frontier[g] = 0;
-          reported[g] = 0;
-        }
-        if (reported[g] === 1) continue;
-        let broken: boolean;
-        if (fast) broken = pmax[deps.start[g] + need - 1] > orders.pos[x];
-        else {
-          let f = frontier[g];
-          const base = deps.start[g];
-          while (f < need && seen[deps.elems[base + f]] === mark) f++;
-          budget.spend(f - frontier[g]);
-          frontier[g] = f;
-          broken = f < need;
-        }
-        if (!broken) continue;
-        reported[g] = 1;
-        onBroken(r, x, g);
-      }
+      walk.read(r, fast, budget);
     }
   }
   return undefined;
+}
+
+/** Whether an element of read r (a key's longest read, -1: none) comes before what it needs, by positions. */
+function anyEarly(ix: AppendIndex, deps: Deps, r: number, pos: Int32Array, pmax: Int32Array): boolean {
+  if (r < 0) return false;
+  for (let j = ix.readStart[r], end = j + ix.readLen[r]; j < end; j++) {
+    const x = ix.readElems[j];
+    const g = deps.elemGroup[x];
+    if (g >= 0 && pmax[deps.start[g] + deps.elemNeed[x] - 1] > pos[x]) return true;
+  }
+  return false;
+}
+
+/** Walks one read: per group, a frontier (or, on a prefix key, positions) decides each element. */
+class ReadWalk {
+  private readonly seen: Int32Array; // === read + 1: shown so far by the read
+  private readonly groupMark: Int32Array; // === read + 1: the group's frontier/flag is this read's
+  private readonly frontier: Int32Array;
+  private readonly reported: Int32Array;
+  constructor(
+    private readonly ix: AppendIndex,
+    private readonly deps: Deps,
+    private readonly orders: KeyOrders,
+    private readonly pmax: Int32Array,
+    private readonly onBroken: OnBroken,
+  ) {
+    this.seen = new Int32Array(ix.elemCount);
+    this.groupMark = new Int32Array(deps.groups);
+    this.frontier = new Int32Array(deps.groups);
+    this.reported = new Int32Array(deps.groups);
+  }
+
+  read(r: number, fast: boolean, budget: Budget): void {
+    const { ix, deps, seen, groupMark, frontier, reported } = this;
+    const s = ix.readStart[r];
+    const end = s + ix.readLen[r];
+    const mark = r + 1;
+    for (let j = s; j < end; j++) {
+      const x = ix.readElems[j];
+      seen[x] = mark;
+      const g = deps.elemGroup[x];
+      if (g < 0) continue;
+      const need = deps.elemNeed[x];
+      if (groupMark[g] !== mark) {
+        groupMark[g] = mark;
+        frontier[g] = 0;
+        reported[g] = 0;
+      }
+      if (reported[g] === 1) continue;
+      let broken: boolean;
+      if (fast) broken = this.pmax[deps.start[g] + need - 1] > this.orders.pos[x];
+      else {
+        let f = frontier[g];
+        const base = deps.start[g];
+        while (f < need && seen[deps.elems[base + f]] === mark) f++;
+        budget.spend(f - frontier[g]);
+        frontier[g] = f;
+        broken = f < need;
+      }
+      if (!broken) continue;
+      reported[g] = 1;
+      this.onBroken(r, x, g);
+    }
+  }
 }
 
 /** What read `r` lacks of what element x needs (list entries), and what it shows only after x. */

@@ -3,6 +3,7 @@
 // due, and per appended element how long a prefix of its group's list must be visible wherever
 // the element is. Built in one pass per group: linear in the ops and the read elements.
 
+import { keyOrders, type KeyOrders } from './deps-check.js';
 import { groupByOwner, type Grouping, F_APPEND, F_READ, T_FAIL, T_OK, ELEM_OK, type AppendIndex } from './index.js';
 
 const sessionGroups = new WeakMap<AppendIndex, Grouping>();
@@ -26,23 +27,33 @@ export interface Deps {
   elemNeed: Int32Array;
 }
 
+/** The lists of every group, in growable typed arrays, and per element its group and need. */
 class DepsBuilder {
-  readonly start: number[] = [0];
-  readonly elems: number[] = [];
-  readonly from: number[] = [];
+  private readonly start: Int32Array;
+  private groups = 0;
+  private elems: Int32Array;
+  private from: Int32Array;
+  private size_ = 0;
   readonly elemGroup: Int32Array;
   readonly elemNeed: Int32Array;
-  constructor(elemCount: number) {
+  constructor(elemCount: number, groups: number, capacity: number) {
+    this.start = new Int32Array(groups + 1);
+    this.elems = new Int32Array(Math.max(16, capacity));
+    this.from = new Int32Array(Math.max(16, capacity));
     this.elemGroup = new Int32Array(elemCount).fill(-1);
     this.elemNeed = new Int32Array(elemCount);
   }
   /** The list so far of the group being built. */
   get size(): number {
-    return this.elems.length - this.start[this.start.length - 1];
+    return this.size_ - this.start[this.groups];
   }
   push(elem: number, from: number): void {
-    this.elems.push(elem);
-    this.from.push(from);
+    if (this.size_ === this.elems.length) {
+      this.elems = grow(this.elems);
+      this.from = grow(this.from);
+    }
+    this.elems[this.size_] = elem;
+    this.from[this.size_++] = from;
   }
   need(elem: number, group: number, n: number): void {
     if (n === 0) return;
@@ -50,34 +61,62 @@ class DepsBuilder {
     this.elemNeed[elem] = n;
   }
   endGroup(): void {
-    this.start.push(this.elems.length);
+    this.start[++this.groups] = this.size_;
   }
   done(): Deps {
     return {
-      groups: this.start.length - 1,
-      start: Int32Array.from(this.start),
-      elems: Int32Array.from(this.elems),
-      from: Int32Array.from(this.from),
+      groups: this.groups,
+      start: this.start.subarray(0, this.groups + 1),
+      elems: this.elems.slice(0, this.size_),
+      from: this.from.slice(0, this.size_),
       elemGroup: this.elemGroup,
       elemNeed: this.elemNeed,
     };
   }
 }
 
-/**
- * Moves the ops of `pending` that completed before `t` into `ready` (emptied first), in order of
- * completion; the others stay in `pending`, in their order.
- */
-export function takeCompleted(pending: number[], ready: number[], t: number, completeTimeNs: Float64Array): void {
-  ready.length = 0;
-  let w = 0;
-  for (let i = 0; i < pending.length; i++) {
-    const r = pending[i];
-    if (completeTimeNs[r] < t) ready.push(r);
-    else pending[w++] = r;
+function grow(a: Int32Array): Int32Array {
+  const out = new Int32Array(a.length * 2);
+  out.set(a);
+  return out;
+}
+
+/** A group's reads not yet due, in invoke order, in a typed buffer (no JS array per group). */
+class PendingReads {
+  private readonly buf: Int32Array;
+  private count = 0;
+  /** The reads taken by the last `take`, in order of completion (ties: invoke order). */
+  readonly ready: Int32Array;
+  constructor(capacity: number) {
+    this.buf = new Int32Array(capacity);
+    this.ready = new Int32Array(capacity);
   }
-  pending.length = w;
-  if (ready.length > 1) ready.sort((x, y) => completeTimeNs[x] - completeTimeNs[y]);
+  clear(): void {
+    this.count = 0;
+  }
+  get size(): number {
+    return this.count;
+  }
+  push(r: number): void {
+    this.buf[this.count++] = r;
+  }
+  /** Moves the reads completed before `t` into `ready` (returns how many); the others stay, in order. */
+  take(t: number, done: Float64Array): number {
+    const { buf, ready } = this;
+    let n = 0;
+    let w = 0;
+    for (let i = 0; i < this.count; i++) {
+      const r = buf[i];
+      if (done[r] < t) {
+        // (a stable insertion sort by completion: usually already in order)
+        let j = n++;
+        while (j > 0 && done[ready[j - 1]] > done[r]) ready[j] = ready[--j];
+        ready[j] = r;
+      } else buf[w++] = r;
+    }
+    this.count = w;
+    return n;
+  }
 }
 
 /** An append that may show up in reads: not failed, and the first to write its element. */
@@ -92,15 +131,22 @@ function shownAppend(ix: AppendIndex, id: number): boolean {
 export function writeDeps(ix: AppendIndex, g: Grouping): Deps {
   const { order, start } = g;
   const { opF, opType, appendElem, invokeTimeNs, completeTimeNs } = ix;
-  const b = new DepsBuilder(ix.elemCount);
+  const b = new DepsBuilder(ix.elemCount, g.count, ix.elemCount);
   const okAppends: number[] = [];
   for (let gi = 0; gi < g.count; gi++) {
     okAppends.length = 0;
+    let sorted = true;
     for (let p = start[gi]; p < start[gi + 1]; p++) {
       const id = order[p];
-      if (opF[id] === F_APPEND && opType[id] === T_OK && appendElem[id] >= 0) okAppends.push(id);
+      if (opF[id] !== F_APPEND || opType[id] !== T_OK || appendElem[id] < 0) continue;
+      if (okAppends.length > 0 && completeTimeNs[okAppends[okAppends.length - 1]] > completeTimeNs[id]) sorted = false;
+      okAppends.push(id);
     }
-    okAppends.sort((x, y) => completeTimeNs[x] - completeTimeNs[y]);
+    if (okAppends.length === 0) {
+      b.endGroup();
+      continue;
+    }
+    if (!sorted) okAppends.sort((x, y) => completeTimeNs[x] - completeTimeNs[y]);
     for (const id of okAppends) b.push(appendElem[id], id);
     let due = 0;
     for (let p = start[gi]; p < start[gi + 1]; p++) {
@@ -123,14 +169,15 @@ export function writeDeps(ix: AppendIndex, g: Grouping): Deps {
  */
 export function readDeps(ix: AppendIndex, g: Grouping, lastOnly = false): Deps {
   const { order, start } = g;
-  const { opF, opType, appendElem, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, elemStatus } = ix;
-  const b = new DepsBuilder(ix.elemCount);
-  const inList = new Int32Array(ix.elemCount); // === group + 1 once in the group's list
-  const pending: number[] = [];
-  const ready: number[] = [];
+  const { opF, opType, appendElem, invokeTimeNs, completeTimeNs } = ix;
+  const b = new DepsBuilder(ix.elemCount, g.count, lastOnly ? ix.ops.length : ix.elemCount);
+  const shown = new ShownByGroup(ix, b, lastOnly);
+  let longest = 0;
+  for (let gi = 0; gi < g.count; gi++) longest = Math.max(longest, start[gi + 1] - start[gi]);
+  const pending = new PendingReads(longest);
   for (let gi = 0; gi < g.count; gi++) {
-    pending.length = 0;
-    const mark = gi + 1;
+    pending.clear();
+    shown.startGroup(gi);
     for (let p = start[gi]; p < start[gi + 1]; p++) {
       const id = order[p];
       if (opF[id] === F_READ && opType[id] === T_OK) {
@@ -138,19 +185,58 @@ export function readDeps(ix: AppendIndex, g: Grouping, lastOnly = false): Deps {
         continue;
       }
       if (!shownAppend(ix, id)) continue;
-      takeCompleted(pending, ready, invokeTimeNs[id], completeTimeNs);
-      for (const r of ready) {
-        const end = readStart[r] + readLen[r];
-        for (let j = lastOnly ? end - 1 : readStart[r]; j >= readStart[r] && j < end; j++) {
-          const e = readElems[j];
-          if (inList[e] === mark || elemStatus[e] !== ELEM_OK) continue;
-          inList[e] = mark;
-          b.push(e, r);
-        }
+      if (pending.size > 0) {
+        const n = pending.take(invokeTimeNs[id], completeTimeNs);
+        for (let i = 0; i < n; i++) shown.add(pending.ready[i]);
       }
       b.need(appendElem[id], gi, b.size);
     }
     b.endGroup();
   }
   return b.done();
+}
+
+/**
+ * Adds what a group's reads showed to its list, each element once. On a key whose reads are
+ * prefixes of its longest, a read adds only what lies past the longest list the group has read
+ * of that key (before it, every element is in the list already).
+ */
+class ShownByGroup {
+  private readonly inList: Int32Array; // === group + 1 once in the group's list
+  private readonly orders: KeyOrders;
+  private mark = 0;
+  private prefixKey = -1;
+  private prefixLen = 0;
+  constructor(
+    private readonly ix: AppendIndex,
+    private readonly b: DepsBuilder,
+    private readonly lastOnly: boolean,
+  ) {
+    this.inList = new Int32Array(ix.elemCount);
+    this.orders = keyOrders(ix);
+  }
+  startGroup(g: number): void {
+    this.mark = g + 1;
+    this.prefixKey = -1;
+    this.prefixLen = 0;
+  }
+  add(r: number): void {
+    const { readElems, readStart, readLen, elemStatus, opKey } = this.ix;
+    const end = readStart[r] + readLen[r];
+    let j = this.lastOnly ? end - 1 : readStart[r];
+    if (!this.lastOnly && this.orders.ordered[opKey[r]] === 1) {
+      // (the group's first read of the key sets which key the prefix is of)
+      if (this.prefixKey < 0) this.prefixKey = opKey[r];
+      if (this.prefixKey === opKey[r]) {
+        j += Math.min(this.prefixLen, readLen[r]);
+        if (readLen[r] > this.prefixLen) this.prefixLen = readLen[r];
+      }
+    }
+    for (j = Math.max(j, readStart[r]); j < end; j++) {
+      const e = readElems[j];
+      if (this.inList[e] === this.mark || elemStatus[e] !== ELEM_OK) continue;
+      this.inList[e] = this.mark;
+      this.b.push(e, r);
+    }
+  }
 }

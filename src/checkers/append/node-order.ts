@@ -7,60 +7,27 @@
 // Pairs with a nemesis event between them that may concern N (it names N, or no node) are not
 // compared, and an element N already showed is not required again. Linear in the reads' elements
 // per node and stretch between such events, plus each session's writes once per stretch.
+// The nodes' stretches and their learn order are shared by both checkers (node-reads.ts). On a key
+// whose reads are prefixes of its longest (keyOrders), a read costs only what it shows past the
+// longest read of the key the stretch already learnt, and checking R2 is one comparison; the
+// evidence for a finding (node-evidence.ts) is gathered only from a stretch's first finding on.
 
-import type { History } from '../../history/types.js';
 import type { Budget } from '../budget.js';
-import { takeCompleted, type Deps } from './deps.js';
-import { F_READ, T_OK, type AppendIndex } from './index.js';
+import { keyOrders } from './deps-check.js';
+import type { Deps } from './deps.js';
+import type { AppendIndex } from './index.js';
 import { NewestShown } from './node-evidence.js';
+import { nodeReads, type Stretch } from './node-reads.js';
 
 /** R2 lacks `elem` (a list entry `entry` of deps), which x shown by R1 on the same node needs; R3, a read on the node after R2, still shows x. */
 export type OnNodeBroken = (r1: number, x: number, r2: number, entry: number, r3: number) => void;
 
-/** Times of the nemesis events that may concern `node` (they name it, or name no node). */
-function barriers(h: History, node: string): number[] {
-  const out: number[] = [];
-  for (const e of h.nemesis) {
-    const v = e.value as { node?: unknown } | null;
-    const named = v !== null && typeof v === 'object' && typeof v.node === 'string' ? v.node : undefined;
-    if (named === undefined || named === node) out.push(e.time);
-  }
-  return out;
-}
-
-/** Ok reads that name a node, by node, each list in invoke order. */
-function readsByNode(ix: AppendIndex): Map<string, number[]> {
-  const by = new Map<string, number[]>();
-  for (let i = 0; i < ix.ops.length; i++) {
-    if (ix.opF[i] !== F_READ || ix.opType[i] !== T_OK) continue;
-    const n = ix.ops[i].node;
-    if (n === undefined) continue;
-    let l = by.get(n);
-    if (l === undefined) by.set(n, (l = []));
-    l.push(i);
-  }
-  return by;
-}
-
 /** Checks every node; returns how many nodes were done when the budget ran out, else undefined. */
 export function checkNodeOrder(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnNodeBroken): number | undefined {
-  const byNode = [...readsByNode(ix)];
-  const state = new NodeState(ix, deps);
-  for (let n = 0; n < byNode.length; n++) {
-    const [node, reads] = byNode[n];
-    const walls = barriers(ix.history, node);
-    let b = 0;
-    let from = 0;
-    while (from < reads.length) {
-      // One stretch: reads wholly between two barriers (a read spanning one is left out).
-      while (b < walls.length && walls[b] <= ix.invokeTimeNs[reads[from]]) b++;
-      const wall = b < walls.length ? walls[b] : Infinity;
-      let to = from;
-      while (to < reads.length && ix.invokeTimeNs[reads[to]] < wall) to++;
-      const inside = reads.slice(from, to).filter((r) => ix.completeTimeNs[r] < wall);
-      if (state.stretch(inside, budget, onBroken)) return n;
-      from = to;
-    }
+  const { stretches, elemKey } = nodeReads(ix);
+  const state = new NodeState(ix, deps, elemKey);
+  for (let n = 0; n < stretches.length; n++) {
+    for (const st of stretches[n]) if (state.stretch(st, budget, onBroken)) return n;
   }
   return undefined;
 }
@@ -81,42 +48,50 @@ class NodeState {
   private readonly head: Int32Array;
   private readonly unshown: Int32Array;
   private readonly next: Int32Array;
+  /**
+   * Per key whose reads are all prefixes of its longest (valid when learntSerial === serial): the
+   * longest list a completed read of the stretch showed; what lies before it is shown and learnt.
+   */
+  private readonly learntSerial: Int32Array;
+  private readonly learntLen: Int32Array;
+  /** On such keys (valid when keySerial === serial): the latest position in the longest read of an element required (ABSENT: one not in it). */
+  private readonly reqMaxPos: Int32Array;
+  private readonly ordered: Uint8Array;
+  private readonly pos: Int32Array;
   /** Per element (valid when reqHeadSerial === serial): every deps entry of it a completed read required, chained through entryNext. */
   private readonly reqHeadSerial: Int32Array;
   private readonly reqHead: Int32Array;
   private readonly entryNext: Int32Array;
-  /** Per deps entry: its group. */
+  /** Per deps entry: its group, and the key of its element. */
   private readonly entryGroup: Int32Array;
+  private readonly entryKey: Int32Array;
   /** Per element (valid when lastSerial === serial): the read of the stretch with the latest invoke time that shows it. */
   private readonly lastSerial: Int32Array;
   private readonly lastShown: Int32Array;
-  /** Per group and key, the newest element the stretch's completed reads showed (the candidates for R1 and x). */
+  /**
+   * Per group and key, the newest element the stretch's completed reads showed (the candidates for
+   * R1 and x). Only a finding reads it, so it is kept only from the stretch's first finding on
+   * (`eager`), after replaying the reads learnt until then.
+   */
   private readonly newest: NewestShown;
+  private eager = false;
 
   constructor(
     private readonly ix: AppendIndex,
     private readonly deps: Deps,
+    elemKey: Int32Array,
   ) {
-    this.required = new Int32Array(ix.elemCount);
-    this.reqFrom = new Int32Array(ix.elemCount);
-    this.reqVia = new Int32Array(ix.elemCount);
-    this.reqEntry = new Int32Array(ix.elemCount);
-    this.frontier = new Int32Array(deps.groups);
-    this.frontierSerial = new Int32Array(deps.groups);
-    this.inRead = new Int32Array(ix.elemCount);
-    this.shown = new Int32Array(ix.elemCount);
-    this.keySerial = new Int32Array(ix.keys.length);
-    this.head = new Int32Array(ix.keys.length);
-    this.unshown = new Int32Array(ix.keys.length);
-    this.next = new Int32Array(ix.elemCount);
-    this.reqHeadSerial = new Int32Array(ix.elemCount);
-    this.reqHead = new Int32Array(ix.elemCount);
-    this.entryNext = new Int32Array(deps.elems.length);
-    this.entryGroup = new Int32Array(deps.elems.length);
+    const elems = ix.elemCount;
+    const keys = ix.keys.length;
+    [this.required, this.reqFrom, this.reqVia, this.reqEntry, this.inRead, this.shown] = ints(6, elems);
+    [this.next, this.reqHeadSerial, this.reqHead, this.lastSerial, this.lastShown] = ints(5, elems);
+    [this.frontier, this.frontierSerial] = ints(2, deps.groups);
+    [this.keySerial, this.head, this.unshown, this.learntSerial, this.learntLen, this.reqMaxPos] = ints(6, keys);
+    [this.entryNext, this.entryGroup, this.entryKey] = ints(3, deps.elems.length);
     for (let g = 0; g < deps.groups; g++) this.entryGroup.fill(g, deps.start[g], deps.start[g + 1]);
-    this.lastSerial = new Int32Array(ix.elemCount);
-    this.lastShown = new Int32Array(ix.elemCount);
-    this.newest = new NewestShown(deps.groups);
+    for (let q = 0; q < deps.elems.length; q++) this.entryKey[q] = elemKey[deps.elems[q]];
+    ({ ordered: this.ordered, pos: this.pos } = keyOrders(ix));
+    this.newest = new NewestShown(deps.elemGroup, elemKey, deps.groups, keys);
   }
 
   /** The key's list and count, emptied when first used in this stretch. */
@@ -125,31 +100,47 @@ class NodeState {
       this.keySerial[k] = this.serial;
       this.head[k] = -1;
       this.unshown[k] = 0;
+      this.reqMaxPos[k] = -1;
     }
     return k;
   }
 
   /** Walks one stretch's reads in invoke order; true when the budget ran out. */
-  stretch(reads: number[], budget: Budget, onBroken: OnNodeBroken): boolean {
-    const ix = this.ix;
+  stretch(st: Stretch, budget: Budget, onBroken: OnNodeBroken): boolean {
+    const { reads, learnOrder, learnBefore } = st;
+    const readLen = this.ix.readLen;
     this.serial++;
     this.newest.reset();
-    this.noteLastShown(reads);
-    const pending: number[] = [];
-    const ready: number[] = [];
-    const found: number[][] = [];
-    for (const r2 of reads) {
-      if (budget.spend(ix.readLen[r2] + pending.length + 1)) return true;
-      takeCompleted(pending, ready, ix.invokeTimeNs[r2], ix.completeTimeNs);
-      for (let i = 0; i < ready.length; i++) this.learn(ready[i], budget);
-      pending.push(r2);
-      this.check(r2, budget, (_r1, _x, r, q) => found.push([r, ...this.evidence(this.deps.elems[q])]));
+    this.eager = false;
+    let found: number[][] | undefined;
+    let learnt = 0;
+    const onFound = (_r1: number, _x: number, r: number, q: number) => {
+      if (!this.eager) this.replay(learnOrder, learnt);
+      (found ??= []).push([r, ...this.evidence(this.deps.elems[q])]);
+    };
+    for (let i = 0; i < reads.length; i++) {
+      const r2 = reads[i];
+      if (budget.spend(readLen[r2] + 1)) return true;
+      for (; learnt < learnBefore[i]; learnt++) this.learn(learnOrder[learnt], budget);
+      this.check(r2, budget, onFound);
     }
+    if (found === undefined) return false;
+    this.noteLastShown(reads);
     for (const [r2, ...triples] of found) {
       budget.spend(triples.length);
       this.confirm(r2, triples, onBroken);
     }
     return false;
+  }
+
+  /** The stretch's first finding: note the reads learnt so far, as learn would have, and note from now on. */
+  private replay(learnOrder: Int32Array, learnt: number): void {
+    const ix = this.ix;
+    for (let i = 0; i < learnt; i++) {
+      const r = learnOrder[i];
+      this.newest.note(r, ix.readElems, ix.readStart[r], ix.readStart[r] + ix.readLen[r], this.deps.elemGroup, this.deps.elemNeed);
+    }
+    this.eager = true;
   }
 
   /** As of now, for every entry requiring element a: [entry, x, R1] for the newest element of its group a read of each key showed. */
@@ -179,8 +170,8 @@ class NodeState {
     }
   }
 
-  /** For every element the stretch's reads show, the one invoked last that shows it. */
-  private noteLastShown(reads: number[]): void {
+  /** For every element the stretch's reads show, the one invoked last that shows it (only needed when a finding is confirmed). */
+  private noteLastShown(reads: Int32Array): void {
     const { ix, serial } = this;
     for (const r of reads) {
       const t = ix.invokeTimeNs[r];
@@ -194,52 +185,69 @@ class NodeState {
     }
   }
 
-  /** R1 completed: every write an element it shows needs, on other keys, is now required. */
+  /**
+   * R1 completed: what it shows is shown, and every write an element it shows needs, on other
+   * keys, is now required. On a key whose reads are prefixes of one another, only the part of R1
+   * past the longest list already learnt is new (what lies before was shown and its needs met).
+   */
   private learn(r1: number, budget: Budget): void {
-    const { ix, deps } = this;
+    const ix = this.ix;
     const k2 = ix.opKey[r1];
     const from = ix.readStart[r1];
     const end = from + ix.readLen[r1];
-    this.newest.note(r1, k2, ix.readElems, from, end, deps.elemGroup, deps.elemNeed);
-    for (let j = from; j < end; j++) {
+    if (this.eager) this.newest.note(r1, ix.readElems, from, end, this.deps.elemGroup, this.deps.elemNeed);
+    let fresh = from;
+    if (this.ordered[k2] === 1) {
+      if (this.learntSerial[k2] !== this.serial) {
+        this.learntSerial[k2] = this.serial;
+        this.learntLen[k2] = 0;
+      }
+      fresh = from + Math.min(this.learntLen[k2], end - from);
+      if (end - from > this.learntLen[k2]) this.learntLen[k2] = end - from;
+    }
+    for (let j = fresh; j < end; j++) {
       const e = ix.readElems[j];
       if (this.shown[e] === this.serial) continue;
       this.shown[e] = this.serial;
       if (this.required[e] === this.serial) this.unshown[this.key(k2)]--;
     }
-    for (let j = from; j < end; j++) {
-      const x = ix.readElems[j];
-      const g = deps.elemGroup[x];
-      if (g < 0) continue;
-      if (this.frontierSerial[g] !== this.serial) {
-        this.frontierSerial[g] = this.serial;
-        this.frontier[g] = 0;
-      }
-      const need = deps.elemNeed[x];
-      if (need <= this.frontier[g]) continue;
-      budget.spend(need - this.frontier[g]);
-      for (let q = deps.start[g] + this.frontier[g]; q < deps.start[g] + need; q++) {
-        const a = deps.elems[q];
-        const k1 = ix.opKey[ix.elemAppend[a]];
-        if (k1 === k2) continue;
-        if (this.reqHeadSerial[a] !== this.serial) {
-          this.reqHeadSerial[a] = this.serial;
-          this.reqHead[a] = -1;
-        }
-        this.entryNext[q] = this.reqHead[a];
-        this.reqHead[a] = q;
-        if (this.required[a] === this.serial) continue;
-        this.required[a] = this.serial;
-        this.reqFrom[a] = r1;
-        this.reqVia[a] = x;
-        this.reqEntry[a] = q;
-        if (this.shown[a] === this.serial) continue;
-        this.unshown[this.key(k1)]++;
-        this.next[a] = this.head[k1];
-        this.head[k1] = a;
-      }
-      this.frontier[g] = need;
+    for (let j = fresh; j < end; j++) this.require(r1, k2, ix.readElems[j], budget);
+  }
+
+  /** x (shown by R1, of key k2) needs a prefix of its group's list: require what is past the group's frontier. */
+  private require(r1: number, k2: number, x: number, budget: Budget): void {
+    const deps = this.deps;
+    const g = deps.elemGroup[x];
+    if (g < 0) return;
+    if (this.frontierSerial[g] !== this.serial) {
+      this.frontierSerial[g] = this.serial;
+      this.frontier[g] = 0;
     }
+    const need = deps.elemNeed[x];
+    if (need <= this.frontier[g]) return;
+    budget.spend(need - this.frontier[g]);
+    for (let q = deps.start[g] + this.frontier[g]; q < deps.start[g] + need; q++) {
+      const k1 = this.entryKey[q];
+      if (k1 === k2) continue;
+      const a = deps.elems[q];
+      if (this.reqHeadSerial[a] !== this.serial) {
+        this.reqHeadSerial[a] = this.serial;
+        this.reqHead[a] = -1;
+      }
+      this.entryNext[q] = this.reqHead[a];
+      this.reqHead[a] = q;
+      if (this.required[a] === this.serial) continue;
+      this.required[a] = this.serial;
+      this.reqFrom[a] = r1;
+      this.reqVia[a] = x;
+      this.reqEntry[a] = q;
+      if (this.shown[a] === this.serial) continue;
+      this.unshown[this.key(k1)]++;
+      if (this.pos[a] > this.reqMaxPos[k1]) this.reqMaxPos[k1] = this.pos[a];
+      this.next[a] = this.head[k1];
+      this.head[k1] = a;
+    }
+    this.frontier[g] = need;
   }
 
   /** R2 must show every element required on its key that the node has not shown yet. */
@@ -248,6 +256,9 @@ class NodeState {
     const k1 = ix.opKey[r2];
     const owed = this.keySerial[k1] === serial ? this.unshown[k1] : 0;
     if (owed === 0) return;
+    // A key whose reads are prefixes of its longest: the node showed a prefix of it, and what is
+    // required and not shown lies past that prefix, so R2 shows it all when it reaches the latest.
+    if (this.ordered[k1] === 1 && this.reqMaxPos[k1] < ix.readLen[r2]) return;
     const mark = r2 + 1;
     let present = 0;
     for (let j = ix.readStart[r2], end = j + ix.readLen[r2]; j < end; j++) {
@@ -266,4 +277,9 @@ class NodeState {
     }
     onBroken(this.reqFrom[a], this.reqVia[a], r2, this.reqEntry[a]);
   }
+}
+
+/** `count` zeroed Int32Arrays of `size`. */
+function ints(count: number, size: number): Int32Array[] {
+  return Array.from({ length: count }, () => new Int32Array(size));
 }
