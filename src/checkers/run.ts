@@ -1,8 +1,10 @@
 // Runs the selected checkers over one history and assembles the Results: each checker with the
-// same budget, each safely (a throw is that checker's `unknown`, the others still run).
+// same budget, each safely (a throw is that checker's `unknown`, the others still run); then ties
+// every anomaly to the faults behind it (attribution.ts).
 
 import type { History } from '../history/types.js';
 import { historyStats, type Results } from '../report/results.js';
+import { attributeAnomalies } from './attribution.js';
 import type { CheckOptions, CheckResult, Checker } from './types.js';
 import { checkedResult, crashedResult, overallVerdict } from './verdict.js';
 
@@ -29,6 +31,8 @@ export async function runCheckers(
       out[c.name] = crashedResult(c.name, e);
     }
   }
+  // Once every checker is done: each anomaly gets the faults and replica state behind it.
+  attributeAnomalies(history, out, opts.faultWindowMs);
   return { valid: overallVerdict(out), ...meta, stats: historyStats(history), checkers: out };
 }
 

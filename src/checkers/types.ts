@@ -34,6 +34,11 @@ export interface CheckOptions {
   maxAnomalies?: number;
   /** The checker's own options, as given in its spec (`bounded-staleness:maxStalenessMs=500`); see registry.ts. */
   params?: Record<string, number>;
+  /**
+   * How far before or after an anomaly's operations a nemesis fault still counts as behind it, ms
+   * (the run's failover timeout; default DEFAULT_FAULT_WINDOW_MS): see attribution.ts.
+   */
+  faultWindowMs?: number;
 }
 
 /** An option a checker takes in its spec, `name:option=value` (a number). */

@@ -12,6 +12,7 @@ import { loadHistory } from '../history/load.js';
 import type { History } from '../history/types.js';
 import { parse as parseYaml } from 'yaml';
 import { selectCheckers } from '../checkers/registry.js';
+import { failoverWindowMs } from '../checkers/attribution.js';
 import { runCheckers } from '../checkers/run.js';
 import { writeHtmlReport } from '../report/html/index.js';
 import { exitCodeFor, type Results } from '../report/results.js';
@@ -75,7 +76,7 @@ async function checkUncheckedRunDir(dir: string, flags: ReportFlags): Promise<Re
   const history = readJsonlHistory(join(dir, 'history.jsonl'));
   const list = Array.isArray(config.checkers) ? config.checkers.filter((c): c is string => typeof c === 'string') : undefined;
   const checkers = selectCheckers(list, history.workload, 'checkers');
-  const results = await runCheckers(history, checkers, {}, {
+  const results = await runCheckers(history, checkers, { faultWindowMs: failoverWindowMs(config.target) }, {
     ...(typeof config.seed === 'number' ? { seed: config.seed } : {}),
     ...(name(config.target) ? { target: name(config.target) } : {}),
     ...(name(config.workload) ? { workload: name(config.workload) } : {}),

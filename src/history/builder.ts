@@ -1,6 +1,7 @@
 // Validates history events one at a time (SPEC section 4) and pairs invokes with completions into Ops.
 
 import { UserError } from '../errors.js';
+import { servedProblem } from './served.js';
 import {
   APPEND_FS,
   KV_FS,
@@ -115,6 +116,11 @@ export class HistoryBuilder {
     if (e.final !== undefined && typeof e.final !== 'boolean') {
       this.fail(`expected true or false, got ${show(e.final)}`, line, 'final');
     }
+    if (e.served !== undefined) {
+      if (type === 'invoke') this.fail('served belongs on the completion (ok, fail or info), not on an invoke', line, 'served');
+      const problem = servedProblem(e.served);
+      if (problem) this.fail(problem[1], line, problem[0]);
+    }
     if (this.kind === undefined && this.ops.length === 0 && (f === 'get' || f === 'put')) this.kind = 'kv';
     if (this.kind === 'kv') {
       if (!KV_FS.has(f)) this.fail(`expected one of get, put, append (a kv history), got ${show(f)}`, line, 'f');
@@ -180,6 +186,7 @@ export class HistoryBuilder {
         final: e.final === true,
         // Set now (not only on completion) so every Op has one shape: faster for every reader.
         error: undefined,
+        served: undefined,
       };
       if (op.final) this.hasFinal = true;
       this.setState(process, op.id);
@@ -199,6 +206,7 @@ export class HistoryBuilder {
     op.value = e.value;
     if (e.node !== undefined) op.node = e.node;
     if (e.error !== undefined) op.error = e.error;
+    if (e.served !== undefined) op.served = e.served;
     if (e.final === true) {
       op.final = true;
       this.hasFinal = true;

@@ -15,6 +15,7 @@ function completionEvent(op: Op): HistoryEvent {
   if (op.node !== undefined) e.node = op.node;
   if (op.final) e.final = true;
   if (op.error !== undefined) e.error = op.error;
+  if (op.served !== undefined) e.served = op.served;
   return e;
 }
 

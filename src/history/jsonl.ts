@@ -152,6 +152,7 @@ export function eventToJson(e: HistoryEvent): string {
   if (e.node !== undefined) s += `,"node":${JSON.stringify(e.node)}`;
   if (e.final !== undefined) s += `,"final":${JSON.stringify(e.final)}`;
   if (e.error !== undefined) s += `,"error":${JSON.stringify(e.error)}`;
+  if (e.served !== undefined) s += `,"served":${JSON.stringify(e.served)}`;
   return s + '}';
 }
 

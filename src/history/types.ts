@@ -20,6 +20,21 @@ export interface HistoryEvent {
   node?: string;
   final?: boolean;
   error?: string;
+  /** Optional, completions only: the serving node's replica state when it answered (docs/history.md). */
+  served?: Served;
+}
+
+/**
+ * What the node that served an op knew of itself when it answered, for targets that know it (an
+ * extension of SPEC section 4: `"served":{"role":"leader","term":3,"pos":812}`; docs/history.md).
+ */
+export interface Served {
+  /** `leader`, `follower`, `candidate` (single-leader), `leader` (multi-leader), `coordinator` (leaderless), or a client module's word. */
+  role: string;
+  /** The node's term (epoch) when it answered. */
+  term?: number;
+  /** The node's replication position: its applied log index (single-leader), the writes it has applied (multi-leader). */
+  pos?: number;
 }
 
 /**
@@ -47,6 +62,8 @@ export interface Op {
   node?: string;
   final: boolean;
   error?: string;
+  /** The serving node's replica state, from the completion (see Served). */
+  served?: Served;
 }
 
 /** A nemesis event (process "nemesis"), kept for reports and timelines. */

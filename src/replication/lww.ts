@@ -203,6 +203,8 @@ export class LeaderlessNode implements ReplicaNode {
   private reply(op: CoordOp, c: number, value: unknown, error?: string): void {
     op.done = true;
     const r: ClientResp = { t: M_RESP, id: op.reqId, ctx: op.ctx, c, value, node: this.env.id, pos: 0, redirect: -1, error };
+    // Any node coordinates; LWW versions have no log, so there is no position to tell.
+    r.served = { role: 'coordinator' };
     this.env.send(op.client, r);
   }
 
@@ -408,7 +410,15 @@ export class MultiLeaderNode implements ReplicaNode {
 
   private reply(to: number, req: ClientReq, c: number, value: unknown, error?: string): void {
     const r: ClientResp = { t: M_RESP, id: req.id, ctx: req.ctx, c, value, node: this.env.id, pos: 0, redirect: -1, error };
+    if (c !== C_REDIRECT) r.served = { role: 'leader', pos: this.appliedWrites() };
     this.env.send(to, r);
+  }
+
+  /** Writes this node has applied: its own, and what it received from every other origin. */
+  private appliedWrites(): number {
+    let n = this.d.outKeys.length;
+    for (let p = 0; p < this.env.n; p++) if (p !== this.env.id) n += this.d.recvUpTo[p];
+    return n;
   }
 
   private onClient(from: number, req: ClientReq): void {

@@ -47,6 +47,8 @@ import { shippedEntry, triggerMatcher, TRIGGER_DEFAULTS } from './trigger.js';
 const FOLLOWER = 0;
 const CANDIDATE = 1;
 const LEADER = 2;
+/** What a completion's `served.role` says for each role. */
+const ROLE_NAMES = ['follower', 'candidate', 'leader'];
 
 /** Most entries sent in one catch-up message. */
 const MAX_BATCH = 512;
@@ -273,6 +275,7 @@ export class SingleLeaderNode implements ReplicaNode {
 
   private reply(to: number, req: ClientReq, c: number, value: unknown, pos: number, redirect: number, error?: string): void {
     const r: ClientResp = { t: M_RESP, id: req.id, ctx: req.ctx, c, value, node: this.id, pos, redirect, error };
+    if (c !== C_REDIRECT) r.served = { role: ROLE_NAMES[this.role], term: this.curTerm, pos: this.applied };
     this.env.send(to, r);
   }
 

@@ -4,6 +4,7 @@
 
 import type { Rng } from '../rng.js';
 import type { DesignConfig } from '../config/types.js';
+import type { Served } from '../history/types.js';
 
 /** What a node needs from its host: identity, clocks, randomness, sending, timers. */
 export interface NodeEnv {
@@ -101,6 +102,8 @@ export interface ClientResp {
   /** C_REDIRECT: the node believed to lead, -1 if unknown. */
   redirect: number;
   error: string | undefined;
+  /** On completions (not redirects): the node's role, term and replication position as it answered. */
+  served?: Served;
 }
 
 /** A single-leader log entry. Immutable once created (shared between nodes in the simulator). */

@@ -174,6 +174,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     if (c.node !== undefined) e.node = c.node;
     if (final) e.final = true;
     if (c.error !== undefined && c.type !== 'ok') e.error = c.error;
+    if (c.served !== undefined) e.served = c.served;
     emit(e);
   };
 

@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { failoverWindowMs } from '../checkers/attribution.js';
 import { selectCheckers } from '../checkers/registry.js';
 import { runCheckers } from '../checkers/run.js';
 import { configToYaml } from '../config/dump.js';
@@ -77,7 +78,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
   const results = await runCheckers(
     history,
     checkers,
-    {},
+    { faultWindowMs: failoverWindowMs(config.target) },
     {
       seed: config.seed,
       target: config.target.name,

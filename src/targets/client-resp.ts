@@ -30,6 +30,13 @@ export interface RespContext {
  * updated) and must be sent again.
  */
 export function completionFor(r: ClientResp, p: RoutedOp, ctx: RespContext): Completion | undefined {
+  const c = settled(r, p, ctx);
+  // The node's own account of its state as it answered (role, term, position), for the history.
+  if (c !== undefined && r.served !== undefined && (r.c === C_OK || r.c === C_FAIL)) c.served = r.served;
+  return c;
+}
+
+function settled(r: ClientResp, p: RoutedOp, ctx: RespContext): Completion | undefined {
   const node = ctx.nodeName;
   if (r.c === C_OK) {
     if (p.f === F_READ) return { type: 'ok', value: ctx.visible(r.value), node };

@@ -3,6 +3,7 @@
 // an optional capability (Jepsen's DB protocols), declared only where the target really has it.
 
 import type { CrashKind } from '../config/types.js';
+import type { Served } from '../history/types.js';
 
 export type NodeId = string;
 
@@ -25,6 +26,8 @@ export interface Completion {
   value: unknown;
   node?: NodeId;
   error?: string;
+  /** The serving node's role, term and replication position when it answered, if the target knows them. */
+  served?: Served;
 }
 
 export interface FinalRead {

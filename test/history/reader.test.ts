@@ -82,7 +82,7 @@ describe('readJsonlHistory', () => {
       o.f = e.f;
       if (e.key !== undefined) o.key = e.key;
       o.value = e.value === undefined ? null : e.value;
-      for (const k of ['node', 'final', 'error'] as const) if (e[k] !== undefined) o[k] = e[k];
+      for (const k of ['node', 'final', 'error', 'served'] as const) if (e[k] !== undefined) o[k] = e[k];
       return JSON.stringify(o);
     };
     const text = fc.string({ unit: 'binary' });
@@ -100,6 +100,7 @@ describe('readJsonlHistory', () => {
         node: text,
         final: fc.boolean(),
         error: text,
+        served: fc.record({ role: text, term: fc.nat(), pos: fc.nat() }, { requiredKeys: ['role'] }),
       },
       { requiredKeys: ['index', 'time', 'process', 'type', 'f', 'value'] },
     );

@@ -2,6 +2,8 @@
 // label in a fixed column beside the scrolling lanes, each op box showing `f value` in full, the
 // linearized prefix numbered at the boxes' left ends, and the controls that step through it.
 
+import { describeServed } from '../../history/served.js';
+import type { Served } from '../../history/types.js';
 import { fmtAt, fmtDuration } from '../time.js';
 import type { AnomalyView, FocusOp, NemesisInterval } from './data.js';
 import { BOX_PAD, boxMinWidth, compactValue, focusLayout, opBoxLabel, RANK_R, RANK_ROOM, textWidthPx, type FocusLayout } from './focus-layout.js';
@@ -22,15 +24,34 @@ export function opTitle(f: FocusOp, untimed = false): string {
       : `invoke #${op.invokeIndex} at ${fmtAt(op.invokeTime)}, completion ${op.completeIndex >= 0 ? `#${op.completeIndex} at ${fmtAt(op.completeTime)} (${fmtDuration(op.completeTime - op.invokeTime)})` : 'none'}`,
     `value ${fmtValue(op.invokeValue, 120)}${op.type === 'ok' && op.f === 'read' ? ` → ${fmtValue(op.value, 160)}` : ''}`,
   ];
+  if (op.served) lines.push(`served by ${op.node ?? 'its node'} as ${describeServed(op.served)}`);
   if (op.error) lines.push(`error: ${op.error}`);
   if (f.prefixRank !== undefined) lines.push(`linearized at position ${f.prefixRank} of the drawn prefix`);
   if (f.concurrent) lines.push('concurrent with the failing op');
   return lines.join('\n');
 }
 
-/** The whole label of a box: the node that served it, then `f value`. */
+const ROLE_TAGS: Record<string, string> = { leader: 'L', follower: 'F', candidate: 'C', coordinator: 'co', primary: 'P', replica: 'R' };
+const ROLE_COLORS: Record<string, string> = { leader: '#0072B2', primary: '#0072B2', follower: '#E69F00', replica: '#E69F00', candidate: '#CC79A7' };
+
+/** A serving role in two or three characters with its term: L3 (leader of term 3), F3, co. */
+export function roleTag(s: Served): string {
+  const tag = ROLE_TAGS[s.role] ?? s.role.slice(0, 3);
+  return `${tag}${s.term !== undefined && s.term > 0 ? s.term : ''}`;
+}
+
+/** The whole label of a box: the node that served it and its role (n1 L3), then `f value`. */
 function boxText(f: FocusOp): string {
-  return `${f.op.node ? `${f.op.node} · ` : ''}${opBoxLabel(f.op)}`;
+  const served = f.op.served ? ` ${roleTag(f.op.served)}` : '';
+  return `${f.op.node ? `${f.op.node}${served} · ` : served ? `${served.trim()} · ` : ''}${opBoxLabel(f.op)}`;
+}
+
+/** Under the lanes when some op carries its server's role: what the tags mean. */
+function roleLegend(ops: FocusOp[]): string {
+  const roles = [...new Set(ops.map((f) => f.op.served?.role).filter((r): r is string => r !== undefined))];
+  if (roles.length === 0) return '';
+  const items = roles.map((r) => `<span class="lg"><span class="sw" style="background:${ROLE_COLORS[r] ?? '#999'}"></span>${esc(ROLE_TAGS[r] ?? r.slice(0, 3))} = ${esc(r)}</span>`);
+  return `<p class="muted role-legend">Each box names the node that served the op and its role then, with its term (L3: the leader of term 3): ${items.join(' ')}</p>`;
 }
 
 interface Frame {
@@ -62,20 +83,29 @@ function labelColumn(fr: Frame, processes: number[]): string {
   return `<svg class="focus-labels" width="${w}" height="${fr.height}" viewBox="0 0 ${w} ${fr.height}" aria-hidden="true">${rows.join('')}<text class="tl axis-unit" x="8" y="${fr.laneBottom + 16}">${unit}</text></svg>`;
 }
 
-/** Faults overlapping the window, shaded across all lanes and labelled above them. */
-function faultsSvg(fr: Frame, faults: NemesisInterval[], ws: number, we: number): string {
+/**
+ * Faults overlapping the window, shaded across all lanes and labelled above them; those the
+ * anomaly is attributed to (its `faults`) are outlined and drawn even when just outside the window.
+ */
+function faultsSvg(fr: Frame, faults: NemesisInterval[], ws: number, we: number, attributed: Set<number>): string {
   return faults
     .map((iv, row) => {
-      const xa = iv.startNs <= ws ? 0 : fr.layout.xOf(iv.startNs);
-      const xb = iv.endNs >= we ? fr.width - 4 : fr.layout.xOf(iv.endNs);
+      // An attributed fault just outside the window keeps a sliver at the edge it lies beyond.
+      const xa = iv.startNs <= ws ? 0 : Math.min(fr.layout.xOf(iv.startNs), fr.width - 10);
+      const xb = iv.endNs >= we ? fr.width - 4 : Math.max(fr.layout.xOf(iv.endNs), xa + 6);
       const color = NEMESIS_COLOR[iv.kind];
-      const title = `<title>${esc(iv.label)}: ${fmtPoint(iv.startNs, fr.untimed)}${iv.point ? '' : ` – ${fmtPoint(iv.endNs, fr.untimed)}`}</title>`;
+      const tied = attributed.has(iv.index);
+      const title = `<title>${esc(iv.label)}: ${fmtPoint(iv.startNs, fr.untimed)}${iv.point ? '' : ` – ${fmtPoint(iv.endNs, fr.untimed)}`}${tied ? ' (the anomaly is attributed to it)' : ''}</title>`;
       const ly = 12 + (row % 2) * 12;
+      const g = `<g class="focus-nem${tied ? ' attributed' : ''}" data-fault="${esc(iv.f)}" data-nemesis-index="${iv.index}"${tied ? ' data-attributed="true"' : ''}>`;
       if (iv.point) {
-        return `<g class="focus-nem" data-fault="${esc(iv.f)}"><line x1="${r1(xa)}" y1="${ly}" x2="${r1(xa)}" y2="${fr.laneBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/><text class="nem-label" x="${r1(xa + 3)}" y="${ly + 3}" fill="${color}">${esc(iv.label)}</text>${title}</g>`;
+        return `${g}<line x1="${r1(xa)}" y1="${ly}" x2="${r1(xa)}" y2="${fr.laneBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/><text class="nem-label" x="${r1(xa + 3)}" y="${ly + 3}" fill="${color}">${esc(iv.label)}</text>${title}</g>`;
       }
       const w = r1(Math.max(2, xb - xa));
-      return `<g class="focus-nem" data-fault="${esc(iv.f)}"><rect x="${r1(xa)}" y="${fr.top}" width="${w}" height="${fr.laneBottom - fr.top}" fill="${color}" fill-opacity="0.12"/><rect x="${r1(xa)}" y="${ly - 8}" width="${w}" height="11" rx="2" fill="${color}" fill-opacity="0.75"/><text class="nem-label nem-label-in" x="${r1(xa + 4)}" y="${ly + 1}">${esc(iv.label)}</text>${title}</g>`;
+      const band = tied
+        ? `<rect class="band" x="${r1(xa)}" y="${fr.top}" width="${w}" height="${fr.laneBottom - fr.top}" fill="${color}" fill-opacity="0.2" stroke="${color}" stroke-width="1.5" stroke-dasharray="5 3"/>`
+        : `<rect class="band" x="${r1(xa)}" y="${fr.top}" width="${w}" height="${fr.laneBottom - fr.top}" fill="${color}" fill-opacity="0.12"/>`;
+      return `${g}${band}<rect x="${r1(xa)}" y="${ly - 8}" width="${w}" height="11" rx="2" fill="${color}" fill-opacity="0.75"/><text class="nem-label nem-label-in" x="${r1(xa + 4)}" y="${ly + 1}">${esc(iv.label)}</text>${title}</g>`;
     })
     .join('');
 }
@@ -107,13 +137,20 @@ function barSvg(fr: Frame, f: FocusOp, i: number, untimed: boolean): string {
     f.involved ? 'data-involved="true"' : '',
     f.failing ? 'data-failing="true"' : '',
     ranked ? `data-prefix-rank="${f.prefixRank}"` : '',
+    op.served ? `data-role="${esc(op.served.role)}"` : '',
+    op.served?.term !== undefined ? `data-term="${op.served.term}"` : '',
   ].filter(Boolean);
+  // The serving node's role as a stripe along the box's foot, coloured as in the legend.
+  const role = op.served
+    ? `<rect class="role-mark" x="${r1(x + 2)}" y="${r1(y + BAR_H - 4)}" width="${r1(Math.max(2, w - 4))}" height="3" rx="1" fill="${ROLE_COLORS[op.served.role] ?? '#999'}"/>`
+    : '';
   const rank = ranked
     ? `<g class="prefix-rank"><circle cx="${cx}" cy="${r1(y + BAR_H / 2)}" r="${RANK_R}"/><text x="${cx}" y="${r1(y + BAR_H / 2 + 3.2)}" text-anchor="middle">${f.prefixRank}</text></g>`
     : '';
   return (
     `<g ${attrs.join(' ')}><title>${esc(opTitle(f, untimed))}</title>` +
     `<rect class="opbar-rect" x="${r1(x)}" y="${r1(y)}" width="${r1(w)}" height="${BAR_H}" rx="3"/>` +
+    role +
     rank +
     `<text class="op-text" x="${r1(textX)}" y="${r1(y + BAR_H / 2 + 4)}">${esc(label)}</text>` +
     (f.failing ? `<text class="fail-mark" x="${r1(x + w + 3)}" y="${r1(y + BAR_H / 2 + 5)}">✗</text>` : '') +
@@ -183,7 +220,8 @@ export function focusView(v: AnomalyView, nem: NemesisInterval[], untimed = fals
   const slot = Math.max(34, Math.min(220, 1000 / Math.max(1, nTimes)));
   const widths = ops.map((f) => boxMinWidth(boxText(f), f.involved, f.prefixRank !== undefined));
   const layout = focusLayout(ops, widths, slot, 8);
-  const faults = nem.filter((iv) => iv.endNs >= v.windowStartNs && iv.startNs <= v.windowEndNs);
+  const attributed = attributedIndices(v);
+  const faults = nem.filter((iv) => (iv.endNs >= v.windowStartNs && iv.startNs <= v.windowEndNs) || attributed.has(iv.index));
   // Room above the lanes for fault labels, only when some fault overlaps the window.
   const top = faults.length ? 40 : 12;
   const laneBottom = top + processes.length * LANE_H;
@@ -193,10 +231,22 @@ export function focusView(v: AnomalyView, nem: NemesisInterval[], untimed = fals
   const svg =
     `<svg class="focus" data-anomaly="${esc(v.id)}" width="${width}" height="${fr.height}" viewBox="0 0 ${width} ${fr.height}" role="img" aria-label="timeline of the operations around the anomaly">` +
     lanes.join('') +
-    faultsSvg(fr, faults, v.windowStartNs, v.windowEndNs) +
+    faultsSvg(fr, faults, v.windowStartNs, v.windowEndNs, attributed) +
     prefixPath(fr) +
     ops.map((f, i) => barSvg(fr, f, i, untimed)).join('') +
     ticksSvg(fr) +
     `</svg>`;
-  return `${stepper(v)}<div class="focus-view">${labelColumn(fr, processes)}<div class="focus-wrap">${svg}</div></div>`;
+  return `${stepper(v)}<div class="focus-view">${labelColumn(fr, processes)}<div class="focus-wrap">${svg}</div></div>${roleLegend(ops)}`;
+}
+
+/** The history indices of the nemesis events the anomaly is attributed to (its `faults`). */
+function attributedIndices(v: AnomalyView): Set<number> {
+  const list = v.anomaly.faults;
+  const out = new Set<number>();
+  if (!Array.isArray(list)) return out;
+  for (const f of list) {
+    const i = f !== null && typeof f === 'object' ? (f as { index?: unknown }).index : undefined;
+    if (typeof i === 'number') out.add(i);
+  }
+  return out;
 }

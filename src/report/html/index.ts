@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Anomaly } from '../../checkers/types.js';
+import { describeServed } from '../../history/served.js';
 import type { History } from '../../history/types.js';
 import type { Results } from '../results.js';
 import { reportData, type AnomalyView, type CheckerView, type ReportData, type ReportInputs } from './data.js';
@@ -150,10 +151,23 @@ function anomalyTime(v: AnomalyView): number {
 
 const STANDARD_FIELDS = new Set(['type', 'ops', 'key', 'explanation', 'linearizedPrefix', 'concurrent']);
 
+/** The faults an anomaly is attributed to (checkers/attribution.ts), one line each. */
+function faultsField(list: unknown): string {
+  if (!Array.isArray(list)) return `<code>${esc(fmtValue(list, 300))}</code>`;
+  return list
+    .map((f: { index?: unknown; f?: unknown; n?: unknown; timeNs?: unknown; endIndex?: unknown; endTimeNs?: unknown; relation?: unknown; what?: unknown }) => {
+      const at = typeof f.timeNs === 'number' ? fmtAt(f.timeNs) : '';
+      const until = typeof f.endTimeNs === 'number' ? ` – ${fmtAt(f.endTimeNs)}` : '';
+      const events = `event ${String(f.index)}${f.endIndex !== undefined ? `–${String(f.endIndex)}` : ''}`;
+      return `<span class="fault" data-nemesis-index="${esc(String(f.index))}">${esc(`${String(f.f)} #${String(f.n)} ${String(f.what ?? '')}, ${at}${until} (${events}; ${String(f.relation)} the ops)`)}</span>`;
+    })
+    .join('<br>');
+}
+
 function extraFields(a: Anomaly): string {
   const rows = Object.entries(a)
     .filter(([k]) => !STANDARD_FIELDS.has(k))
-    .map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(fmtValue(v, 300))}</code></dd>`);
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'faults' ? faultsField(v) : `<code>${esc(fmtValue(v, 300))}</code>`}</dd>`);
   return rows.length ? `<dl class="extra">${rows.join('')}</dl>` : '';
 }
 
@@ -166,7 +180,7 @@ function opTable(v: AnomalyView, untimed: boolean): string {
         f.prefixRank !== undefined ? `prefix #${f.prefixRank}` : '',
         f.concurrent ? 'concurrent' : '',
       ].filter(Boolean);
-      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${roles.map((r) => `<span class="role">${r}</span>`).join(' ')}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}</td>${untimed ? `<td class="num">${op.invokeIndex}</td><td class="num">${op.completeIndex >= 0 ? op.completeIndex : '—'}</td>` : `<td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td>`}</tr>`;
+      return `<tr class="${f.involved ? 'row-involved' : ''}" data-index="${f.index}"><td>${f.index}</td><td>${roles.map((r) => `<span class="role">${r}</span>`).join(' ')}</td><td>p${op.process}</td><td>${esc(op.session)}</td><td>${esc(op.f)}</td><td>${esc(op.key)}</td><td><code>${esc(fmtValue(op.invokeValue, 40))}</code></td><td><span class="t t-${op.type}">${op.type}</span></td><td><code>${op.type === 'ok' && op.f === 'read' ? esc(fmtValue(op.value, 64)) : ''}</code>${op.error ? ` <span class="muted">${esc(truncate(op.error, 60))}</span>` : ''}</td><td>${esc(op.node ?? '')}${op.served ? ` <span class="muted served">${esc(describeServed(op.served))}</span>` : ''}</td>${untimed ? `<td class="num">${op.invokeIndex}</td><td class="num">${op.completeIndex >= 0 ? op.completeIndex : '—'}</td>` : `<td class="num">${fmtAt(op.invokeTime)}</td><td class="num">${Number.isFinite(op.completeTime) ? fmtDuration(op.completeTime - op.invokeTime) : '—'}</td>`}</tr>`;
     })
     .join('');
   return `<div class="ops-wrap"><table class="ops"><thead><tr><th>#</th><th>role</th><th>proc</th><th>session</th><th>f</th><th>key</th><th>value</th><th>type</th><th>result</th><th>node</th>${untimed ? '<th>invoke event</th><th>completion event</th>' : '<th>invoked</th><th>took</th>'}</tr></thead><tbody>${rows}</tbody></table></div>`;

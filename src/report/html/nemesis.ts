@@ -13,6 +13,9 @@ export interface NemesisInterval {
   /** A point event (an unknown f, or a fault that was skipped). */
   point: boolean;
   label: string;
+  /** History index of the event that began it, and of the one that ended it (absent: never ended, or a point). */
+  index: number;
+  endIndex?: number;
 }
 
 const KIND_OF: Record<string, NemesisInterval['kind']> = {
@@ -50,7 +53,7 @@ function nodeOf(value: unknown): string | null | undefined {
   return undefined;
 }
 
-function isSkipped(value: unknown): boolean {
+export function isSkipped(value: unknown): boolean {
   return Boolean(value && typeof value === 'object' && ('skipped' in value || (value as { node?: unknown }).node === null));
 }
 
@@ -77,7 +80,7 @@ export function nemesisIntervals(events: NemesisEvent[], endNs: number): Nemesis
     if (kind && !isSkipped(e.value)) {
       const dup = open.find((o) => o.iv.f === e.f && o.node === node);
       if (dup) continue;
-      const iv: NemesisInterval = { f: e.f, kind, startNs: e.time, endNs, point: false, label: describeFault(e.f, e.value) };
+      const iv: NemesisInterval = { f: e.f, kind, startNs: e.time, endNs, point: false, label: describeFault(e.f, e.value), index: e.index };
       out.push(iv);
       open.push({ iv, node });
       continue;
@@ -91,6 +94,7 @@ export function nemesisIntervals(events: NemesisEvent[], endNs: number): Nemesis
         // heal closes every partition; node-scoped ends close the same node's fault.
         if (e.f !== 'heal' && node !== undefined && o.node !== undefined && o.node !== node) continue;
         o.iv.endNs = Math.max(o.iv.startNs, e.time);
+        o.iv.endIndex = e.index;
         open.splice(i, 1);
         i--;
         closed = true;
@@ -98,7 +102,7 @@ export function nemesisIntervals(events: NemesisEvent[], endNs: number): Nemesis
       }
       if (closed || e.f === 'heal') continue;
     }
-    out.push({ f: e.f, kind: kind ?? 'other', startNs: e.time, endNs: e.time, point: true, label: describeFault(e.f, e.value) });
+    out.push({ f: e.f, kind: kind ?? 'other', startNs: e.time, endNs: e.time, point: true, label: describeFault(e.f, e.value), index: e.index });
   }
   return out;
 }

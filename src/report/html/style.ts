@@ -112,6 +112,7 @@ table.ops tr.hl td,table.ops tr.step-row td{background:#e8f1fa}
 .stepping g.opbar.lin-current.op-failing .opbar-rect{stroke:#C00000}
 .stepping g.opbar.lin-current{filter:drop-shadow(0 0 3px rgba(0,0,0,.4))}
 .nem-label{font-size:10.5px;font-weight:600}.nem-label-in{fill:#fff}
+.role-legend .sw{height:5px;border:none}.role-legend .lg{margin-right:10px}
 table.ops{font-size:12.5px}
 .ops-wrap{overflow-x:auto}
 table.ops td{padding:3px 8px;white-space:nowrap}

@@ -52,6 +52,14 @@ export interface OpResult {
   /** The node that served it. */
   node?: string;
   error?: string;
+  /**
+   * Optional: what the serving node said of itself when it answered, if the client sees it (e.g.
+   * a response header with the node's term and revision): `role` (leader, follower, primary,
+   * replica, ...), `term` (its term or epoch) and `pos` (its replication position: log index,
+   * revision, LSN), non-negative integers. Recorded as the completion's `served`; a malformed one
+   * is left out. See docs/history.md.
+   */
+  served?: { role: string; term?: number; pos?: number };
 }
 
 /** What `open` resolves to: one object serving every session of the run. */

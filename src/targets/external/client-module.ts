@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../../errors.js';
+import { asServed } from '../../history/served.js';
 import type { Completion, Invocation, SessionInfo } from '../types.js';
 import type { ClientContext, ClientModule, ClientOp, ExternalClient, OpResult } from './client-api.js';
 
@@ -62,6 +63,8 @@ export function completionOf(op: ClientOp, r: unknown): Completion {
   if (res.type === 'ok' && op.f === 'read' && res.value === undefined) return uncertain(op, 'client module returned an ok read without a value');
   const c: Completion = { type: res.type, value: res.value ?? (op.f === 'read' ? null : op.value) };
   if (typeof res.node === 'string') c.node = res.node;
+  const served = res.served !== undefined ? asServed(res.served) : undefined;
+  if (served !== undefined) c.served = served;
   if (res.error !== undefined && res.type !== 'ok') c.error = errorText(res.error);
   return c;
 }
