@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
+import { ENCODE_SLACK, encodeEvent } from './encode.js';
 import { cannotRead, MAX_LINE_CHARS, MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
 import type { History, HistoryEvent } from './types.js';
 
@@ -176,6 +177,15 @@ export class HistoryWriter {
   }
 
   write(e: HistoryEvent): void {
+    if (this.pos + ENCODE_SLACK > this.buf.length) this.flush();
+    if (ENCODE_SLACK <= this.buf.length) {
+      const at = encodeEvent(this.buf, this.pos, e);
+      if (at >= 0) {
+        this.pos = at;
+        this.count++;
+        return;
+      }
+    }
     const line = eventToJson(e);
     // A UTF-16 unit is at most 3 bytes of UTF-8; the newline is one more.
     if (this.pos + line.length * 3 + 1 > this.buf.length) {

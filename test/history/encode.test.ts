@@ -1,0 +1,63 @@
+// The writer's byte encoder: for every event it writes exactly eventToJson's text and a newline,
+// whether the event takes the fast path or falls back (long strings, big or nested values).
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENCODE_SLACK, encodeEvent } from '../../src/history/encode.js';
+import { eventToJson, HistoryWriter } from '../../src/history/jsonl.js';
+import type { HistoryEvent } from '../../src/history/types.js';
+import { anyEvent } from '../support/event-arb.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'replcheck-encode-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('encodeEvent', () => {
+  it('writes the bytes of eventToJson and a newline, or declines', () => {
+    const buf = Buffer.alloc(ENCODE_SLACK);
+    let fast = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        const end = encodeEvent(buf, 0, e);
+        if (end < 0) return void declined++;
+        fast++;
+        expect(buf.subarray(0, end).toString('utf8')).toBe(eventToJson(e) + '\n');
+      }),
+      { numRuns: 3000 },
+    );
+    // both paths are exercised (a long string or list, or a big value, declines)
+    expect(fast).toBeGreaterThan(300);
+    expect(declined).toBeGreaterThan(300);
+  });
+
+  it('takes the fast path for what a run writes', () => {
+    const buf = Buffer.alloc(ENCODE_SLACK);
+    const runEvents: HistoryEvent[] = [
+      { index: 0, time: 1200, process: 0, session: 's0', user: 'u1', type: 'invoke', f: 'append', key: 'k1', value: 7 },
+      { index: 1, time: 3400, process: 0, session: 's0', type: 'ok', f: 'read', key: 'k1', value: [3, -7, 9007199254740991], node: 'n1', served: { role: 'leader', term: 3, pos: 812 } },
+      { index: 2, time: 3500, process: 'nemesis', type: 'info', f: 'kill-leader', value: { node: 'n1' } },
+      { index: 3, time: 3600, process: 2, type: 'info', f: 'cas', key: 'k"2', value: [null, 5], final: true, error: 'timeout\n' },
+    ];
+    for (const e of runEvents) {
+      const end = encodeEvent(buf, 0, e);
+      expect(end).toBeGreaterThan(0);
+      expect(buf.subarray(0, end).toString('utf8')).toBe(eventToJson(e) + '\n');
+    }
+  });
+
+  it('HistoryWriter files hold eventToJson lines whichever path each event took', () => {
+    fc.assert(
+      fc.property(fc.array(anyEvent, { maxLength: 30 }), (events) => {
+        const path = join(dir, 'w.jsonl');
+        const w = new HistoryWriter(path);
+        for (const e of events) w.write(e);
+        w.close();
+        expect(readFileSync(path, 'utf8')).toBe(events.map((e) => eventToJson(e) + '\n').join(''));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
