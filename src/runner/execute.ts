@@ -4,6 +4,7 @@
 import type { RunConfig } from '../config/types.js';
 import { HistoryBuilder } from '../history/builder.js';
 import { HistoryWriter } from '../history/jsonl.js';
+import { EventRecorder } from '../history/recorder.js';
 import type { History, HistoryEvent } from '../history/types.js';
 import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
 import { Rng } from '../rng.js';
@@ -45,10 +46,15 @@ export interface Execution {
   historyPath: string;
 }
 
+/** A client session as one process. Its callbacks are made once, not per op. */
 interface ClientState {
   slot: ClientSlot;
   process: number;
   client: Client;
+  /** The op in flight (a client has at most one), until it is answered. */
+  op: Invocation | undefined;
+  answer: (c: Completion) => void;
+  issueNext: () => void;
 }
 
 /** What progress counts: ops for op-limited runs, virtual ms for time-only runs. */
@@ -68,7 +74,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   validateSchedule(config.nemesis, target);
 
   const writer = new HistoryWriter(opts.historyPath);
-  const builder = new HistoryBuilder(opts.historyPath, true);
+  const sink = historySink(sched, opts.historyPath);
   let index = 0;
   // Every event is made by this file and handed over once: emit stamps it (no copy per event).
   const emit = (e: Omit<HistoryEvent, 'index' | 'time'>): void => {
@@ -76,7 +82,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     ev.index = index++;
     ev.time = Math.round(sched.nowNs());
     writer.write(ev);
-    builder.add(ev, ev.index + 1);
+    sink.add(ev);
   };
 
   const w = config.workload;
@@ -106,7 +112,10 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const newClient = (slot: ClientSlot): ClientState => {
     const process = nextProcess++;
     const session = { process, session: slot.session, ...(slot.user !== undefined ? { user: slot.user } : {}) };
-    return { slot, process, client: target.client(session) };
+    const st: ClientState = { slot, process, client: target.client(session), op: undefined, answer: () => undefined, issueNext: () => undefined };
+    st.answer = (c) => answered(st, c);
+    st.issueNext = () => issue(st);
+    return st;
   };
 
   const teardown = (): void => {
@@ -190,26 +199,30 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     const ev: Omit<HistoryEvent, 'index' | 'time'> = { process: st.process, session: st.slot.session, type: 'invoke', f: op.f, key: op.key, value: op.value };
     if (st.slot.user !== undefined) ev.user = st.slot.user;
     emit(ev);
-    let answered = false;
-    st.client.invoke(op, (c) => {
-      if (answered || interrupted) return;
-      answered = true;
-      inFlight--;
-      opsDone++;
-      completion(st.process, st.slot, op, c, false);
-      // After an indeterminate op a process never issues another; the client goes on as a new one.
-      const next = c.type === 'info' ? newClient(st.slot) : st;
-      if (opsDone % 64 === 0 && progress.unit === 'ops') opts.onProgress?.(opsDone);
-      if (!generating) {
-        maybeWindDown();
-        return;
-      }
-      if (w.ops > 0 && opsIssued >= w.ops) {
-        stopGenerating();
-        return;
-      }
-      sched.after(think(), () => issue(next));
-    });
+    st.op = op;
+    st.client.invoke(op, st.answer);
+  };
+
+  /** The client's op completed (a second answer to one op is ignored). */
+  const answered = (st: ClientState, c: Completion): void => {
+    const op = st.op;
+    if (op === undefined || interrupted) return;
+    st.op = undefined;
+    inFlight--;
+    opsDone++;
+    completion(st.process, st.slot, op, c, false);
+    // After an indeterminate op a process never issues another; the client goes on as a new one.
+    const next = c.type === 'info' ? newClient(st.slot) : st;
+    if (opsDone % 64 === 0 && progress.unit === 'ops') opts.onProgress?.(opsDone);
+    if (!generating) {
+      maybeWindDown();
+      return;
+    }
+    if (w.ops > 0 && opsIssued >= w.ops) {
+      stopGenerating();
+      return;
+    }
+    sched.after(think(), next.issueNext);
   };
 
   const start = (): void => {
@@ -220,8 +233,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     nemesis.start();
     if (w.timeLimitMs > 0) limitTimer = sched.after(Math.round(w.timeLimitMs * NS_PER_MS), stopGenerating);
     for (const slot of clientSlots(w)) {
-      const st = newClient(slot);
-      sched.after(think(), () => issue(st));
+      sched.after(think(), newClient(slot).issueNext);
     }
   };
 
@@ -254,7 +266,26 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const lag = target.faults.lag?.lagSamples() ?? [];
   if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath };
   opts.onProgress?.(progress.total);
-  return { history: builder.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
+  return { history: sink.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
+}
+
+interface HistorySink {
+  add(e: HistoryEvent): void;
+  finish(): History;
+}
+
+/**
+ * Where a run's events go besides the file. A simulated run builds its History as it goes (the
+ * total work is what counts there); a run in real time keeps them in columns and builds the History
+ * once it is over, so that while it drives no object per op is kept and the GC stays out of its way.
+ */
+function historySink(sched: Target['scheduler'], path: string): HistorySink {
+  if (sched.virtual) {
+    const builder = new HistoryBuilder(path, true);
+    return { add: (e) => builder.add(e, e.index + 1), finish: () => builder.finish() };
+  }
+  const rec = new EventRecorder();
+  return { add: (e) => rec.add(e), finish: () => rec.toHistory(path) };
 }
 
 /** Tears a target down after a failure, waiting at most TEARDOWN_WAIT_MS. */

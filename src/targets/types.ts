@@ -53,6 +53,11 @@ export interface Scheduler {
   /** Runs callbacks until none is left or stop() was called. */
   run(): Promise<void>;
   stop(): void;
+  /**
+   * True for a simulated clock (the run goes as fast as the CPU, so it builds its History as it
+   * goes); a real-time scheduler's run keeps its events in columns and builds it at the end.
+   */
+  readonly virtual?: boolean;
 }
 
 export interface Client {

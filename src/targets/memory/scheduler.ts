@@ -33,6 +33,7 @@ export class Ev implements Timer {
 export type Dispatch = (ev: Ev) => void;
 
 export class SimScheduler implements Scheduler {
+  readonly virtual = true;
   private heap: Ev[] = [];
   private readonly pool: Ev[] = [];
   private seq = 0;

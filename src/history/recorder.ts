@@ -1,0 +1,183 @@
+// The events of a run held in columns while the run goes on (typed arrays and interned strings, read
+// lists in one flat buffer), turned into a History by the builder once the run is over. A driver
+// against a real database keeps no object per op while it drives: that is what keeps the garbage
+// collector out of its way (issue 13). The History built at the end is the one the builder would
+// have built event by event, with the same messages for the same faults.
+
+import { HistoryBuilder } from './builder.js';
+import type { EventType, History, HistoryEvent, WorkloadKind } from './types.js';
+
+const TYPES: EventType[] = ['invoke', 'ok', 'fail', 'info'];
+const TYPE_CODE: Record<string, number> = { invoke: 0, ok: 1, fail: 2, info: 3 };
+const NONE = -1;
+const NEMESIS = -2;
+/** How an event's value is held: in `num`, as a flat int32 list, or as the JS value itself. */
+const V_NULL = 0;
+const V_INT = 1;
+const V_LIST = 2;
+const V_OTHER = 3;
+
+/** Strings as small ints, both ways. */
+class Interner {
+  private readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+  id(s: string | undefined): number {
+    if (s === undefined) return NONE;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(s, id);
+      this.names.push(s);
+    }
+    return id;
+  }
+  name(id: number): string | undefined {
+    return id < 0 ? undefined : this.names[id];
+  }
+}
+
+/** A growable column of one typed-array kind. */
+class Column<T extends Int32Array | Float64Array | Uint8Array> {
+  constructor(
+    public a: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  set(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const grown = this.make(this.a.length * 2);
+      grown.set(this.a);
+      this.a = grown;
+    }
+    this.a[i] = v;
+  }
+}
+
+const ints = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
+
+export class EventRecorder {
+  private n = 0;
+  private readonly time = new Column(new Float64Array(1024), (m) => new Float64Array(m));
+  private readonly process = ints(1024);
+  private readonly type = new Column(new Uint8Array(1024), (m) => new Uint8Array(m));
+  private readonly flags = new Column(new Uint8Array(1024), (m) => new Uint8Array(m));
+  private readonly f = ints(1024);
+  private readonly key = ints(1024);
+  private readonly session = ints(1024);
+  private readonly user = ints(1024);
+  private readonly node = ints(1024);
+  private readonly error = ints(1024);
+  /** The value: an int, a flat list's start, or an index into `others`. */
+  private readonly num = new Column(new Float64Array(1024), (m) => new Float64Array(m));
+  private readonly listLen = ints(1024);
+  /** What the serving node said of itself (an index into `others`), or NONE. */
+  private readonly served = ints(1024);
+  private readonly strings = new Interner();
+  private flat = new Int32Array(1 << 12);
+  private flatPos = 0;
+  private readonly others: unknown[] = [];
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Records the event (stamped with index and time). Nemesis events are kept whole. */
+  add(e: HistoryEvent): void {
+    const i = this.n++;
+    this.time.set(i, e.time);
+    if (e.process === 'nemesis') {
+      this.process.set(i, NEMESIS);
+      this.num.set(i, this.others.push(e) - 1);
+      return;
+    }
+    const s = this.strings;
+    this.process.set(i, e.process);
+    this.type.set(i, TYPE_CODE[e.type] ?? 0);
+    this.f.set(i, s.id(e.f));
+    this.key.set(i, s.id(e.key));
+    this.session.set(i, s.id(e.session));
+    this.user.set(i, s.id(e.user));
+    this.node.set(i, s.id(e.node));
+    this.error.set(i, s.id(e.error));
+    this.flags.set(i, this.valueKind(i, e.value) | (e.final === undefined ? 0 : e.final ? 8 : 4));
+    this.served.set(i, e.served === undefined ? NONE : this.others.push(e.served) - 1);
+  }
+
+  private valueKind(i: number, v: unknown): number {
+    if (v === null || v === undefined) return V_NULL;
+    if (typeof v === 'number' && (v | 0) === v) {
+      this.num.set(i, v);
+      return V_INT;
+    }
+    if (Array.isArray(v) && this.copyList(i, v)) return V_LIST;
+    this.num.set(i, this.others.push(v) - 1);
+    return V_OTHER;
+  }
+
+  /** Copies an all-int32 list into `flat`; false (nothing kept) if it holds anything else. */
+  private copyList(i: number, v: unknown[]): boolean {
+    const len = v.length;
+    if (this.flatPos + len > this.flat.length) {
+      const grown = new Int32Array(Math.max(this.flatPos + len, this.flat.length * 2));
+      grown.set(this.flat.subarray(0, this.flatPos));
+      this.flat = grown;
+    }
+    const at = this.flatPos;
+    for (let j = 0; j < len; j++) {
+      const x = v[j];
+      if (typeof x !== 'number' || (x | 0) !== x) return false;
+      this.flat[at + j] = x;
+    }
+    this.flatPos += len;
+    this.num.set(i, at);
+    this.listLen.set(i, len);
+    return true;
+  }
+
+  /** Event i as the object the runner recorded (same fields, same order as it built them). */
+  event(i: number): HistoryEvent {
+    const p = this.process.a[i];
+    if (p === NEMESIS) return this.others[this.num.a[i]] as HistoryEvent;
+    const s = this.strings;
+    const e = { index: i, time: this.time.a[i], process: p } as HistoryEvent;
+    const session = s.name(this.session.a[i]);
+    if (session !== undefined) e.session = session;
+    const user = s.name(this.user.a[i]);
+    if (user !== undefined) e.user = user;
+    e.type = TYPES[this.type.a[i]];
+    e.f = s.name(this.f.a[i]) as string;
+    const key = s.name(this.key.a[i]);
+    if (key !== undefined) e.key = key;
+    e.value = this.value(i);
+    const node = s.name(this.node.a[i]);
+    if (node !== undefined) e.node = node;
+    const flags = this.flags.a[i];
+    if (flags & 12) e.final = (flags & 8) !== 0;
+    const error = s.name(this.error.a[i]);
+    if (error !== undefined) e.error = error;
+    const served = this.served.a[i];
+    if (served !== NONE) e.served = this.others[served] as HistoryEvent['served'];
+    return e;
+  }
+
+  private value(i: number): unknown {
+    switch (this.flags.a[i] & 3) {
+      case V_INT:
+        return this.num.a[i];
+      case V_LIST: {
+        const at = this.num.a[i];
+        return Array.from(this.flat.subarray(at, at + this.listLen.a[i]));
+      }
+      case V_OTHER:
+        return this.others[this.num.a[i]];
+      default:
+        return null;
+    }
+  }
+
+  /** The History, validated and paired by the builder exactly as if it had seen each event live. */
+  toHistory(source?: string, known?: WorkloadKind): History {
+    const b = new HistoryBuilder(source, true);
+    for (let i = 0; i < this.n; i++) b.add(this.event(i), i + 1);
+    return b.finish(known);
+  }
+}

@@ -1,0 +1,84 @@
+// The run's column store: the History it builds at the end is the one the builder builds event by
+// event, and a broken event gets the same message.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { historyFromEvents } from '../../src/history/builder.js';
+import { EventRecorder } from '../../src/history/recorder.js';
+import type { HistoryEvent } from '../../src/history/types.js';
+import { appendModelEvents } from '../support/append-model.js';
+
+function recorded(events: HistoryEvent[]): EventRecorder {
+  const rec = new EventRecorder();
+  for (const e of events) rec.add(e);
+  return rec;
+}
+
+/** A register history: writes, cas (expected may be null), reads of ints or null, some served. */
+function registerEvents(seed: number): HistoryEvent[] {
+  const rnd = fc.sample(fc.array(fc.nat(99), { minLength: 400, maxLength: 400 }), { seed, numRuns: 1 })[0];
+  const events: HistoryEvent[] = [];
+  let t = 0;
+  for (let i = 0; i + 3 < rnd.length; i += 4) {
+    const p = rnd[i] % 5;
+    const f = (['read', 'write', 'cas'] as const)[rnd[i + 1] % 3];
+    const v = f === 'read' ? null : f === 'write' ? rnd[i + 2] : [rnd[i + 2] % 3 === 0 ? null : rnd[i + 2], rnd[i + 3]];
+    const type = (['ok', 'ok', 'fail', 'ok'] as const)[rnd[i + 3] % 4];
+    const base = { process: p + 5 * i, session: `s${p}`, f, key: `k${rnd[i] % 3}` };
+    events.push({ index: events.length, time: t++, ...base, type: 'invoke', value: v });
+    if (i % 40 === 0) events.push({ index: events.length, time: t++, process: 'nemesis', type: 'info', f: 'kill', value: { node: 'n1' } });
+    const done: HistoryEvent = { index: events.length, time: t++, ...base, type, value: f === 'read' && type === 'ok' ? (rnd[i + 2] % 4 === 0 ? null : rnd[i + 2]) : v, node: `n${rnd[i + 2] % 3}` };
+    if (type === 'fail') done.error = rnd[i] % 2 ? 'timeout' : 'compare failed';
+    if (rnd[i + 1] % 2) done.served = { role: rnd[i] % 2 ? 'leader' : 'follower', term: rnd[i] % 4, pos: i };
+    events.push(done);
+  }
+  return events.map((e, index) => ({ ...e, index }));
+}
+
+describe('EventRecorder', () => {
+  it('gives back every event as it was recorded', () => {
+    for (const events of [appendModelEvents(3), registerEvents(4)]) {
+      const rec = recorded(events);
+      expect(rec.length).toBe(events.length);
+      for (let i = 0; i < events.length; i++) expect(rec.event(i)).toEqual({ ...events[i], ...(events[i].value === undefined ? { value: null } : {}) });
+    }
+  });
+
+  it('builds the History the builder builds event by event (append and register)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const events of [appendModelEvents(seed, { finalReads: seed % 2 === 0 }), registerEvents(seed)]) {
+        expect(recorded(events).toHistory()).toEqual(historyFromEvents(events));
+      }
+    }
+  });
+
+  it('keeps lists that are not all int32 as they are', () => {
+    const events: HistoryEvent[] = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'read', key: 'k', value: null },
+      { index: 1, time: 1, process: 0, type: 'ok', f: 'read', key: 'k', value: [1, 2.5, 2 ** 40, 'x'] },
+    ];
+    expect(recorded(events).event(1).value).toEqual([1, 2.5, 2 ** 40, 'x']);
+    expect(recorded(events).toHistory()).toEqual(historyFromEvents(events));
+  });
+
+  it('reports a broken event with the builder\'s message, naming its line', () => {
+    const events: HistoryEvent[] = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'append', key: 'k', value: 1 },
+      { index: 1, time: 1, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
+      { index: 2, time: 2, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
+    ];
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        return (e as UserError).describe();
+      }
+      throw new Error('no error');
+    };
+    const got = message(() => recorded(events).toHistory('h.jsonl'));
+    expect(got).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
+    expect(got).toMatch(/^h\.jsonl:3: type: /);
+  });
+});
