@@ -14,7 +14,7 @@ import { createRealScheduler, runHeld, type RealScheduler } from '../real/schedu
 import type { Capabilities, Capability, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
 import { usesNamespaces } from './capabilities.js';
 import type { ClientNode, ExternalClient } from './client-api.js';
-import { clientModuleUrl, invokeExternal, openClient } from './client-module.js';
+import { clientModuleUrl, ExternalSession, openClient } from './client-module.js';
 import { ExternalNodes, type NodeSlot } from './external-nodes.js';
 import { buildFaults, PendingWork } from './faults.js';
 import { startLeaderWatch, type LeaderWatch } from './leader.js';
@@ -161,15 +161,15 @@ class External implements ExternalTarget {
   }
 
   client(session: SessionInfo): Client {
+    let ops: ExternalSession | undefined;
     return {
       invoke: (op, done: (c: Completion) => void) => {
         if (this.ext === undefined) return this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: 'client not open' }));
-        invokeExternal(
+        ops ??= new ExternalSession(
           { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.after(0, fn) },
           session,
-          op,
-          done,
         );
+        ops.invoke(op, done);
       },
     };
   }
