@@ -3,7 +3,7 @@
 // The text is byte for byte what eventToJson writes (SPEC's field order, JSON.stringify's forms);
 // what the fast path does not cover (long strings, big or nested values) is left to eventToJson.
 
-import type { HistoryEvent } from './types.js';
+import type { HistoryEvent, Served } from './types.js';
 
 /** Bytes the caller leaves free before each event: the fast path never writes more. */
 export const ENCODE_SLACK = 1 << 17;
@@ -78,6 +78,27 @@ function value(buf: Buffer, pos: number, v: unknown, end: number): number {
   return other(buf, pos, v, end - pos);
 }
 
+/**
+ * What a serving node said of itself, by hand when it is exactly `{role, term?, pos?}` in that
+ * order (as targets make it) with a short role and integer term and pos; -1 for anything else.
+ */
+function served(buf: Buffer, pos: number, s: Served): number {
+  let want = 0;
+  for (const k in s) {
+    const at = k === 'role' ? 0 : k === 'term' ? 1 : k === 'pos' ? 2 : -1;
+    if (at < want) return -1;
+    want = at + 1;
+  }
+  const { role, term, pos: position } = s;
+  if (typeof role !== 'string' || role.length > MAX_FAST_STRING) return -1;
+  if ((term !== undefined && !Number.isSafeInteger(term)) || (position !== undefined && !Number.isSafeInteger(position))) return -1;
+  pos = str(buf, lit(buf, pos, '{"role":'), role);
+  if (term !== undefined) pos = num(buf, lit(buf, pos, ',"term":'), term);
+  if (position !== undefined) pos = num(buf, lit(buf, pos, ',"pos":'), position);
+  buf[pos++] = 125;
+  return pos;
+}
+
 const long = (s: string | undefined): boolean => s !== undefined && s.length > MAX_FAST_STRING;
 
 /**
@@ -102,7 +123,9 @@ export function encodeEvent(buf: Buffer, pos: number, e: HistoryEvent): number {
   if (e.final !== undefined) pos = lit(buf, pos, e.final ? ',"final":true' : ',"final":false');
   if (e.error !== undefined) pos = str(buf, lit(buf, pos, ',"error":'), e.error);
   if (e.served !== undefined) {
-    pos = other(buf, lit(buf, pos, ',"served":'), e.served, end - pos - 16);
+    pos = lit(buf, pos, ',"served":');
+    const at = served(buf, pos, e.served);
+    pos = at >= 0 ? at : other(buf, pos, e.served, end - pos - 16);
     if (pos < 0) return -1;
   }
   buf[pos++] = 125;

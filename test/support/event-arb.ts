@@ -38,7 +38,11 @@ export const anyEvent: fc.Arbitrary<HistoryEvent> = fc.record(
     node: text,
     final: fc.boolean(),
     error: text,
-    served: fc.record({ role: text, term: fc.nat(), pos: fc.nat() }, { requiredKeys: ['role'] }),
+    served: fc.oneof(
+      fc.record({ role: text, term: fc.nat(), pos: fc.nat() }, { requiredKeys: ['role'] }),
+      fc.record({ pos: int, role: text, extra: fc.jsonValue() }, { requiredKeys: ['role'] }),
+      fc.record({ role: fc.constantFrom('leader', 'follower'), term: fc.oneof(fc.double(), fc.constant(undefined)), pos: int }),
+    ),
   },
   { requiredKeys: ['index', 'time', 'process', 'type', 'f', 'value'] },
 ) as fc.Arbitrary<HistoryEvent>;
