@@ -15,7 +15,7 @@ export const convergence: Checker = {
     const budget = new Budget(opts);
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
-    const { byKey, keyStart, opF, opType, opFinal, readElems, readStart, readLen, ops } = ix;
+    const { byKey, keyStart, opF, opType, opFinal, readElems, readStart, readLen, keyOrdered, ops } = ix;
     let keysCompared = 0;
     const finals: number[] = [];
     for (let k = 0; k < ix.keys.length; k++) {
@@ -31,11 +31,13 @@ export const convergence: Checker = {
       const s0 = readStart[f0];
       const len0 = readLen[f0];
       if (budget.spend(len0 * finals.length)) return budget.stopped(list, k, ix.keys.length, 'keys', { keysCompared });
+      // On a key whose reads are all prefixes of its longest, reads of one length are one list.
+      const ordered = keyOrdered[k] === 1;
       let agree = true;
       for (let i = 1; i < finals.length && agree; i++) {
         const s = readStart[finals[i]];
         if (readLen[finals[i]] !== len0) agree = false;
-        for (let j = 0; j < len0 && agree; j++) if (readElems[s + j] !== readElems[s0 + j]) agree = false;
+        for (let j = 0; j < len0 && agree && !ordered; j++) if (readElems[s + j] !== readElems[s0 + j]) agree = false;
       }
       if (agree) continue;
       const reads = finals.slice();

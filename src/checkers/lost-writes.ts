@@ -37,7 +37,7 @@ export const lostWrites: Checker = {
     const budget = new Budget(opts);
     const ix = appendIndex(h);
     const list = new AnomalyList(opts.maxAnomalies);
-    const { byKey, keyStart, opF, opType, opFinal, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, appendElem, elemAppend, ops } = ix;
+    const { byKey, keyStart, opF, opType, opFinal, invokeTimeNs, completeTimeNs, readElems, readStart, readLen, appendElem, elemAppend, keyOrdered, elemPos, ops } = ix;
     const inFinal = new Int32Array(ix.elemCount); // === key + 1 when some final read of the key has it
     // Latest completion of an ok read holding the element (element ids belong to one key each).
     const lastHeldNs = new Float64Array(ix.elemCount).fill(-Infinity);
@@ -108,10 +108,14 @@ export const lostWrites: Checker = {
       if (finals.length > 0) {
         // SPEC 5: the final reads, done after healing and settling, are the evidence.
         keysFinalRule++;
+        // On a key whose reads are all prefixes of its longest, the final reads hold what the longest of them holds.
+        const ordered = keyOrdered[k] === 1;
+        let finalLen = 0;
         for (const r of finals) {
           const s = readStart[r];
           const end = s + readLen[r];
-          for (let j = s; j < end; j++) inFinal[readElems[j]] = kmark;
+          if (ordered) finalLen = Math.max(finalLen, readLen[r]);
+          else for (let j = s; j < end; j++) inFinal[readElems[j]] = kmark;
           if (budget.spend(readLen[r] + 1)) return stop();
         }
         for (let p = from; p < to; p++) {
@@ -121,7 +125,7 @@ export const lostWrites: Checker = {
           if (e < 0) continue; // a repeated element: judged by its first append
           if (budget.spend(1)) return stop();
           appendsChecked++;
-          if (inFinal[e] === kmark) continue;
+          if (ordered ? elemPos[e] < finalLen : inFinal[e] === kmark) continue;
           const evidence = finals.slice();
           list.add(() => {
             const op = ops[a];

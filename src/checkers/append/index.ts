@@ -2,7 +2,7 @@
 // users interned to small ints, ops grouped per key and per (session|user, key) by counting
 // sort, and every ok read's list turned into element ids. Built once per History (WeakMap cache).
 
-import { flatReads } from '../../history/builder.js';
+import { flatReads, type FlatReads } from '../../history/builder.js';
 import type { History, Op } from '../../history/types.js';
 
 export const T_OK = 0;
@@ -66,7 +66,19 @@ export interface AppendIndex {
   readLen: Int32Array;
   /** Elements appended twice to one key (the first append keeps the element). */
   duplicateAppends: number;
+  /**
+   * Per key: 1 when every ok read of it is a prefix of its longest ok read and that read repeats no
+   * element (the usual case; also 1 for a key without reads), else 0. Then keyLongest[k] is the
+   * first longest read (-1: none) and elemPos[e] the position of each of its elements in it.
+   */
+  keyOrdered: Uint8Array;
+  keyLongest: Int32Array;
+  /** Per element of an ordered key: its position in the key's longest read (POS_ABSENT: in no read). */
+  elemPos: Int32Array;
 }
+
+/** elemPos of an element that no read of its (ordered) key holds. */
+export const POS_ABSENT = 0x7fffffff;
 
 const cache = new WeakMap<History, AppendIndex>();
 
@@ -113,40 +125,127 @@ function intern(map: Map<string, number>, names: string[], s: string): number {
 export function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Array, nKeys: number): Grouping {
   const n = owner.length;
   const opGroup = new Int32Array(n);
-  const owners: number[] = [];
-  const direct = nOwners * nKeys <= 1 << 24 ? new Int32Array(nOwners * nKeys).fill(-1) : undefined;
-  const map = direct === undefined ? new Map<number, number>() : undefined;
-  for (let i = 0; i < n; i++) {
-    const o = owner[i];
-    const pair = o * nKeys + opKey[i];
-    let g = direct !== undefined ? direct[pair] : (map!.get(pair) ?? -1);
-    if (g < 0) {
-      g = owners.length;
-      owners.push(o);
-      if (direct !== undefined) direct[pair] = g;
-      else map!.set(pair, g);
+  const owners = new Int32Array(n);
+  // Group sizes, counted as groups appear: sizes[g + 1] (then prefix sums make the starts).
+  const start = new Int32Array(n + 1);
+  let count = 0;
+  if (nOwners * nKeys <= 1 << 24) {
+    const direct = new Int32Array(nOwners * nKeys); // group id + 1 (0: none yet)
+    for (let i = 0; i < n; i++) {
+      const o = owner[i];
+      const pair = o * nKeys + opKey[i];
+      let g = direct[pair] - 1;
+      if (g < 0) {
+        g = count++;
+        owners[g] = o;
+        direct[pair] = g + 1;
+      }
+      opGroup[i] = g;
+      start[g + 1]++;
     }
-    opGroup[i] = g;
+  } else {
+    const map = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const o = owner[i];
+      const pair = o * nKeys + opKey[i];
+      let g = map.get(pair);
+      if (g === undefined) {
+        g = count++;
+        owners[g] = o;
+        map.set(pair, g);
+      }
+      opGroup[i] = g;
+      start[g + 1]++;
+    }
   }
-  const count = owners.length;
-  const start = new Int32Array(count + 1);
-  for (let i = 0; i < n; i++) start[opGroup[i] + 1]++;
   for (let g = 0; g < count; g++) start[g + 1] += start[g];
   const fill = start.slice(0, count);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[fill[opGroup[i]]++] = i;
-  return { order, start, owner: Int32Array.from(owners), count };
+  return { order, start: start.slice(0, count + 1), owner: owners.slice(0, count), count };
 }
 
-export function buildAppendIndex(h: History): AppendIndex {
+/** The per-op columns of the index and what the element passes need, from one pass over the ops. */
+interface OpScan {
+  keys: string[];
+  opKey: Int32Array;
+  opType: Uint8Array;
+  opF: Uint8Array;
+  opFinal: Uint8Array;
+  invokeTimeNs: Float64Array;
+  completeTimeNs: Float64Array;
+  sessions: string[];
+  opSession: Int32Array;
+  users: string[];
+  opUser: Int32Array;
+  namedUsers: number;
+  opsWithoutUser: number;
+  /** Per op: an append's integer element (NaN: not an integer, or not an append). */
+  appendNum: Float64Array;
+  totalReadLen: number;
+}
+
+/** Interns sessions and users; a process's last session and a session's last user are tried first. */
+class Owners {
+  readonly sessions: string[] = [];
+  readonly users: string[] = [];
+  private readonly sessionMap = new Map<string, number>();
+  private readonly userMap = new Map<string, number>();
+  private procSession = new Int32Array(256).fill(-1);
+  private sessionUser: number[] = [];
+  /** Per session without a user: the owner standing for it among the users (-1: none yet). */
+  private sessionOwner: number[] = [];
+  opsWithoutUser = 0;
+
+  get namedUsers(): number {
+    return this.userMap.size;
+  }
+
+  session(process: number, s: string): number {
+    const cached = process < this.procSession.length ? this.procSession[process] : -1;
+    if (cached >= 0 && this.sessions[cached] === s) return cached;
+    const i = intern(this.sessionMap, this.sessions, s);
+    if (i === this.sessionUser.length) {
+      this.sessionUser.push(-1);
+      this.sessionOwner.push(-1);
+    }
+    if (process < 1 << 20) {
+      if (process >= this.procSession.length) {
+        const grown = new Int32Array(Math.max(process + 1, this.procSession.length * 2)).fill(-1);
+        grown.set(this.procSession);
+        this.procSession = grown;
+      }
+      this.procSession[process] = i;
+    }
+    return i;
+  }
+
+  user(session: number, u: string | undefined): number {
+    if (u === undefined) {
+      // A session without a user is its own user: read-your-writes-user reduces to read-your-writes.
+      this.opsWithoutUser++;
+      let o = this.sessionOwner[session];
+      if (o < 0) {
+        o = this.users.length;
+        this.users.push(`session ${this.sessions[session]}`);
+        this.sessionOwner[session] = o;
+      }
+      return o;
+    }
+    const cached = this.sessionUser[session];
+    if (cached >= 0 && this.users[cached] === u) return cached;
+    const i = intern(this.userMap, this.users, u);
+    this.sessionUser[session] = i;
+    return i;
+  }
+}
+
+function scanOps(h: History, flat: FlatReads | undefined): OpScan {
   const ops = h.ops;
   const n = ops.length;
   const keyMap = new Map<string, number>();
   const keys: string[] = [];
-  const sessionMap = new Map<string, number>();
-  const sessions: string[] = [];
-  const userMap = new Map<string, number>();
-  const users: string[] = [];
+  const owners = new Owners();
   const opKey = new Int32Array(n);
   const opType = new Uint8Array(n);
   const opF = new Uint8Array(n);
@@ -155,52 +254,17 @@ export function buildAppendIndex(h: History): AppendIndex {
   const completeTimeNs = new Float64Array(n);
   const opSession = new Int32Array(n);
   const opUser = new Int32Array(n);
-  // Per key (grown as keys appear): the range of its integer elements, its appends, whether any
-  // element is not an integer; per op, an append's integer element (NaN: not an integer).
-  const keyMin: number[] = [];
-  const keyMax: number[] = [];
-  const keyAppends: number[] = [];
-  const keyNonInteger: number[] = [];
   const appendNum = new Float64Array(n).fill(NaN);
-  // Read lists the builder already copied flat (int32 elements), read from there when present.
-  const flat = flatReads(h);
   let totalReadLen = 0;
-  // Per-session user owner, so sessions without a user are interned once.
-  const sessionOwner: number[] = [];
-  let opsWithoutUser = 0;
-  let lastSession = '';
-  let lastSessionIdx = -1;
-  let lastKey = '';
-  let lastKeyIdx = -1;
   for (let i = 0; i < n; i++) {
     const op = ops[i];
     const k = op.key;
-    if (k !== lastKey || lastKeyIdx < 0) {
-      lastKey = k;
-      lastKeyIdx = intern(keyMap, keys, k);
-    }
-    opKey[i] = lastKeyIdx;
-    const s = op.session;
-    if (s !== lastSession || lastSessionIdx < 0) {
-      lastSession = s;
-      lastSessionIdx = intern(sessionMap, sessions, s);
-    }
-    opSession[i] = lastSessionIdx;
-    const u = op.user;
-    if (u !== undefined) {
-      opUser[i] = intern(userMap, users, u);
-    } else {
-      opsWithoutUser++;
-      // A session without a user is its own user: read-your-writes-user reduces to read-your-writes.
-      while (sessionOwner.length <= lastSessionIdx) sessionOwner.push(-1);
-      let o = sessionOwner[lastSessionIdx];
-      if (o < 0) {
-        o = users.length;
-        users.push(`session ${s}`);
-        sessionOwner[lastSessionIdx] = o;
-      }
-      opUser[i] = o;
-    }
+    let ki = keyMap.get(k);
+    if (ki === undefined) ki = intern(keyMap, keys, k);
+    opKey[i] = ki;
+    const s = owners.session(op.process, op.session);
+    opSession[i] = s;
+    opUser[i] = owners.user(s, op.user);
     const type = op.type === 'ok' ? T_OK : op.type === 'fail' ? T_FAIL : T_INFO;
     opType[i] = type;
     const f = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
@@ -210,158 +274,263 @@ export function buildAppendIndex(h: History): AppendIndex {
     completeTimeNs[i] = op.completeTime;
     // While the op is at hand: what the element passes below need to know about it.
     if (f === F_APPEND) {
-      const k = lastKeyIdx;
-      while (keyMin.length <= k) {
-        keyMin.push(Infinity);
-        keyMax.push(-Infinity);
-        keyAppends.push(0);
-        keyNonInteger.push(0);
-      }
-      keyAppends[k]++;
       const v = appendElement(op);
-      if (typeof v === 'number' && Number.isInteger(v)) {
-        appendNum[i] = v;
-        if (v < keyMin[k]) keyMin[k] = v;
-        if (v > keyMax[k]) keyMax[k] = v;
-      } else keyNonInteger[k] = 1;
+      if (typeof v === 'number' && Number.isInteger(v)) appendNum[i] = v;
     } else if (f === F_READ && type === T_OK) totalReadLen += flat !== undefined && flat.start[i] >= 0 ? flat.len[i] : (op.value as unknown[]).length;
   }
-  while (keyMin.length < keys.length) {
-    keyMin.push(Infinity);
-    keyMax.push(-Infinity);
-    keyAppends.push(0);
-    keyNonInteger.push(0);
-  }
+  const { sessions, users, namedUsers, opsWithoutUser } = owners;
+  return { keys, opKey, opType, opF, opFinal, invokeTimeNs, completeTimeNs, sessions, opSession, users, opUser, namedUsers, opsWithoutUser, appendNum, totalReadLen };
+}
 
-  const keyStart = new Int32Array(keys.length + 1);
+/** Op ids by key, then invoke order (a counting sort). */
+function sortByKey(opKey: Int32Array, nKeys: number): { byKey: Int32Array; keyStart: Int32Array } {
+  const n = opKey.length;
+  const keyStart = new Int32Array(nKeys + 1);
   for (let i = 0; i < n; i++) keyStart[opKey[i] + 1]++;
-  for (let k = 0; k < keys.length; k++) keyStart[k + 1] += keyStart[k];
+  for (let k = 0; k < nKeys; k++) keyStart[k + 1] += keyStart[k];
   const byKey = new Int32Array(n);
-  const keyFill = keyStart.slice(0, keys.length);
+  const keyFill = keyStart.slice(0, nKeys);
   for (let i = 0; i < n; i++) byKey[keyFill[opKey[i]]++] = i;
+  return { byKey, keyStart };
+}
 
-  // Elements: appends first (so each element knows its append), then every ok read's list, each
-  // pass walking ops in memory order. Keys whose elements are integers in a compact range look
-  // them up in a table; others in a Map.
-  const keyTables: (Int32Array | undefined)[] = new Array(keys.length);
-  const keyMaps: (Map<unknown, number> | undefined)[] = new Array(keys.length);
-  for (let k = 0; k < keys.length; k++) {
-    if (keyAppends[k] === 0) continue;
-    if (keyNonInteger[k] === 0 && keyMax[k] - keyMin[k] <= 4 * keyAppends[k] + 64) keyTables[k] = new Int32Array(keyMax[k] - keyMin[k] + 1).fill(-1);
-    else keyMaps[k] = new Map();
+/**
+ * Element ids, per key: keys whose appended elements are integers in a compact range look them up
+ * in a table (slot = value - min), others in a Map (elemKey). Ids are given in order of first sight.
+ */
+class Elements {
+  readonly tables: (Int32Array | undefined)[];
+  readonly maps: (Map<unknown, number> | undefined)[];
+  readonly min: Float64Array;
+  elemAppend: Int32Array;
+  /** Per element: its position in its key's longest read so far (see KeyPrefixes). */
+  elemPos: Int32Array;
+  readonly elemValue: unknown[] = [];
+  count = 0;
+
+  constructor(s: OpScan, capacity: number) {
+    const nKeys = s.keys.length;
+    this.tables = new Array(nKeys);
+    this.maps = new Array(nKeys);
+    this.min = new Float64Array(nKeys).fill(Infinity);
+    this.elemAppend = new Int32Array(Math.max(16, capacity));
+    this.elemPos = new Int32Array(this.elemAppend.length).fill(POS_ABSENT);
+    const max = new Float64Array(nKeys).fill(-Infinity);
+    const appends = new Int32Array(nKeys);
+    const nonInteger = new Uint8Array(nKeys);
+    const { opF, opKey, appendNum } = s;
+    for (let i = 0; i < opF.length; i++) {
+      if (opF[i] !== F_APPEND) continue;
+      const k = opKey[i];
+      appends[k]++;
+      const v = appendNum[i];
+      if (v !== v) nonInteger[k] = 1;
+      else {
+        if (v < this.min[k]) this.min[k] = v;
+        if (v > max[k]) max[k] = v;
+      }
+    }
+    for (let k = 0; k < nKeys; k++) {
+      if (appends[k] === 0) continue;
+      if (nonInteger[k] === 0 && max[k] - this.min[k] <= 4 * appends[k] + 64) this.tables[k] = new Int32Array(max[k] - this.min[k] + 1).fill(-1);
+      else this.maps[k] = new Map();
+    }
   }
-  let elemAppend = new Int32Array(Math.max(16, n));
+
+  /** A new element id for value v, written by append `a` (-1: none). */
+  add(v: unknown, a: number): number {
+    const e = this.count++;
+    if (e >= this.elemAppend.length) {
+      const grown = new Int32Array(this.elemAppend.length * 2);
+      grown.set(this.elemAppend);
+      this.elemAppend = grown;
+      const pos = new Int32Array(grown.length).fill(POS_ABSENT);
+      pos.set(this.elemPos);
+      this.elemPos = pos;
+    }
+    this.elemAppend[e] = a;
+    this.elemValue.push(v);
+    return e;
+  }
+
+  /** An element no append wrote: a fresh id, remembered in the key's Map. */
+  phantom(k: number, v: unknown): number {
+    let m = this.maps[k];
+    if (m === undefined) this.maps[k] = m = new Map();
+    const ek = elemKey(v);
+    let e = m.get(ek);
+    if (e === undefined) {
+      e = this.add(v, -1);
+      m.set(ek, e);
+    }
+    return e;
+  }
+}
+
+/** Gives each append's element an id (the first append of an element owns it); returns appendElem and the repeats. */
+function appendElements(ops: Op[], s: OpScan, el: Elements): { appendElem: Int32Array; duplicateAppends: number } {
+  const { opF, opKey, appendNum } = s;
+  const n = opF.length;
   const appendElem = new Int32Array(n).fill(-1);
-  const elemValue: unknown[] = [];
-  let elemCount = 0;
   let duplicateAppends = 0;
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_APPEND) continue;
     const k = opKey[i];
-    const table = keyTables[k];
-    const v = table !== undefined ? appendNum[i] : appendElement(ops[i]);
+    const table = el.tables[k];
     if (table !== undefined) {
-      const slot = (v as number) - keyMin[k];
+      const v = appendNum[i];
+      const slot = v - el.min[k];
       if (table[slot] >= 0) {
         duplicateAppends++;
         continue;
       }
-      table[slot] = elemCount;
+      appendElem[i] = table[slot] = el.add(v, i);
     } else {
-      const m = keyMaps[k]!;
+      const v = appendElement(ops[i]);
+      const m = el.maps[k]!;
       const ek = elemKey(v);
       if (m.has(ek)) {
         duplicateAppends++;
         continue;
       }
-      m.set(ek, elemCount);
+      appendElem[i] = el.add(v, i);
+      m.set(ek, appendElem[i]);
     }
-    appendElem[i] = elemCount;
-    elemAppend[elemCount] = i;
-    elemValue.push(v);
-    elemCount++;
   }
-  const readElems = new Int32Array(totalReadLen);
+  return { appendElem, duplicateAppends };
+}
+
+/** Every ok read's list as element ids, flat: op i's is readElems[readStart[i]..+readLen[i]). */
+function readElements(ops: Op[], s: OpScan, el: Elements, flat: FlatReads | undefined) {
+  const { opF, opType, opKey } = s;
+  const n = opF.length;
+  const readElems = new Int32Array(s.totalReadLen);
   const readStart = new Int32Array(n).fill(-1);
   const readLen = new Int32Array(n);
+  const prefixes = new KeyPrefixes(s.keys.length);
   let pos = 0;
-  /** An element no append wrote: a fresh id, remembered in the key's Map. */
-  const phantom = (k: number, v: unknown): number => {
-    let m = keyMaps[k];
-    if (m === undefined) keyMaps[k] = m = new Map();
-    const ek = elemKey(v);
-    let e = m.get(ek);
-    if (e === undefined) {
-      e = elemCount++;
-      if (e >= elemAppend.length) {
-        const grown = new Int32Array(elemAppend.length * 2);
-        grown.set(elemAppend);
-        elemAppend = grown;
-      }
-      elemAppend[e] = -1;
-      elemValue.push(v);
-      m.set(ek, e);
-    }
-    return e;
-  };
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_READ || opType[i] !== T_OK) continue;
     const k = opKey[i];
-    const table = keyTables[k];
     const fs = flat !== undefined ? flat.start[i] : -1;
+    readStart[i] = pos;
     if (fs >= 0) {
       const len = flat!.len[i];
-      const elems = flat!.elems;
-      readStart[i] = pos;
       readLen[i] = len;
-      const end = fs + len;
-      let j = fs;
-      while (j < end) {
-        // Fast run of table hits; a miss (or a key without a table) goes through the Map.
-        if (table !== undefined) {
-          const hits = mapByTable(elems, j, end, table, keyMin[k], readElems, pos);
-          j += hits;
-          pos += hits;
-          if (j === end) break;
-        }
-        const v = elems[j++];
-        const e = keyMaps[k]?.get(v);
-        readElems[pos++] = e !== undefined ? e : phantom(k, v);
-      }
-      continue;
-    }
-    const list = ops[i].value as unknown[];
-    const len = list.length;
-    readStart[i] = pos;
-    readLen[i] = len;
-    if (table !== undefined) {
-      const min = keyMin[k];
-      const size = table.length;
-      for (let j = 0; j < len; j++) {
-        const v = list[j];
-        let e = -1;
-        if (typeof v === 'number') {
-          const slot = v - min;
-          // slot >>> 0 === slot: a non-negative integer (fractions and NaN fail it).
-          if (slot >>> 0 === slot && slot < size) e = table[slot];
-        }
-        readElems[pos++] = e >= 0 ? e : phantom(k, v);
-      }
+      pos = flatRead(flat!.elems, fs, fs + len, k, el, readElems, pos);
     } else {
-      const map = keyMaps[k];
-      for (let j = 0; j < len; j++) {
-        const v = list[j];
-        const e = map !== undefined ? map.get(elemKey(v)) : undefined;
-        readElems[pos++] = e !== undefined ? e : phantom(k, v);
+      const list = ops[i].value as unknown[];
+      readLen[i] = list.length;
+      pos = listRead(list, k, el, readElems, pos);
+    }
+    if (prefixes.ordered[k] === 1) prefixes.add(readElems, readStart, readLen, el.elemPos, k, i);
+  }
+  return { readElems, readStart, readLen, keyOrdered: prefixes.ordered, keyLongest: prefixes.longest };
+}
+
+/**
+ * Per key, in invoke order of its reads: the longest read so far, and whether every read so far
+ * is a prefix of it (or extends it) with no element twice; elemPos holds each element's position
+ * in it. A key stops being followed once a read forks from it or repeats an element.
+ */
+class KeyPrefixes {
+  readonly ordered: Uint8Array;
+  readonly longest: Int32Array;
+  constructor(keys: number) {
+    this.ordered = new Uint8Array(keys).fill(1);
+    this.longest = new Int32Array(keys).fill(-1);
+  }
+
+  /** Read r of key k, whose elements are in place. */
+  add(readElems: Int32Array, readStart: Int32Array, readLen: Int32Array, elemPos: Int32Array, k: number, r: number): void {
+    const l = this.longest[k];
+    const s = readStart[r];
+    const len = readLen[r];
+    if (l < 0) {
+      this.longest[k] = r;
+      if (!placeTail(readElems, s, 0, len, elemPos)) this.ordered[k] = 0;
+      return;
+    }
+    const ls = readStart[l];
+    const llen = readLen[l];
+    const n = len < llen ? len : llen;
+    for (let j = 0; j < n; j++) {
+      if (readElems[s + j] !== readElems[ls + j]) {
+        this.ordered[k] = 0;
+        return;
       }
     }
+    if (len <= llen) return;
+    this.longest[k] = r;
+    if (!placeTail(readElems, s, llen, len, elemPos)) this.ordered[k] = 0;
   }
-  elemAppend = elemAppend.subarray(0, elemCount);
-  // Per element, what the read-your-writes checkers ask about its append.
+}
+
+/** Gives the elements at readElems[from + j] for j in [lo, hi) position j; false if one already had a position (a repeat). */
+function placeTail(readElems: Int32Array, from: number, lo: number, hi: number, elemPos: Int32Array): boolean {
+  for (let j = lo; j < hi; j++) {
+    const e = readElems[from + j];
+    if (elemPos[e] !== POS_ABSENT) return false;
+    elemPos[e] = j;
+  }
+  return true;
+}
+
+/** Maps elems[from..end) (a flat int32 read) to element ids into out[pos..]; returns the new pos. */
+function flatRead(elems: Int32Array, from: number, end: number, k: number, el: Elements, out: Int32Array, pos: number): number {
+  const table = el.tables[k];
+  let j = from;
+  while (j < end) {
+    // Fast run of table hits; a miss (or a key without a table) goes through the Map.
+    if (table !== undefined) {
+      const hits = mapByTable(elems, j, end, table, el.min[k], out, pos);
+      j += hits;
+      pos += hits;
+      if (j === end) break;
+    }
+    const v = elems[j++];
+    const e = el.maps[k]?.get(v);
+    out[pos++] = e !== undefined ? e : el.phantom(k, v);
+  }
+  return pos;
+}
+
+/** Maps a read's list (JS values) to element ids into out[pos..]; returns the new pos. */
+function listRead(list: unknown[], k: number, el: Elements, out: Int32Array, pos: number): number {
+  const table = el.tables[k];
+  const len = list.length;
+  if (table !== undefined) {
+    const min = el.min[k];
+    const size = table.length;
+    for (let j = 0; j < len; j++) {
+      const v = list[j];
+      let e = -1;
+      if (typeof v === 'number') {
+        const slot = v - min;
+        // slot >>> 0 === slot: a non-negative integer (fractions and NaN fail it).
+        if (slot >>> 0 === slot && slot < size) e = table[slot];
+      }
+      out[pos++] = e >= 0 ? e : el.phantom(k, v);
+    }
+    return pos;
+  }
+  const map = el.maps[k];
+  for (let j = 0; j < len; j++) {
+    const v = list[j];
+    const e = map !== undefined ? map.get(elemKey(v)) : undefined;
+    out[pos++] = e !== undefined ? e : el.phantom(k, v);
+  }
+  return pos;
+}
+
+/** Per element, what the read-your-writes checkers ask about its append. */
+function elementFacts(elemAppend: Int32Array, s: OpScan) {
+  const elemCount = elemAppend.length;
   const elemSession = new Int32Array(elemCount).fill(-1);
   const elemUser = new Int32Array(elemCount).fill(-1);
   const elemOkDoneNs = new Float64Array(elemCount).fill(Infinity);
   const elemStatus = new Uint8Array(elemCount);
+  const { opSession, opUser, opType, completeTimeNs } = s;
   for (let e = 0; e < elemCount; e++) {
     const a = elemAppend[e];
     if (a < 0) {
@@ -373,39 +542,57 @@ export function buildAppendIndex(h: History): AppendIndex {
     if (opType[a] === T_OK) elemOkDoneNs[e] = completeTimeNs[a];
     else if (opType[a] === T_FAIL) elemStatus[e] = ELEM_FAILED;
   }
+  return { elemSession, elemUser, elemOkDoneNs, elemStatus };
+}
 
+export function buildAppendIndex(h: History): AppendIndex {
+  const ops = h.ops;
+  // Read lists the builder already copied flat (int32 elements), read from there when present.
+  const flat = flatReads(h);
+  const s = scanOps(h, flat);
+  const { byKey, keyStart } = sortByKey(s.opKey, s.keys.length);
+  const el = new Elements(s, ops.length);
+  const { appendElem, duplicateAppends } = appendElements(ops, s, el);
+  const reads = readElements(ops, s, el, flat);
+  const elemAppend = el.elemAppend.subarray(0, el.count);
+  const elemPos = el.elemPos.subarray(0, el.count);
+  const { opSession, opUser, opKey } = s;
+  const [nSessions, nUsers, nKeys] = [s.sessions.length, s.users.length, s.keys.length];
+  let bySession: Grouping | undefined;
+  let byUser: Grouping | undefined;
   return {
     history: h,
     ops,
-    keys,
-    opKey,
-    opType,
-    opF,
-    opFinal,
-    invokeTimeNs,
-    completeTimeNs,
-    sessions,
-    opSession,
-    users,
-    opUser,
-    namedUsers: userMap.size,
-    opsWithoutUser,
+    keys: s.keys,
+    opKey: s.opKey,
+    opType: s.opType,
+    opF: s.opF,
+    opFinal: s.opFinal,
+    invokeTimeNs: s.invokeTimeNs,
+    completeTimeNs: s.completeTimeNs,
+    sessions: s.sessions,
+    opSession: s.opSession,
+    users: s.users,
+    opUser: s.opUser,
+    namedUsers: s.namedUsers,
+    opsWithoutUser: s.opsWithoutUser,
     byKey,
     keyStart,
-    bySession: groupByOwner(opSession, sessions.length, opKey, keys.length),
-    byUser: groupByOwner(opUser, users.length, opKey, keys.length),
+    // Built on first use (a checker that groups by user may not run).
+    get bySession() {
+      return (bySession ??= groupByOwner(opSession, nSessions, opKey, nKeys));
+    },
+    get byUser() {
+      return (byUser ??= groupByOwner(opUser, nUsers, opKey, nKeys));
+    },
     elemAppend,
-    elemSession,
-    elemUser,
-    elemOkDoneNs,
-    elemStatus,
+    ...elementFacts(elemAppend, s),
     appendElem,
-    elemValue,
-    elemCount,
-    readElems,
-    readStart,
-    readLen,
+    elemValue: el.elemValue,
+    elemCount: el.count,
+    ...reads,
     duplicateAppends,
+    elemPos,
   };
 }
 
