@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonlHistory } from '../../src/history/jsonl.js';
+import type { History } from '../../src/history/types.js';
 import { APPEND_CHECKERS, assertNothingLeft, processesUnder, replcheck as replcheckIn, runDirs as runDirsIn } from '../support/real-run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,8 +40,54 @@ schedule:
 `,
 );
 
+interface Anomaly {
+  ops: number[];
+  explanation: string;
+  faults?: { f: string; relation: string; what: string }[];
+}
+
+function anomalies(out: string, checker: string): Anomaly[] {
+  return (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { checkers: Record<string, { anomalies: Anomaly[] }> }).checkers[checker].anomalies;
+}
+
+/**
+ * `served` from etcd's response headers: every ok op has it, with the raft term and the revision;
+ * one leader per term at most (Raft's rule: a broken role or term would show several), both
+ * leaders and followers answer, and nearly every answer's role is known (`member`: not yet learnt);
+ * each ok append's revision is its own (a txn that put creates one).
+ */
+function assertServedEtcd(h: History): void {
+  const ok = h.ops.filter((o) => o.type === 'ok' && !o.final);
+  expect(ok.filter((o) => o.served === undefined || !['leader', 'follower', 'member'].includes(o.served.role) || !(o.served.term! >= 1) || !(o.served.pos! >= 1))).toEqual([]);
+  const leadersOf = new Map<number, Set<string>>();
+  for (const o of ok) if (o.served!.role === 'leader') leadersOf.set(o.served!.term!, (leadersOf.get(o.served!.term!) ?? new Set()).add(o.node!));
+  expect([...leadersOf].filter(([, nodes]) => nodes.size > 1)).toEqual([]);
+  expect(leadersOf.size, 'the leader faults made new terms, each with its leader').toBeGreaterThan(1);
+  expect(ok.filter((o) => o.served!.role === 'follower').length).toBeGreaterThan(0);
+  expect(ok.filter((o) => o.served!.role === 'member').length).toBeLessThan(ok.length * 0.05);
+  const revisions = ok.filter((o) => o.f === 'append').map((o) => o.served!.pos);
+  expect(new Set(revisions).size).toBe(revisions.length);
+}
+
 function nemesisFaults(out: string): string[] {
   return readJsonlHistory(join(out, 'history.jsonl')).nemesis.map((e) => e.f);
+}
+
+/**
+ * A stale read's revision is older than each own write it missed (else the member's store would
+ * hold them), its explanation names the member, role and term that served it, and the stale reads
+ * of the cut-off member are tied to the partition that isolated it.
+ */
+function assertStaleReadsAttributed(h: History, stale: Anomaly[]): void {
+  const byIndex = new Map(h.ops.map((o) => [o.completeIndex, o]));
+  expect(stale.length).toBeGreaterThan(0);
+  for (const a of stale) {
+    const ops = a.ops.map((i) => byIndex.get(i)!);
+    const read = ops[ops.length - 1];
+    for (const w of ops.slice(0, -1)) expect(read.served!.pos!).toBeLessThan(w.served!.pos!);
+    expect(a.explanation).toContain(`read from ${read.node} as ${read.served!.role} of term ${read.served!.term}`);
+  }
+  expect(stale.some((a) => a.faults?.some((f) => f.f === 'partition' && f.relation === 'during' && f.what.startsWith(`isolated ${byIndex.get(a.ops[a.ops.length - 1])!.node} from`)))).toBe(true);
 }
 
 describe('replcheck run --target etcd', () => {
@@ -51,6 +98,7 @@ describe('replcheck run --target etcd', () => {
     expect(r.exitCode).toBe(0);
     expect(verdicts(out)).toEqual(Object.fromEntries(APPEND_CHECKERS.map((c) => [c, true])));
     expect(new Set(nemesisFaults(out))).toEqual(new Set(['kill-leader', 'restart', 'partition', 'heal', 'pause-leader', 'resume']));
+    assertServedEtcd(readJsonlHistory(join(out, 'history.jsonl')));
     await assertNothingLeft(r.stdout, tmp);
   });
 
@@ -71,6 +119,7 @@ describe('replcheck run --target etcd', () => {
     expect(v['monotonic-reads']).toBe(false);
     // Stale is not lost, forked or divergent: etcd still holds every acknowledged append.
     expect([v['lost-writes'], v['consistent-prefix'], v.convergence]).toEqual([true, true, true]);
+    assertStaleReadsAttributed(readJsonlHistory(join(out, 'history.jsonl')), anomalies(out, 'read-your-writes'));
     await assertNothingLeft(r.stdout, tmp);
   });
 

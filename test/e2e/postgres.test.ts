@@ -34,16 +34,57 @@ const replcheck = (args: string[], tmp: string) => replcheckIn(dir, args, tmp);
 const assertNothingLeft = (stdout: string, tmp: string) => nothingLeft(stdout, tmp, { graceMs: 5000 });
 
 
+interface Fault {
+  f: string;
+  n: number;
+  relation: 'during' | 'before' | 'after';
+  what: string;
+}
+interface Anomaly {
+  ops: number[];
+  explanation: string;
+  faults?: Fault[];
+}
 interface Results {
   valid: boolean | string;
   stats: { ok: number; fail: number; info: number };
-  checkers: Record<string, { valid: boolean | string; count: number; anomalies: { ops: number[]; explanation: string }[] }>;
+  checkers: Record<string, { valid: boolean | string; count: number; anomalies: Anomaly[] }>;
 }
 
 const results = (out: string): Results => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
 
 function verdicts(out: string): Record<string, boolean | string> {
   return Object.fromEntries(Object.entries(results(out).checkers).map(([k, v]) => [k, v.valid]));
+}
+
+/**
+ * `served` of a run writing to the primary: every ok op was served by a primary (its own word,
+ * pg_is_in_recovery() in the statement), term its timeline ID, pos its LSN; a timeline is one
+ * primary's (promotion starts a new one), and they only grow over the run.
+ */
+function assertServedByPrimaries(h: History): void {
+  const ok = h.ops.filter((o) => o.type === 'ok' && !o.final).sort((a, b) => a.completeTime - b.completeTime);
+  expect(ok.filter((o) => o.served?.role !== 'primary' || !(o.served.term! >= 1) || !(o.served.pos! > 0))).toEqual([]);
+  const byTerm = new Map<number, Set<string>>();
+  for (const o of ok) byTerm.set(o.served!.term!, (byTerm.get(o.served!.term!) ?? new Set()).add(o.node!));
+  expect([...byTerm.values()].filter((nodes) => nodes.size !== 1)).toEqual([]);
+  expect(byTerm.size, 'a promotion started a new timeline').toBeGreaterThan(1);
+  const terms = ok.filter((o) => o.f === 'append').map((o) => o.served!.term!);
+  expect(terms).toEqual([...terms].sort((a, b) => a - b));
+  expect(ok.find((o) => o.f === 'append')?.served).toMatchObject({ role: 'primary', term: 1 });
+}
+
+/**
+ * Each lost write is tied to the crash of the primary that acknowledged it (`after`: it came
+ * within the window after the ack), and its explanation names that primary's role and timeline.
+ */
+function assertLostWritesAttributed(anomalies: Anomaly[], opAt: (i: number) => History['ops'][number]): void {
+  for (const a of anomalies) {
+    const w = opAt(a.ops[0]);
+    expect(a.faults ?? []).toContainEqual(expect.objectContaining({ f: 'kill-leader', relation: 'after', what: `crashed ${w.node}` }));
+    const term = w.served!.term!;
+    expect(a.explanation).toMatch(new RegExp(`Acknowledged by ${w.node} as primary of term ${term} \\(position ${w.served!.pos}\\),.* [\\d.]+ s before kill-leader #\\d+ crashed ${w.node} \\(`));
+  }
 }
 
 /** The node that served the op an anomaly names by its history index. */
@@ -73,6 +114,11 @@ describe.skipIf(!INSTALLED)('replcheck run --target postgres', () => {
       const at = nodeAt(readJsonlHistory(join(out, 'history.jsonl')));
       const staleFrom = new Set(results(out).checkers['read-your-writes'].anomalies.map((a) => at(a.ops[a.ops.length - 1])));
       expect([...staleFrom].every((n) => n === 'n2' || n === 'n3')).toBe(true);
+      // Each op says who served it: writes the primary n1, reads a standby, on timeline 1, at an LSN.
+      const h = readJsonlHistory(join(out, 'history.jsonl'));
+      const ok = h.ops.filter((o) => o.type === 'ok' && !o.final);
+      const shapes = new Set(ok.map((o) => `${o.f} ${o.node} ${o.served?.role} ${o.served?.term} ${typeof o.served?.pos}`));
+      expect(shapes).toEqual(new Set(['append n1 primary 1 number', 'read n2 standby 1 number', 'read n3 standby 1 number']));
       await assertNothingLeft(r.stdout, tmp);
     },
     TEST_MS,
@@ -141,6 +187,8 @@ describe.skipIf(!INSTALLED)('replcheck run --target postgres', () => {
       expect(lost.length).toBeGreaterThan(0);
       expect(lost.filter((o) => o.f !== 'append' || o.type !== 'ok' || !kills.some((k) => k.node === o.node && k.time > o.completeTime))).toEqual([]);
       expect(results(out).checkers['lost-writes'].anomalies[0].explanation).toMatch(/\(ok at [\d.]+ s from n[123]\)/);
+      assertServedByPrimaries(h);
+      assertLostWritesAttributed(results(out).checkers['lost-writes'].anomalies, (i) => byIndex.get(i)!);
       await assertNothingLeft(r.stdout, tmp);
     },
     TEST_MS,

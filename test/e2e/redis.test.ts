@@ -26,11 +26,19 @@ const runDirs = (name: string) => runDirsIn(dir, name);
 const replcheck = (args: string[], tmp: string) => replcheckIn(dir, args, tmp);
 
 
+interface Fault {
+  index: number;
+  f: string;
+  n: number;
+  relation: 'during' | 'before' | 'after';
+  what: string;
+}
 interface Anomaly {
   type: string;
   ops: number[];
   key: string;
   explanation: string;
+  faults?: Fault[];
 }
 interface Results {
   checkers: Record<string, { valid: boolean | string; count: number; anomalies: Anomaly[] }>;
@@ -56,6 +64,36 @@ function opNamed(h: History): (index: number) => Op {
     if (op === undefined) throw new Error(`no op at history index ${i}`);
     return op;
   };
+}
+
+/**
+ * `served` of the isolated-primary run: every ok op carries it; n1 acknowledged each ok append as
+ * primary at config epoch 0 (the one it started in: it never learns of the failover); n1's reads
+ * after it first answered READONLY are a replica's, at the newer epoch of the Sentinels' failover.
+ */
+function assertServedIsolated(h: History, cut: number): void {
+  const ok = h.ops.filter((o) => o.type === 'ok' && !o.final);
+  expect(ok.filter((o) => o.served === undefined)).toEqual([]);
+  const appends = ok.filter((o) => o.f === 'append');
+  expect(new Set(appends.map((o) => JSON.stringify({ node: o.node, served: o.served })))).toEqual(new Set([JSON.stringify({ node: 'n1', served: { role: 'primary', term: 0 } })]));
+  expect(ok.filter((o) => o.f === 'read' && o.invokeTime < cut && o.served?.role !== 'primary')).toEqual([]);
+  const demoted = Math.min(...h.ops.filter((o) => o.type === 'fail' && /^READONLY/.test(o.error ?? '')).map((o) => o.completeTime));
+  const later = ok.filter((o) => o.f === 'read' && o.invokeTime > demoted);
+  expect(later.length).toBeGreaterThan(0);
+  expect(later.filter((o) => o.node !== 'n1' || o.served?.role !== 'replica' || !(o.served.term! > 0))).toEqual([]);
+}
+
+/**
+ * Each lost write acknowledged while n1 was cut off is tied to that partition (`during`), and its
+ * explanation says n1 acknowledged it as primary while the partition isolated it.
+ */
+function assertLostWritesAttributed(anomalies: Anomaly[], op: (i: number) => Op, cut: number, healed: number): void {
+  const during = anomalies.filter((a) => op(a.ops[0]).completeTime > cut && op(a.ops[0]).completeTime < healed);
+  expect(during.length).toBeGreaterThan(0);
+  for (const a of during) {
+    expect(a.faults?.[0]).toMatchObject({ f: 'partition', n: 1, relation: 'during', what: expect.stringMatching(/^isolated n1 from n[23], n[23]$/) });
+    expect(a.explanation).toMatch(/Acknowledged by n1 as primary while partition #1 isolated n1 from n[23], n[23] \(/);
+  }
 }
 
 const held = (...failing: string[]): Record<string, boolean> => Object.fromEntries(APPEND_CHECKERS.map((c) => [c, !failing.includes(c)]));
@@ -90,6 +128,9 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       const op = opNamed(readJsonlHistory(join(out, 'history.jsonl')));
       const staleFrom = new Set(res.checkers['read-your-writes'].anomalies.map((a) => op(a.ops[a.ops.length - 1]).node));
       expect([...staleFrom].every((n) => n === 'n2' || n === 'n3')).toBe(true);
+      // Each op says who served it: appends the primary n1, reads a replica, all at config epoch 0 (no failover).
+      const ok = readJsonlHistory(join(out, 'history.jsonl')).ops.filter((o) => o.type === 'ok' && !o.final);
+      expect(new Set(ok.map((o) => `${o.f} ${o.node} ${o.served?.role} ${o.served?.term}`))).toEqual(new Set(['append n1 primary 0', 'read n2 replica 0', 'read n3 replica 0']));
       await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,
@@ -125,6 +166,8 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
       expect(lost.anomalies.some((a) => op(a.ops[0]).completeTime > cut && op(a.ops[0]).completeTime < healed)).toBe(true);
       // Once demoted, n1 refuses the writes still sent to it: READONLY, a definite fail.
       expect(h.ops.some((o) => o.f === 'append' && o.type === 'fail' && /^READONLY/.test(o.error ?? ''))).toBe(true);
+      assertServedIsolated(h, cut);
+      assertLostWritesAttributed(lost.anomalies, op, cut, healed);
       await assertNothingLeft(r.stdout, tmp);
     },
     RUN_MS,

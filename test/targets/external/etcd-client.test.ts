@@ -148,6 +148,29 @@ describe.skipIf(!HAVE_ETCD)('etcd client on a healthy cluster', () => {
     await Promise.all([ser.close!(), lin.close!()]);
   });
 
+  it('each answer carries served from its response header: leader or follower by the leader of its term, the raft term, the revision', async () => {
+    const c = await clientFor(cluster!, 'append');
+    const lead = await until('a leader', 5_000, () => leaderNow(c));
+    const writes: OpResult[] = [];
+    // (sessions sv0..sv11 hash onto every member: some answers come from the leader, some from followers)
+    for (let i = 0; i < 12; i++) writes.push(await c.invoke({ f: 'append', key: 'sv', value: i }, opCtx(`sv${i}`)));
+    for (const w of writes) {
+      expect(w).toMatchObject({ type: 'ok', served: { role: w.node === lead ? 'leader' : 'follower', term: expect.any(Number), pos: expect.any(Number) } });
+    }
+    expect(new Set(writes.map((w) => w.served!.role))).toEqual(new Set(['leader', 'follower']));
+    // One term throughout (no fault), and each append's revision is the one its put created: increasing.
+    expect(new Set(writes.map((w) => w.served!.term)).size).toBe(1);
+    expect(writes[0].served!.term).toBeGreaterThanOrEqual(1);
+    const revisions = writes.map((w) => w.served!.pos!);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(revisions.length);
+    // A linearizable read sees at least the last write's revision, on whichever member it is served.
+    const read = await c.invoke({ f: 'read', key: 'sv', value: null }, opCtx('sv1'));
+    expect(read.served).toEqual({ role: read.node === lead ? 'leader' : 'follower', term: writes[0].served!.term, pos: expect.any(Number) });
+    expect(read.served!.pos!).toBeGreaterThanOrEqual(revisions[revisions.length - 1]);
+    await c.close!();
+  });
+
   it('final reads from each member converge to the same value', async () => {
     const c = await clientFor(cluster!, 'append');
     for (let i = 0; i < 5; i++) expect((await c.invoke({ f: 'append', key: 'fin', value: i }, opCtx(`s${i}`))).type).toBe('ok');
@@ -200,7 +223,10 @@ describe.skipIf(!HAVE_ETCD)('etcd client under faults', () => {
 
   it('to a killed member: fail (refused); the session then moves to the next member', async () => {
     const c = await clientFor(cluster!, 'append');
-    const home = (await c.invoke({ f: 'append', key: 'k', value: 1 }, opCtx('sk'))).node;
+    const firstAppend = await c.invoke({ f: 'append', key: 'k', value: 1 }, opCtx('sk'));
+    const home = firstAppend.node;
+    const firstTerm = firstAppend.served?.term;
+    expect(firstTerm).toEqual(expect.any(Number));
     await cluster!.kill(indexOf(home));
     expect(await c.invoke({ f: 'append', key: 'k', value: 2 }, opCtx('sk'))).toEqual({ type: 'fail', error: 'connection refused' });
     await until('a live leader', 8_000, async () => {
@@ -215,6 +241,12 @@ describe.skipIf(!HAVE_ETCD)('etcd client under faults', () => {
     });
     expect(after.type).toBe('ok');
     expect(after.node).not.toBe(home);
+    // The session's new member answers as the leader of the term or a follower of its leader; a newer
+    // term when the killed member led (a follower's death elects no one).
+    const newLeader = await until('the current leader', 5_000, () => leaderNow(c));
+    if (firstAppend.served?.role === 'leader') expect(after.served?.term).toBeGreaterThan(firstTerm!);
+    else expect(after.served?.term).toBe(firstTerm);
+    expect(after.served?.role).toBe(after.node === newLeader ? 'leader' : 'follower');
     expect(await c.invoke({ f: 'read', key: 'k', value: null }, opCtx('sk'))).toMatchObject({ type: 'ok', value: [1, 3] });
     await c.close!();
   });

@@ -96,8 +96,12 @@ interface Client {
   timeoutMs: number;
   /** Per session: how many members it moved past after refused connections. */
   shifts: Map<string, number>;
-  /** etcd member id (decimal string) -> node name, learnt from status answers. */
+  /** etcd member id (decimal string) -> node name, learnt from status answers and response headers. */
   memberIds: Map<string, string>;
+  /** raft term (decimal string) -> the member id that leads it, learnt from leader()'s status answers. */
+  termLeaders: Map<string, string>;
+  /** A leader() asked because an answer named a term of unknown leader is under way; when the last began. */
+  refresh: { running: boolean; lastMs: number; closed: boolean };
 }
 
 /** Where one request goes; `session` is set when the member is the session's own. */
@@ -107,6 +111,61 @@ interface Route {
 }
 
 type Call = { ok: true; body: Record<string, unknown> } | { ok: false; error: EtcdError };
+
+/** How many terms' leaders termLeaders keeps (the newest; older answers name older terms). */
+const TERMS_KEPT = 64;
+/** At most one leader() of servedOf's own every this many ms (a member campaigning alone names new terms with no leader). */
+const REFRESH_MIN_MS = 100;
+
+/** etcd's 64-bit decimal strings as numbers, when exact. */
+function safeNumber(s: unknown): number | undefined {
+  if (typeof s !== 'string' || !/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * What the member that answered said of itself in the response header (no extra request): term =
+ * its raft_term, pos = the store's revision when it answered (the revision a write created; the
+ * one a read saw), role = leader / follower by the leader the client learnt for that term (from
+ * leader()'s status answers), `member` while it has not learnt it yet.
+ */
+function servedOf(c: Client, route: Route, body: Record<string, unknown>): OpResult['served'] {
+  const h = body.header as { member_id?: unknown; raft_term?: unknown; revision?: unknown } | undefined;
+  if (h === undefined || typeof h.member_id !== 'string' || typeof h.raft_term !== 'string') return undefined;
+  c.memberIds.set(h.member_id, route.member.node.name);
+  const lead = c.termLeaders.get(h.raft_term);
+  if (lead === undefined) refreshLeaders(c);
+  const served: NonNullable<OpResult['served']> = { role: lead === undefined ? 'member' : lead === h.member_id ? 'leader' : 'follower' };
+  const term = safeNumber(h.raft_term);
+  const pos = safeNumber(h.revision);
+  if (term !== undefined) served.term = term;
+  if (pos !== undefined) served.pos = pos;
+  return served;
+}
+
+/**
+ * A term the client has not seen a leader of: asks the members now (in the background, off the op's
+ * path) rather than at the leader watch's next poll, so that few answers go out as `member`.
+ */
+function refreshLeaders(c: Client): void {
+  const r = c.refresh;
+  const now = Date.now();
+  if (r.running || r.closed || now - r.lastMs < REFRESH_MIN_MS) return;
+  r.running = true;
+  r.lastMs = now;
+  leader(c, AbortSignal.timeout(LEADER_PROBE_TIMEOUT_MS))
+    .catch(() => undefined)
+    .finally(() => (r.running = false));
+}
+
+/** An answered op: ok or fail with the answering member's name and its `served`. */
+function answered(c: Client, route: Route, body: Record<string, unknown>, r: Omit<OpResult, 'node' | 'served'>): OpResult {
+  const served = servedOf(c, route, body);
+  const out: OpResult = { ...r, node: route.member.node.name };
+  if (served !== undefined) out.served = served;
+  return out;
+}
 
 /** 32-bit FNV-1a: a stable hash so a session maps to the same member in every run. */
 function fnv1a(s: string): number {
@@ -217,7 +276,7 @@ async function read(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult> 
   const body = c.serializableReads ? { key: b64(op.key), serializable: true } : { key: b64(op.key) };
   const r = await call(c, route, '/v3/kv/range', body, ctx.signal);
   if (!r.ok) return failed(r.error, false);
-  return { type: 'ok', value: decode(c, firstKv(r.body)), node: route.member.node.name };
+  return answered(c, route, r.body, { type: 'ok', value: decode(c, firstKv(r.body)) });
 }
 
 /**
@@ -241,7 +300,7 @@ async function append(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult
     };
     const r = await call(c, route, '/v3/kv/txn', txn, ctx.signal);
     if (!r.ok) return failed(r.error, true);
-    if (r.body.succeeded === true) return { type: 'ok', value: op.value, node: route.member.node.name };
+    if (r.body.succeeded === true) return answered(c, route, r.body, { type: 'ok', value: op.value });
     kv = failureKv(r.body);
   }
   return { type: 'fail', error: 'contention' };
@@ -252,7 +311,7 @@ async function write(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult>
   const put = { key: b64(op.key), value: b64(JSON.stringify(op.value)) };
   const r = await call(c, route, '/v3/kv/put', put, ctx.signal);
   if (!r.ok) return failed(r.error, true);
-  return { type: 'ok', value: op.value, node: route.member.node.name };
+  return answered(c, route, r.body, { type: 'ok', value: op.value });
 }
 
 /** cas [expected, new]: put new if the value equals JSON(expected); expected null = the key is absent. */
@@ -268,8 +327,8 @@ async function cas(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult> {
   const txn = { compare: [compare], success: [{ request_put: { key, value: b64(JSON.stringify(next)) } }] };
   const r = await call(c, route, '/v3/kv/txn', txn, ctx.signal);
   if (!r.ok) return failed(r.error, true);
-  if (r.body.succeeded !== true) return { type: 'fail', error: 'compare failed' };
-  return { type: 'ok', value: op.value, node: route.member.node.name };
+  if (r.body.succeeded !== true) return answered(c, route, r.body, { type: 'fail', error: 'compare failed' });
+  return answered(c, route, r.body, { type: 'ok', value: op.value });
 }
 
 async function invoke(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult> {
@@ -298,6 +357,15 @@ async function finalRead(c: Client, key: string, node: string, signal: AbortSign
   return decode(c, firstKv(r.body));
 }
 
+/** Raft allows one leader per term: any member naming the leader of a term is right for good. */
+function learnLeader(c: Client, term: string, leaderId: string): void {
+  if (c.termLeaders.get(term) === leaderId) return;
+  c.termLeaders.set(term, leaderId);
+  if (c.termLeaders.size <= TERMS_KEPT) return;
+  const oldest = [...c.termLeaders.keys()].reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
+  c.termLeaders.delete(oldest);
+}
+
 interface StatusAnswer {
   memberId: string;
   leader?: string;
@@ -312,6 +380,7 @@ async function status(c: Client, m: Member, signal: AbortSignal): Promise<Status
     const memberId = b?.header?.member_id;
     if (a.status !== 200 || memberId === undefined) return undefined;
     c.memberIds.set(memberId, m.node.name);
+    if (b?.leader !== undefined && b.leader !== '0' && b.raftTerm !== undefined) learnLeader(c, b.raftTerm, b.leader);
     return { memberId, leader: b?.leader, raftTerm: BigInt(b?.raftTerm ?? '0') };
   } catch {
     return undefined;
@@ -358,11 +427,19 @@ export async function open(ctx: ClientContext): Promise<ExternalClient> {
     timeoutMs: ctx.timeoutMs,
     shifts: new Map(),
     memberIds: new Map(),
+    termLeaders: new Map(),
+    refresh: { running: false, lastMs: 0, closed: false },
   };
+  // Learn who leads now, so that the first ops' `served` says leader or follower (replcheck's
+  // leader watch then polls leader() every 250 ms, and a new term makes servedOf ask at once).
+  await leader(c, AbortSignal.timeout(LEADER_PROBE_TIMEOUT_MS * 2)).catch(() => undefined);
   return {
     invoke: (op, opCtx) => invoke(c, op, opCtx),
     finalRead: (key, node, { signal }) => finalRead(c, key, node, signal),
     leader: ({ signal }) => leader(c, signal),
-    close: async () => c.agent.destroy(),
+    close: async () => {
+      c.refresh.closed = true;
+      c.agent.destroy();
+    },
   };
 }

@@ -108,9 +108,20 @@ class PgFailure extends Error {
   }
 }
 
+/** What one connection's server said of itself when the client last asked (once per connection and failover). */
+interface ConnState {
+  /** Its timeline ID then. */
+  tli?: number;
+  standby: boolean;
+  /** The primary the lifecycle named then: after a failover, every standby follows a new timeline. */
+  primary: string;
+}
+
 interface Client {
   nodes: ClientNode[];
   pools: Map<string, pg.Pool>;
+  /** Per connection: its server's timeline, read at its first use and again after a failover. */
+  states: WeakMap<pg.PoolClient, ConnState>;
   /** Every connection the pools opened and still hold. */
   conns: Set<pg.PoolClient>;
   workload: ClientContext['workload'];
@@ -137,29 +148,85 @@ function untilAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Runs one statement on a node's pool. Abandoned work (after the signal) still finishes in the
- * background and gives its connection back; a connection that saw any error is closed, never reused.
+ * The timeline of the server a connection is on: the primary's current one (the first 8 hex digits
+ * of its WAL file name), a standby's the one it receives (or replays, when its receiver is down).
  */
-async function query(c: Client, node: string, sql: string, params: unknown[], signal: AbortSignal): Promise<pg.QueryResult> {
+const TIMELINE = `SELECT pg_is_in_recovery() AS standby, CASE WHEN pg_is_in_recovery()
+  THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS tli`;
+
+/** One statement's rows, and the timeline of the server that ran it (when known). */
+interface Answer {
+  result: pg.QueryResult;
+  tli?: number;
+}
+
+/** The statement was not sent (the timeline query before it failed, or the deadline came first). */
+class NotSent extends Error {
+  constructor(readonly reason: unknown) {
+    super(text(reason));
+  }
+}
+
+/** The connection's timeline: known, or asked once (at its first use, and after a failover: not per op). */
+async function timelineOf(c: Client, conn: pg.PoolClient): Promise<ConnState> {
+  const known = c.states.get(conn);
+  const p = primary(c);
+  if (known !== undefined && known.primary === p) return known;
+  let row: { standby?: unknown; tli?: unknown } | undefined;
+  try {
+    row = (await conn.query(TIMELINE)).rows[0] as typeof row;
+  } catch (e) {
+    throw new NotSent(e);
+  }
+  const tli = Number(row?.tli);
+  const state: ConnState = { standby: row?.standby === true, primary: p, tli: Number.isSafeInteger(tli) && tli >= 0 ? tli : undefined };
+  c.states.set(conn, state);
+  return state;
+}
+
+/** Takes a connection from the node's pool under the signal (a late one goes back). */
+async function checkout(c: Client, node: string, signal: AbortSignal): Promise<pg.PoolClient> {
   const pool = c.pools.get(node);
   if (pool === undefined) throw new PgFailure('connect', new Error(`no node ${node}`));
   const connecting = pool.connect();
-  let conn: pg.PoolClient;
   try {
-    conn = await untilAbort(connecting, signal);
+    return await untilAbort(connecting, signal);
   } catch (e) {
     if (e instanceof Aborted) connecting.then((late) => late.release(), () => undefined);
     throw new PgFailure('connect', e);
   }
-  const running = conn.query(sql, params);
+}
+
+/**
+ * Runs one statement on a node's pool (after the connection's timeline query, when it has none
+ * yet). Abandoned work (after the signal) still finishes in the background and gives its connection
+ * back, but never sends the statement once the signal has aborted; a connection that saw any error
+ * is closed, never reused.
+ */
+async function query(c: Client, node: string, sql: string, params: unknown[], signal: AbortSignal): Promise<Answer> {
+  const conn = await checkout(c, node, signal);
+  let sent = false;
+  const running = (async (): Promise<Answer> => {
+    const state = await timelineOf(c, conn);
+    if (signal.aborted) throw new NotSent(new Aborted('timeout'));
+    sent = true;
+    const result = await conn.query(sql, params);
+    // A server that changed sides since (a promoted standby) is asked again at the connection's next use.
+    const standby = (result.rows[0] as { standby?: unknown } | undefined)?.standby;
+    if (typeof standby === 'boolean' && standby !== state.standby) c.states.delete(conn);
+    return { result, tli: state.tli };
+  })();
   running.then(
     () => conn.release(),
-    (e: unknown) => conn.release(e instanceof Error ? e : true),
+    // (given up on before sending, the connection is fine: back to the pool)
+    (e: unknown) => conn.release(e instanceof NotSent && e.reason instanceof Aborted ? undefined : e instanceof Error ? e : true),
   );
   try {
     return await untilAbort(running, signal);
   } catch (e) {
-    throw new PgFailure('query', e);
+    if (e instanceof NotSent) throw new PgFailure('connect', e.reason);
+    throw new PgFailure(e instanceof Aborted && !sent ? 'connect' : 'query', e);
   }
 }
 
@@ -181,44 +248,58 @@ function aStandby(c: Client): string {
 
 const json = (v: unknown): string => JSON.stringify(v);
 
-const READ_LIST = 'SELECT v FROM lists WHERE k = $1';
-const READ_REGISTER = 'SELECT v FROM registers WHERE k = $1';
-const APPEND = 'INSERT INTO lists AS l (k, v) VALUES ($1, jsonb_build_array($2::jsonb)) ON CONFLICT (k) DO UPDATE SET v = l.v || excluded.v';
-const WRITE = 'INSERT INTO registers AS r (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO UPDATE SET v = excluded.v';
-const CAS = 'UPDATE registers SET v = $3::jsonb WHERE k = $1 AND v = $2::jsonb';
-const CREATE_IF_ABSENT = 'INSERT INTO registers (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO NOTHING';
+// Every statement also says, at no extra round trip, whether its server is a standby and its WAL
+// position: a read, how far a standby has replayed (the primary: its WAL insert position); a write,
+// the primary's insert position just after the write's change (its commit record follows).
+const SERVER = `(SELECT pg_is_in_recovery() AS standby) AS s`;
+const READ_LSN = `(CASE WHEN s.standby THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END - '0/0'::pg_lsn)::int8 AS lsn`;
+const WRITE_LSN = `RETURNING false AS standby, (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::int8 AS lsn`;
+const READ_LIST = `SELECT l.v, s.standby, ${READ_LSN} FROM ${SERVER} LEFT JOIN lists l ON l.k = $1`;
+const READ_REGISTER = `SELECT r.v, s.standby, ${READ_LSN} FROM ${SERVER} LEFT JOIN registers r ON r.k = $1`;
+const APPEND = `INSERT INTO lists AS l (k, v) VALUES ($1, jsonb_build_array($2::jsonb)) ON CONFLICT (k) DO UPDATE SET v = l.v || excluded.v ${WRITE_LSN}`;
+const WRITE = `INSERT INTO registers AS r (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO UPDATE SET v = excluded.v ${WRITE_LSN}`;
+const CAS = `UPDATE registers SET v = $3::jsonb WHERE k = $1 AND v = $2::jsonb ${WRITE_LSN}`;
+const CREATE_IF_ABSENT = `INSERT INTO registers (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO NOTHING ${WRITE_LSN}`;
 
 function valueOf(c: Client, r: pg.QueryResult): unknown {
-  const row = r.rows[0] as { v?: unknown } | undefined;
-  if (row === undefined) return c.workload === 'append' ? [] : null;
-  return row.v;
+  const v = (r.rows[0] as { v?: unknown } | undefined)?.v;
+  if (v === undefined || v === null) return c.workload === 'append' ? [] : null;
+  return v;
+}
+
+/**
+ * The server's own word in the answer: standby or primary (a write that ran was on a primary),
+ * term = the connection's timeline ID, pos = the statement's LSN (bytes), when the answer has it.
+ */
+function servedOf(a: Answer): NonNullable<OpResult['served']> {
+  const row = a.result.rows[0] as { standby?: unknown; lsn?: unknown } | undefined;
+  const served: NonNullable<OpResult['served']> = { role: row?.standby === true ? 'standby' : 'primary' };
+  if (a.tli !== undefined) served.term = a.tli;
+  const lsn = typeof row?.lsn === 'string' || typeof row?.lsn === 'number' ? Number(row.lsn) : NaN;
+  if (Number.isSafeInteger(lsn) && lsn >= 0) served.pos = lsn;
+  return served;
 }
 
 async function perform(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResult> {
   const write = op.f !== 'read';
   const node = write ? primary(c) : c.standbyReads ? aStandby(c) : primary(c);
+  const ok = (a: Answer, value: unknown): OpResult => ({ type: 'ok', value, node, served: servedOf(a) });
   try {
     if (op.f === 'read') {
-      const r = await query(c, node, c.workload === 'append' ? READ_LIST : READ_REGISTER, [op.key], ctx.signal);
-      return { type: 'ok', value: valueOf(c, r), node };
+      const a = await query(c, node, c.workload === 'append' ? READ_LIST : READ_REGISTER, [op.key], ctx.signal);
+      return ok(a, valueOf(c, a.result));
     }
-    if (c.workload === 'append' && op.f === 'append') {
-      await query(c, node, APPEND, [op.key, json(op.value)], ctx.signal);
-      return { type: 'ok', value: op.value, node };
-    }
-    if (c.workload === 'register' && op.f === 'write') {
-      await query(c, node, WRITE, [op.key, json(op.value)], ctx.signal);
-      return { type: 'ok', value: op.value, node };
-    }
+    if (c.workload === 'append' && op.f === 'append') return ok(await query(c, node, APPEND, [op.key, json(op.value)], ctx.signal), op.value);
+    if (c.workload === 'register' && op.f === 'write') return ok(await query(c, node, WRITE, [op.key, json(op.value)], ctx.signal), op.value);
     if (c.workload === 'register' && op.f === 'cas') {
       if (!Array.isArray(op.value) || op.value.length !== 2) return { type: 'fail', error: 'cas value must be [expected, new]' };
       const [expected, next] = op.value as [unknown, unknown];
-      const r =
+      const a =
         expected === null
           ? await query(c, node, CREATE_IF_ABSENT, [op.key, json(next)], ctx.signal)
           : await query(c, node, CAS, [op.key, json(expected), json(next)], ctx.signal);
-      if (r.rowCount !== 1) return { type: 'fail', error: 'compare failed', node };
-      return { type: 'ok', value: op.value, node };
+      if (a.result.rowCount !== 1) return { type: 'fail', error: 'compare failed', node, served: servedOf(a) };
+      return ok(a, op.value);
     }
     return { type: 'fail', error: `op ${op.f} is not part of the ${c.workload} workload` };
   } catch (e) {
@@ -233,7 +314,7 @@ async function perform(c: Client, op: ClientOp, ctx: OpContext): Promise<OpResul
 async function finalRead(c: Client, key: string, node: string, signal: AbortSignal): Promise<unknown> {
   if (!c.pools.has(node)) throw new Error(`postgres client: unknown node ${node}`);
   try {
-    return valueOf(c, await query(c, node, c.workload === 'append' ? READ_LIST : READ_REGISTER, [key], signal));
+    return valueOf(c, (await query(c, node, c.workload === 'append' ? READ_LIST : READ_REGISTER, [key], signal)).result);
   } catch (e) {
     throw new Error(`final read of ${key} on ${node}: ${e instanceof PgFailure ? classifyPgError(e.reason, e.phase, false).error : text(e)}`);
   }
@@ -246,7 +327,7 @@ async function leader(c: Client, signal: AbortSignal): Promise<string | undefine
   const answers = await Promise.all(
     c.nodes.map(async (n) => {
       try {
-        const r = await query(c, n.name, 'SELECT pg_is_in_recovery() AS recovery', [], probe);
+        const r = (await query(c, n.name, 'SELECT pg_is_in_recovery() AS recovery', [], probe)).result;
         return (r.rows[0] as { recovery?: boolean } | undefined)?.recovery === false ? n.name : undefined;
       } catch {
         return undefined;
@@ -312,6 +393,7 @@ export async function open(ctx: ClientContext): Promise<ExternalClient> {
   const c: Client = {
     nodes: ctx.nodes,
     pools: new Map(ctx.nodes.map((n) => [n.name, poolFor(n, ctx.timeoutMs, conns)])),
+    states: new WeakMap(),
     conns,
     workload: ctx.workload,
     standbyReads: readsOption(ctx.options),

@@ -79,7 +79,13 @@ interface Server {
   port: number;
   /** A direct connection to this node's redis-server. */
   conn: Redis;
+  /** A write to it got READONLY since its last ok write: it is a replica now (Sentinel demoted it). */
+  readonly?: boolean;
+  /** The highest Sentinel config epoch at which a Sentinel named this node primary (leader() polls). */
+  epoch?: number;
 }
+
+type Role = 'primary' | 'replica';
 
 interface Client {
   workload: ClientContext['workload'];
@@ -91,6 +97,10 @@ interface Client {
   masterName: string;
   replicaReads: boolean;
   all: Redis[];
+  /** The newest config epoch any Sentinel answered with (leader() polls). */
+  epoch?: number;
+  /** The node the Sentinels name primary at that epoch (leader()'s answer). */
+  named?: Server;
 }
 
 const noop = (): void => undefined;
@@ -179,31 +189,62 @@ async function readValue(c: Client, conn: Redis, key: string): Promise<unknown> 
   return decodeRegister(await conn.get(key));
 }
 
+/**
+ * What the client knows of the server that answered, for free: its role (see `read` and `written`)
+ * and term: the Sentinel config epoch at which the node was last named primary (for a primary) or
+ * the newest epoch (for a replica), when a Sentinel has said one (leader()'s polling).
+ */
+function servedBy(c: Client, at: Server, role: Role): NonNullable<OpResult['served']> {
+  const term = role === 'primary' ? at.epoch : c.epoch;
+  return term === undefined ? { role } : { role, term };
+}
+
+/** The result of an answered command, with the answering node and its `served`. */
+function answered(c: Client, at: Server | undefined, role: Role, r: OpResult): OpResult {
+  if (at === undefined) return r;
+  return { ...r, node: at.node.name, served: servedBy(c, at, role) };
+}
+
 async function attempt(kind: CommandKind, node: Server | undefined, work: () => Promise<OpResult>): Promise<OpResult> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof BadValue) return { type: 'fail', error: e.message };
     const v = classifyRedisError(e, kind);
+    // A replica refuses writes: the node is one now (Sentinel demoted it, or it never was primary).
+    if (node !== undefined && kind !== 'read' && /^READONLY/.test(v.error)) node.readonly = true;
     return node === undefined ? v : { ...v, node: node.node.name };
   }
 }
 
+/**
+ * A read's role is the connection's: `primary` for the primary connection (`replica` once its node
+ * answered a write with READONLY), `replica` for a replica's (`primary` if Sentinel now names it).
+ */
+function read(c: Client, op: ClientOp): Promise<OpResult> {
+  const server = c.replicaReads ? replicaServer(c) : undefined;
+  const conn = server?.conn ?? c.primary.conn;
+  const at = server ?? primaryServer(c);
+  const role: Role = server !== undefined ? (c.named === server ? 'primary' : 'replica') : at?.readonly === true ? 'replica' : 'primary';
+  return attempt('read', at, async () => answered(c, at, role, { type: 'ok', value: await readValue(c, conn, op.key) }));
+}
+
+/** A write acknowledged by the primary connection's node: it is a primary (a replica says READONLY). */
+async function written(c: Client, at: Server | undefined, op: ClientOp, send: () => Promise<unknown>): Promise<OpResult> {
+  await send();
+  if (at !== undefined) at.readonly = false;
+  return answered(c, at, 'primary', { type: 'ok', value: op.value });
+}
+
 async function invoke(c: Client, op: ClientOp): Promise<OpResult> {
-  if (op.f === 'read') {
-    const server = c.replicaReads ? replicaServer(c) : undefined;
-    const conn = server?.conn ?? c.primary.conn;
-    const at = server ?? primaryServer(c);
-    return attempt('read', at, async () => ({ type: 'ok', value: await readValue(c, conn, op.key), node: at?.node.name }));
-  }
+  if (op.f === 'read') return read(c, op);
   const conn = c.primary.conn;
   const at = primaryServer(c);
-  const ok = (): OpResult => ({ type: 'ok', value: op.value, node: at?.node.name });
   if (c.workload === 'append' && op.f === 'append') {
-    return attempt('write', at, async () => (await conn.rpush(op.key, JSON.stringify(op.value)), ok()));
+    return attempt('write', at, () => written(c, at, op, () => conn.rpush(op.key, JSON.stringify(op.value))));
   }
   if (c.workload === 'register' && op.f === 'write') {
-    return attempt('write', at, async () => (await conn.set(op.key, JSON.stringify(op.value)), ok()));
+    return attempt('write', at, () => written(c, at, op, () => conn.set(op.key, JSON.stringify(op.value))));
   }
   if (c.workload === 'register' && op.f === 'cas') {
     if (!Array.isArray(op.value) || op.value.length !== 2) return { type: 'fail', error: 'cas value must be [expected, new]' };
@@ -211,7 +252,9 @@ async function invoke(c: Client, op: ClientOp): Promise<OpResult> {
     const args = [expected === null ? '1' : '0', expected === null ? '' : JSON.stringify(expected), JSON.stringify(next)];
     return attempt('script', at, async () => {
       const done = await conn.eval(CAS_SCRIPT, 1, op.key, ...args);
-      return done === 1 ? ok() : { type: 'fail', error: 'compare failed', node: at?.node.name };
+      // (the script ran: only a primary runs a script that may write, a replica says READONLY)
+      if (done === 1) return written(c, at, op, async () => undefined);
+      return answered(c, at, 'primary', { type: 'fail', error: 'compare failed', node: at?.node.name });
     });
   }
   return { type: 'fail', error: `op ${op.f} is not part of the ${c.workload} workload` };
@@ -247,6 +290,11 @@ interface MasterAnswer {
   host: string;
   port: number;
   epoch: number;
+  /**
+   * A failover is under way: the promoted replica has taken the new config epoch while the answer
+   * still names the old primary (until the Sentinel switches), so the pair is not one config.
+   */
+  failingOver: boolean;
 }
 
 /** One Sentinel's `SENTINEL MASTER name` answer, as fields. */
@@ -264,9 +312,19 @@ async function askSentinel(c: Client, s: Redis): Promise<MasterAnswer | undefine
     const port = Number(f.port);
     const epoch = Number(f['config-epoch'] ?? 0);
     if (f.ip === undefined || !Number.isInteger(port)) return undefined;
-    return { host: f.ip, port, epoch: Number.isFinite(epoch) ? epoch : 0 };
+    return { host: f.ip, port, epoch: Number.isFinite(epoch) ? epoch : 0, failingOver: /failover_in_progress/.test(f.flags ?? '') };
   } catch {
     return undefined;
+  }
+}
+
+/** What the Sentinels' answers tell of the servers (leader()'s polling, no extra question): each named node's config epoch as primary. */
+function learnEpochs(c: Client, answers: MasterAnswer[], newest: number): void {
+  c.epoch = Math.max(c.epoch ?? newest, newest);
+  for (const a of answers) {
+    if (a.failingOver) continue;
+    const s = nodeAt(c, a.host, a.port);
+    if (s !== undefined && (s.epoch === undefined || a.epoch > s.epoch)) s.epoch = a.epoch;
   }
 }
 
@@ -278,6 +336,7 @@ async function leader(c: Client, signal: AbortSignal): Promise<string | undefine
   const answers = (await bounded(Promise.all(c.sentinels.map((s) => askSentinel(c, s))), signal)).filter((a): a is MasterAnswer => a !== undefined);
   if (answers.length === 0) return undefined;
   const newest = Math.max(...answers.map((a) => a.epoch));
+  learnEpochs(c, answers, newest);
   const votes = new Map<string, number>();
   for (const a of answers) {
     if (a.epoch !== newest) continue;
@@ -286,6 +345,7 @@ async function leader(c: Client, signal: AbortSignal): Promise<string | undefine
   }
   let best: string | undefined;
   for (const [name, n] of votes) if (best === undefined || n > votes.get(best)!) best = name;
+  if (newest >= (c.epoch ?? 0)) c.named = c.servers.find((s) => s.node.name === best);
   return best;
 }
 
@@ -407,11 +467,12 @@ export async function open(ctx: ClientContext): Promise<ExternalClient> {
   c.sentinels = ctx.nodes.map((n) => track(c, new Redis({ ...base, host: n.host, port: portOf(n, 'sentinelPort'), commandTimeout: SENTINEL_TIMEOUT_MS, enableReadyCheck: false })));
   await Promise.all([...c.servers.map((s) => ready(s.conn, OPEN_TIMEOUT_MS)), ...c.sentinels.map((s) => ready(s, OPEN_TIMEOUT_MS))]);
   await untilFormed(c, OPEN_TIMEOUT_MS);
+  // The primary the client first knew: Sentinel's answer now (n1 on a fresh cluster), with its epoch.
+  const first = await leader(c, AbortSignal.timeout(OPEN_TIMEOUT_MS)).catch(() => undefined);
   if (connect === 'sentinel') {
     c.primary = { conn: sentinelPrimary(c, ctx.nodes, ctx.timeoutMs) };
   } else {
-    // The primary the client first knew: Sentinel's answer now (n1 on a fresh cluster), kept for good.
-    const first = await leader(c, AbortSignal.timeout(OPEN_TIMEOUT_MS)).catch(() => undefined);
+    // (direct: kept for good)
     const fixed = c.servers.find((s) => s.node.name === first) ?? c.servers[0];
     c.primary = { conn: fixed.conn, fixed };
   }
