@@ -1,6 +1,7 @@
 // Validates history events one at a time (SPEC section 4) and pairs invokes with completions into Ops.
 
 import { UserError } from '../errors.js';
+import { VALUE_LIST, VALUE_NULL, type ScannedEvent } from './scanned.js';
 import { servedProblem } from './served.js';
 import {
   APPEND_FS,
@@ -12,6 +13,7 @@ import {
   type HistoryEvent,
   type NemesisEvent,
   type Op,
+  type Served,
   type WorkloadKind,
 } from './types.js';
 
@@ -168,29 +170,7 @@ export class HistoryBuilder {
       if (f === 'cas' && !(Array.isArray(e.value) && e.value.length === 2)) {
         this.fail(`a cas needs [expected, new], got ${show(e.value)}`, line, 'value');
       }
-      const op: Op = {
-        id: this.ops.length,
-        process,
-        session: e.session ?? String(process),
-        user: e.user,
-        f,
-        key,
-        type: 'info',
-        invokeIndex: e.index,
-        completeIndex: -1,
-        invokeTime: e.time,
-        completeTime: Number.POSITIVE_INFINITY,
-        invokeValue: e.value,
-        value: e.value,
-        node: e.node,
-        final: e.final === true,
-        // Set now (not only on completion) so every Op has one shape: faster for every reader.
-        error: undefined,
-        served: undefined,
-      };
-      if (op.final) this.hasFinal = true;
-      this.setState(process, op.id);
-      this.ops.push(op);
+      this.openOp(process, e.session, e.user, f, key, e.index, e.time, e.value, e.node, e.final === true);
       return;
     }
     if (state < 0) {
@@ -199,24 +179,61 @@ export class HistoryBuilder {
     const op = this.ops[state];
     if (op.f !== f) this.fail(`completion f ${show(f)} does not match its invoke's ${show(op.f)} (index ${op.invokeIndex})`, line, 'f');
     if (op.key !== key) this.fail(`completion key ${show(key)} does not match its invoke's ${show(op.key)} (index ${op.invokeIndex})`, line, 'key');
-    this.setState(process, type === 'info' ? CRASHED : NONE);
-    op.type = type as CompletionType;
-    op.completeIndex = e.index;
-    op.completeTime = e.time;
-    op.value = e.value;
-    if (e.node !== undefined) op.node = e.node;
-    if (e.error !== undefined) op.error = e.error;
-    if (e.served !== undefined) op.served = e.served;
-    if (e.final === true) {
-      op.final = true;
-      this.hasFinal = true;
-    }
+    this.closeOp(op, type, e.index, e.time, e.value, e.node, e.error, e.served, e.final === true);
     if (type === 'ok' && f === 'read') {
       if (Array.isArray(e.value)) {
         this.sawListRead = true;
         this.copyFlat(op.id, e.value);
-      } else if (this.firstNonListRead < 0 || op.id < this.firstNonListRead) this.firstNonListRead = op.id;
+      } else this.noteNonListRead(op.id);
     }
+  }
+
+  /** A new pending op of `process` from its invoke. */
+  private openOp(process: number, session: string | undefined, user: string | undefined, f: string, key: string, index: number, time: number, value: unknown, node: string | undefined, final: boolean): Op {
+    const op: Op = {
+      id: this.ops.length,
+      process,
+      session: session ?? String(process),
+      user,
+      f,
+      key,
+      type: 'info',
+      invokeIndex: index,
+      completeIndex: -1,
+      invokeTime: time,
+      completeTime: Number.POSITIVE_INFINITY,
+      invokeValue: value,
+      value,
+      node,
+      final,
+      // Set now (not only on completion) so every Op has one shape: faster for every reader.
+      error: undefined,
+      served: undefined,
+    };
+    if (final) this.hasFinal = true;
+    this.setState(process, op.id);
+    this.ops.push(op);
+    return op;
+  }
+
+  /** Completes a pending op (the checks done). */
+  private closeOp(op: Op, type: EventType, index: number, time: number, value: unknown, node: string | undefined, error: string | undefined, served: Served | undefined, final: boolean): void {
+    this.setState(op.process, type === 'info' ? CRASHED : NONE);
+    op.type = type as CompletionType;
+    op.completeIndex = index;
+    op.completeTime = time;
+    op.value = value;
+    if (node !== undefined) op.node = node;
+    if (error !== undefined) op.error = error;
+    if (served !== undefined) op.served = served;
+    if (final) {
+      op.final = true;
+      this.hasFinal = true;
+    }
+  }
+
+  private noteNonListRead(id: number): void {
+    if (this.firstNonListRead < 0 || id < this.firstNonListRead) this.firstNonListRead = id;
   }
 
   /** A history holds one workload: the first append, or write or cas, decides it; the other kind is an error. */
@@ -236,10 +253,9 @@ export class HistoryBuilder {
     );
   }
 
-  /** Copies a read's list into flatElems if every element is an int32 (else the op stays unflat). */
-  private copyFlat(id: number, list: unknown[]): void {
-    const len = list.length;
-    let pos = this.flatPos;
+  /** Room in flatElems for `len` more elements and a flat slot for op `id`; returns where they go. */
+  private reserveFlat(id: number, len: number): number {
+    const pos = this.flatPos;
     if (pos + len > this.flatElems.length) {
       const grown = new Int32Array(Math.max(pos + len, this.flatElems.length * 2));
       grown.set(this.flatElems.subarray(0, pos));
@@ -254,6 +270,13 @@ export class HistoryBuilder {
       this.flatStart = start;
       this.flatLen = lens;
     }
+    return pos;
+  }
+
+  /** Copies a read's list into flatElems if every element is an int32 (else the op stays unflat). */
+  private copyFlat(id: number, list: unknown[]): void {
+    const len = list.length;
+    const pos = this.reserveFlat(id, len);
     const flat = this.flatElems;
     for (let j = 0; j < len; j++) {
       const v = list[j] as number;
@@ -263,6 +286,59 @@ export class HistoryBuilder {
     this.flatStart[id] = pos;
     this.flatLen[id] = len;
     this.flatPos = pos + len;
+  }
+
+  /** Copies a scanned read's list (int32s already) into flatElems. */
+  private copyFlatInts(id: number, list: Int32Array, len: number): void {
+    const pos = this.reserveFlat(id, len);
+    const flat = this.flatElems;
+    if (len > 64) flat.set(list.subarray(0, len), pos);
+    else for (let j = 0; j < len; j++) flat[pos + j] = list[j];
+    this.flatStart[id] = pos;
+    this.flatLen[id] = len;
+    this.flatPos = pos + len;
+  }
+
+  /**
+   * Adds a line the byte scanner read (scan.ts) when it passes every check: the same op as add()
+   * makes of the parsed line. False, with nothing changed, when any rule would fail or the line
+   * needs add()'s general path (a kv history, a served on an invoke): the caller then add()s it.
+   */
+  addScanned(s: ScannedEvent, line: number): boolean {
+    const { f, type } = s;
+    if (this.kind !== undefined || (this.strictIndex && s.index !== this.count) || s.time < this.lastTime) return false;
+    if (f !== 'append' && f !== 'read' && f !== 'write' && f !== 'cas') return false;
+    const state = this.stateOf(s.process);
+    if (type === 'invoke') {
+      if (state !== NONE || s.served !== undefined) return false;
+      if (f !== 'read' && this.mixes(f)) return false;
+      if (f === 'append' ? s.valueKind === VALUE_NULL : f === 'cas' && !(s.valueKind === VALUE_LIST && s.listLen === 2)) return false;
+      this.count++;
+      this.lastTime = s.time;
+      if (f !== 'read') this.noteWorkload(f, s.index, line);
+      if (f === 'write' || f === 'cas') this.sawRegister = true;
+      this.openOp(s.process, s.session, s.user, f, s.key, s.index, s.time, s.value(), s.node, s.final === true);
+      return true;
+    }
+    if (type !== 'ok' && type !== 'fail' && type !== 'info') return false;
+    if (state < 0 || this.ops[state].f !== f || this.ops[state].key !== s.key) return false;
+    const op = this.ops[state];
+    this.count++;
+    this.lastTime = s.time;
+    this.closeOp(op, type, s.index, s.time, s.value(), s.node, s.error, s.served, s.final === true);
+    if (type === 'ok' && f === 'read') {
+      if (s.valueKind === VALUE_LIST) {
+        this.sawListRead = true;
+        this.copyFlatInts(op.id, s.list, s.listLen);
+      } else this.noteNonListRead(op.id);
+    }
+    return true;
+  }
+
+  /** Whether an invoke of `f` (not a read) would mix workloads (noteWorkload would reject it). */
+  private mixes(f: string): boolean {
+    const first = this.firstKind;
+    return first !== undefined && (first.f === 'append') !== (f === 'append');
   }
 
   /** Adds an already-typed event (importers, the runner). */

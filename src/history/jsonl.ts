@@ -1,81 +1,52 @@
 // Streaming JSONL reader (file -> validated History) and an append-only JSONL writer for runs.
 
-import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
 import { ENCODE_SLACK, encodeEvent } from './encode.js';
-import { cannotRead, MAX_LINE_CHARS, MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
+import { MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
+import { forEachLineBytes } from './lines.js';
+import { LineScanner } from './scan.js';
+import { ScannedEvent } from './scanned.js';
 import type { History, HistoryEvent } from './types.js';
 
-const CHUNK_BYTES = 8 * 1024 * 1024;
-
-/** Calls `onLine(text, lineNumber)` for each line of a file, reading it in fixed-size chunks. */
+/**
+ * Calls `onLine(text, lineNumber)` for each line of a file, read in chunks and decoded line by
+ * line from its bytes (so no multi-byte character is split at a chunk's edge).
+ */
 export function forEachLine(path: string, onLine: (text: string, line: number) => void): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    let carry = '';
-    let line = 0;
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, CHUNK_BYTES, null);
-      } catch (e) {
-        throw cannotRead(path, e);
-      }
-      if (n === 0) break;
-      // Cut at the last newline so no multi-byte character is split.
-      const lastNl = buf.lastIndexOf(10, n - 1);
-      let text: string;
-      if (lastNl < 0) {
-        carry += buf.toString('utf8', 0, n);
-        // A line this long is not an event (and /dev/zero would otherwise be read forever).
-        if (carry.length > MAX_LINE_CHARS) {
-          throw new UserError(`line longer than ${MAX_LINE_CHARS / (1024 * 1024)} MiB; one event per line is expected`, { file: path, line: line + 1 });
-        }
-        continue;
-      }
-      text = carry + buf.toString('utf8', 0, lastNl);
-      carry = buf.toString('utf8', lastNl + 1, n);
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) {
-          onLine(text.slice(start), ++line);
-          break;
-        }
-        onLine(text.slice(start, nl), ++line);
-        start = nl + 1;
-      }
-    }
-    if (carry.length > 0) onLine(carry, ++line);
-  } finally {
-    closeSync(fd);
-  }
+  forEachLineBytes(path, (buf, start, end, line) => onLine(buf.toString('utf8', start, end), line));
 }
 
-/** Reads and validates a JSONL history file. Every problem is a UserError naming the line. */
+/**
+ * Reads and validates a JSONL history file. Every problem is a UserError naming the line. A line
+ * of the common shape is scanned from its bytes (scan.ts) into the builder; any other line, and
+ * any line the builder would reject, takes JSON.parse and HistoryBuilder.add, which say why.
+ */
 export function readJsonlHistory(path: string): History {
   const builder = new HistoryBuilder(path, true);
-  forEachLine(path, (text, line) => {
-    // A UTF-8 byte order mark (as editors on Windows write) is not part of the first event.
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (isBlank(text)) return;
-    checkDepth(text, path, line);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`not valid JSON (${(e as Error).message})`, { file: path, line });
-    }
-    builder.add(value, line);
+  const scanner = new LineScanner();
+  const scanned = new ScannedEvent();
+  forEachLineBytes(path, (buf, start, end, line) => {
+    if (scanner.scan(buf, start, end, scanned) && builder.addScanned(scanned, line)) return;
+    addParsed(builder, buf.toString('utf8', start, end), path, line);
   });
   return builder.finish();
+}
+
+/** The general path for one line: JSON.parse, then the builder's checks. */
+function addParsed(builder: HistoryBuilder, text: string, path: string, line: number): void {
+  // A UTF-8 byte order mark (as editors on Windows write) is not part of the first event.
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (isBlank(text)) return;
+  checkDepth(text, path, line);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not valid JSON (${(e as Error).message})`, { file: path, line });
+  }
+  builder.add(value, line);
 }
 
 /** The deepest a line may nest: the event object, then MAX_VALUE_DEPTH levels inside it. */
