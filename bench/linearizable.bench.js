@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { checkLinearizable } from '../dist/checkers/linearizable.js';
-import { hardEvents } from '../dist/checkers/linear/generate.js';
+import { hardEvents, mulberry32 as rng } from '../dist/checkers/linear/generate.js';
 import { historyFromEvents } from '../dist/history/builder.js';
 import { readJsonlHistory } from '../dist/history/jsonl.js';
 import { readJepsenLog } from '../dist/history/import/jepsen-log.js';
@@ -68,17 +68,6 @@ function cli(args) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(here, '../bin/replcheck.js'), ...args], { encoding: 'utf8' });
   return { wallMs: performance.now() - t0, status: r.status, stdout: r.stdout };
-}
-
-/** mulberry32, so the generated histories are the same every run. */
-function rng(seed) {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

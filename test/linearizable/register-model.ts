@@ -2,6 +2,7 @@
 // and info ops, plus mutations that plant stale reads, lost writes and impossible cas results.
 
 import fc from 'fast-check';
+import { mulberry32 } from '../../src/checkers/linear/generate.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import type { History, HistoryEvent, Op } from '../../src/history/types.js';
 
@@ -13,17 +14,6 @@ export interface RegisterModelOptions {
   infoRate: number;
   /** Chance a not-yet-applied op fails instead. */
   failRate: number;
-}
-
-/** mulberry32: a small seeded generator, so a failing seed replays. */
-function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Pending {
@@ -42,7 +32,7 @@ interface Pending {
  * linearization point), later completed. Writes and cas targets are unique per key.
  */
 export function registerModelEvents(seed: number, o: RegisterModelOptions): HistoryEvent[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
   const keys = Array.from({ length: o.keys }, (_, i) => `k${i}`);
   const state = new Map<string, unknown>(keys.map((k) => [k, null]));

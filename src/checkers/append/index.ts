@@ -166,20 +166,11 @@ export function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Arr
 }
 
 /** The per-op columns of the index and what the element passes need, from one pass over the ops. */
-interface OpScan {
-  keys: string[];
-  opKey: Int32Array;
-  opType: Uint8Array;
-  opF: Uint8Array;
-  opFinal: Uint8Array;
-  invokeTimeNs: Float64Array;
-  completeTimeNs: Float64Array;
-  sessions: string[];
-  opSession: Int32Array;
-  users: string[];
-  opUser: Int32Array;
-  namedUsers: number;
-  opsWithoutUser: number;
+interface OpScan
+  extends Pick<
+    AppendIndex,
+    'keys' | 'opKey' | 'opType' | 'opF' | 'opFinal' | 'invokeTimeNs' | 'completeTimeNs' | 'sessions' | 'opSession' | 'users' | 'opUser' | 'namedUsers' | 'opsWithoutUser'
+  > {
   /** Per op: an append's integer element (NaN: not an integer, or not an append). */
   appendNum: Float64Array;
   totalReadLen: number;

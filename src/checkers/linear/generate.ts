@@ -19,8 +19,8 @@ export interface HardOptions {
   bad?: boolean;
 }
 
-/** mulberry32. */
-function rng(seed: number): () => number {
+/** mulberry32: a small seeded generator (the tests' and benches' histories use it too, so a seed replays). */
+export function mulberry32(seed: number): () => number {
   let a = seed | 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -75,7 +75,7 @@ class Gen {
   private readonly plantAt: number;
 
   constructor(private readonly o: HardOptions) {
-    this.rand = rng(o.seed);
+    this.rand = mulberry32(o.seed);
     const clients = o.clients ?? 30;
     this.idle = Array.from({ length: clients }, (_, i) => i);
     this.nextProcess = clients;
