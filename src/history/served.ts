@@ -27,15 +27,28 @@ export function servedProblem(v: unknown): [field: string, message: string] | un
   return undefined;
 }
 
-/** The value as a Served when well formed (a copy with only its known fields), else undefined. */
+/**
+ * The value as a Served when well formed (a copy with only its known fields), else undefined. A
+ * client that hands the same frozen object over again (one per node while its role and term stay)
+ * gets the same copy back, checked once: no check and no object per op.
+ */
 export function asServed(v: unknown): Served | undefined {
-  if (servedProblem(v) !== undefined) return undefined;
+  const known = v !== null && typeof v === 'object' ? checked.get(v) : undefined;
+  if (known !== undefined) return known === false ? undefined : known;
+  if (servedProblem(v) !== undefined) {
+    if (v !== null && typeof v === 'object' && Object.isFrozen(v)) checked.set(v, false);
+    return undefined;
+  }
   const o = v as Served;
   const s: Served = { role: o.role };
   if (o.term !== undefined) s.term = o.term;
   if (o.pos !== undefined) s.pos = o.pos;
+  if (Object.isFrozen(o)) checked.set(o, s);
   return s;
 }
+
+/** Frozen served objects already checked: their copy, or false when malformed. */
+const checked = new WeakMap<object, Served | false>();
 
 /** "leader of term 3 (position 812)", "coordinator": how explanations and the report name it. */
 export function describeServed(s: Served): string {

@@ -51,4 +51,18 @@ describe('served on completions', () => {
     expect(describeServed({ role: 'leader', term: 3, pos: 812 })).toBe('leader of term 3 (position 812)');
     expect(describeServed({ role: 'coordinator' })).toBe('coordinator');
   });
+
+  it('asServed checks a frozen value once and hands back the same copy; an unfrozen one is checked every time', () => {
+    const frozen = Object.freeze({ role: 'primary', term: 4 });
+    const first = asServed(frozen);
+    expect(first).toEqual({ role: 'primary', term: 4 });
+    expect(asServed(frozen)).toBe(first);
+    expect(asServed(Object.freeze({ role: 'primary', term: -1 }))).toBeUndefined();
+    const open: Record<string, unknown> = { role: 'replica' };
+    expect(asServed(open)).toEqual({ role: 'replica' });
+    open.term = 'three'; // a module that changes its object: the change is seen
+    expect(asServed(open)).toBeUndefined();
+    open.term = 3;
+    expect(asServed(open)).toEqual({ role: 'replica', term: 3 });
+  });
 });

@@ -83,6 +83,8 @@ interface Server {
   readonly?: boolean;
   /** The highest Sentinel config epoch at which a Sentinel named this node primary (leader() polls). */
   epoch?: number;
+  /** The last `served` handed out for this node, reused while role and term stay (no object per op). */
+  served?: NonNullable<OpResult['served']>;
 }
 
 type Role = 'primary' | 'replica';
@@ -196,13 +198,18 @@ async function readValue(c: Client, conn: Redis, key: string): Promise<unknown> 
  */
 function servedBy(c: Client, at: Server, role: Role): NonNullable<OpResult['served']> {
   const term = role === 'primary' ? at.epoch : c.epoch;
-  return term === undefined ? { role } : { role, term };
+  const last = at.served;
+  if (last !== undefined && last.role === role && last.term === term) return last;
+  // frozen: the driver checks a frozen served once (asServed), not on every op
+  return (at.served = Object.freeze(term === undefined ? { role } : { role, term }));
 }
 
-/** The result of an answered command, with the answering node and its `served`. */
+/** The result of an answered command (made by the caller for it), with the answering node and its `served`. */
 function answered(c: Client, at: Server | undefined, role: Role, r: OpResult): OpResult {
   if (at === undefined) return r;
-  return { ...r, node: at.node.name, served: servedBy(c, at, role) };
+  r.node = at.node.name;
+  r.served = servedBy(c, at, role);
+  return r;
 }
 
 async function attempt(kind: CommandKind, node: Server | undefined, work: () => Promise<OpResult>): Promise<OpResult> {
