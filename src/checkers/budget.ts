@@ -21,7 +21,13 @@ export class Budget {
   readonly maxHeapBytes: number;
   /** Why the budget ran out; undefined while it holds. */
   reason: string | undefined;
-  private left = CHECK_EVERY;
+  /**
+   * Items until the next look. 0 at first: the first spend looks at the clock (only), so a checker
+   * whose whole work is under CHECK_EVERY items still honours a deadline already passed before it
+   * began its work (e.g. while building its index).
+   */
+  private left = 0;
+  private looked = false;
   private readonly timeFrom: string;
   private readonly memoryFrom: string;
 
@@ -48,9 +54,11 @@ export class Budget {
   check(): boolean {
     this.left = CHECK_EVERY;
     if (this.reason !== undefined) return true;
+    const first = !this.looked;
+    this.looked = true;
     if (performance.now() > this.deadlineMs) {
       this.reason = this.timeReason();
-    } else {
+    } else if (!first) {
       const used = getHeapStatistics().used_heap_size;
       if (used > this.maxHeapBytes) {
         this.reason = `memory budget of ${Math.round(this.maxHeapBytes / MB)} MB${this.memoryFrom} reached: the heap holds ${Math.round(used / MB)} MB`;

@@ -144,10 +144,19 @@ describe('every checker honours the budget', () => {
     expect(none).toMatchObject({ valid: 'unknown', count: 0, partial: true });
   });
 
-  it('reads the clock only every CHECK_EVERY items', () => {
-    const b = new Budget({ timeLimitMs: 0 });
+  it('reads the clock at the first item, then only every CHECK_EVERY items', () => {
+    const passed = new Budget({ timeLimitMs: 0 });
     const t = performance.now();
     while (performance.now() === t) {
+      /* let the deadline pass */
+    }
+    expect(passed.spend(1)).toBe(true); // spent before the checker's work began (its index, say)
+    expect(passed.reason).toMatch(/time limit/);
+
+    const b = new Budget({ timeLimitMs: 20 });
+    expect(b.spend(1)).toBe(false); // the first look: within the deadline
+    const t2 = performance.now();
+    while (performance.now() - t2 < 30) {
       /* let the deadline pass */
     }
     let early = 0;
