@@ -1,8 +1,18 @@
-// The real-time Scheduler: nowNs from process.hrtime relative to its creation, after() on
+// The real-time Scheduler: nowNs from performance.now() relative to its creation, after() on
 // setTimeout. Callbacks run only while run() is active (like the simulator's event loop); ones
 // that come due between run() calls wait, in order, for the next run(). I/O in flight is "held".
 
+import { performance } from 'node:perf_hooks';
 import type { Scheduler, Timer } from '../types.js';
+
+/** A callback due at the next turn (or come due from a timer), cancellable: one object per call. */
+class Due implements Timer {
+  cancelled = false;
+  constructor(readonly fn: () => void) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
 
 export interface RealScheduler extends Scheduler {
   /** Marks work in flight (an HTTP call) so run() does not finish while it is out; call the result once. */
@@ -14,9 +24,9 @@ export interface RealScheduler extends Scheduler {
 }
 
 export function createRealScheduler(): RealScheduler {
-  const startNs = process.hrtime.bigint();
+  const startMs = performance.now();
   const timers = new Set<NodeJS.Timeout>();
-  const due: (() => void)[] = [];
+  const due: Due[] = [];
   let dueHead = 0;
   let holds = 0;
   let running = false;
@@ -37,10 +47,11 @@ export function createRealScheduler(): RealScheduler {
     drainQueued = false;
     if (!running) return;
     while (dueHead < due.length && !stopped && failure === undefined) {
-      const fn = due[dueHead];
-      due[dueHead++] = undefined as unknown as () => void;
+      const d = due[dueHead];
+      due[dueHead++] = undefined as unknown as Due;
+      if (d.cancelled) continue;
       try {
-        fn();
+        d.fn();
       } catch (e) {
         failure = { err: e };
       }
@@ -52,8 +63,8 @@ export function createRealScheduler(): RealScheduler {
     if (stopped || failure !== undefined || pendingCount() === 0) settle();
   };
 
-  const enqueue = (fn: () => void): void => {
-    due.push(fn);
+  const enqueue = (d: Due): void => {
+    due.push(d);
     if (running && !drainQueued) {
       drainQueued = true;
       setImmediate(drain);
@@ -61,22 +72,21 @@ export function createRealScheduler(): RealScheduler {
   };
 
   return {
-    nowNs: () => Number(process.hrtime.bigint() - startNs),
+    // performance.now() (a double of ms, sub-µs precise) rather than hrtime.bigint(): no BigInt per call
+    nowNs: () => Math.round((performance.now() - startMs) * 1e6),
     after(delayNs: number, fn: () => void): Timer {
       // Node's timers have a 1 ms granularity: a shorter delay (a think time of 0.1 ms) would cost a
       // whole millisecond per op, so it runs at the next turn instead.
       const ms = delayNs >= 1e6 ? delayNs / 1e6 : 0;
-      let cancelled = false;
       if (ms === 0) {
-        const wrapped = (): void => {
-          if (!cancelled) fn();
-        };
-        enqueue(wrapped);
-        return { cancel: () => void (cancelled = true) };
+        const d = new Due(fn);
+        enqueue(d);
+        return d;
       }
+      let cancelled = false;
       const t = setTimeout(() => {
         timers.delete(t);
-        if (!cancelled) enqueue(fn);
+        if (!cancelled) enqueue(new Due(fn));
         else if (running && pendingCount() === 0) settle();
       }, ms);
       t.unref();
