@@ -7,62 +7,31 @@ import type { Budget } from '../budget.js';
 import type { Deps } from './deps.js';
 import { F_READ, T_OK, type AppendIndex } from './index.js';
 
-const ABSENT = 0x7fffffff;
-
 export interface KeyOrders {
   /** Per key: 1 when every ok read is a prefix of the longest one (and that one repeats nothing). */
   ordered: Uint8Array;
-  /** Per element: its position in its key's longest read (ABSENT: not in it). */
+  /** Per element of an ordered key: its position in its key's longest read (ABSENT: not in it; meaningless on other keys). */
   pos: Int32Array;
-  /** Per key: its longest ok read (the first of them; -1: none). */
+  /** Per ordered key: its longest ok read (the first of them; -1: none). */
   longest: Int32Array;
 }
 
-const orderCache = new WeakMap<AppendIndex, KeyOrders>();
-
+/**
+ * The index's own (appendIndex): a key's reads are checked against its longest as they are indexed.
+ * (A key without reads counts as ordered there; nothing here looks at such a key.)
+ */
 export function keyOrders(ix: AppendIndex): KeyOrders {
-  let o = orderCache.get(ix);
-  if (o === undefined) orderCache.set(ix, (o = buildKeyOrders(ix)));
-  return o;
-}
-
-function buildKeyOrders(ix: AppendIndex): KeyOrders {
-  const { byKey, keyStart, opF, opType, readElems, readStart, readLen } = ix;
-  const ordered = new Uint8Array(ix.keys.length);
-  const pos = new Int32Array(ix.elemCount).fill(ABSENT);
-  const longestOf = new Int32Array(ix.keys.length).fill(-1);
-  for (let k = 0; k < ix.keys.length; k++) {
-    let longest = -1;
-    for (let p = keyStart[k]; p < keyStart[k + 1]; p++) {
-      const r = byKey[p];
-      if (opF[r] === F_READ && opType[r] === T_OK && (longest < 0 || readLen[r] > readLen[longest])) longest = r;
-    }
-    if (longest < 0) continue;
-    longestOf[k] = longest;
-    let ok = 1;
-    const ls = readStart[longest];
-    for (let j = 0; j < readLen[longest]; j++) {
-      const e = readElems[ls + j];
-      if (pos[e] !== ABSENT) ok = 0; // a repeated element: positions mean nothing
-      pos[e] = j;
-    }
-    for (let p = keyStart[k]; p < keyStart[k + 1] && ok; p++) {
-      const r = byKey[p];
-      if (opF[r] !== F_READ || opType[r] !== T_OK) continue;
-      for (let j = 0, s = readStart[r]; j < readLen[r]; j++) if (readElems[s + j] !== readElems[ls + j]) ok = 0;
-    }
-    ordered[k] = ok;
-  }
-  return { ordered, pos, longest: longestOf };
+  return { ordered: ix.keyOrdered, pos: ix.elemPos, longest: ix.keyLongest };
 }
 
 /** Per list entry: the latest position (in its key's longest read) of the list up to it. */
-function prefixMax(deps: Deps, pos: Int32Array): Int32Array {
+function prefixMax(deps: Deps): Int32Array {
+  const { pos } = deps;
   const out = new Int32Array(deps.elems.length);
   for (let g = 0; g < deps.groups; g++) {
     let m = -1;
     for (let q = deps.start[g]; q < deps.start[g + 1]; q++) {
-      const p = pos[deps.elems[q]];
+      const p = pos[q];
       if (p > m) m = p;
       out[q] = m;
     }
@@ -82,14 +51,13 @@ export type OnBroken = (read: number, elem: number, group: number) => void;
 export function checkReadDeps(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnBroken): number | undefined {
   const { byKey, keyStart, opF, opType, readLen } = ix;
   const orders = keyOrders(ix);
-  const pmax = prefixMax(deps, orders.pos);
+  const pmax = prefixMax(deps);
   const walk = new ReadWalk(ix, deps, orders, pmax, onBroken);
+  const work = keyWork(ix);
   for (let k = 0; k < ix.keys.length; k++) {
     const fast = orders.ordered[k] === 1;
     if (fast && !anyEarly(ix, deps, orders.longest[k], orders.pos, pmax)) {
-      let work = 0;
-      for (let p = keyStart[k]; p < keyStart[k + 1]; p++) if (opF[byKey[p]] === F_READ && opType[byKey[p]] === T_OK) work += readLen[byKey[p]] + 1;
-      if (budget.spend(work)) return k;
+      if (budget.spend(work[k])) return k;
       continue;
     }
     for (let p = keyStart[k]; p < keyStart[k + 1]; p++) {
@@ -100,6 +68,20 @@ export function checkReadDeps(ix: AppendIndex, deps: Deps, budget: Budget, onBro
     }
   }
   return undefined;
+}
+
+const workCache = new WeakMap<AppendIndex, Float64Array>();
+
+/** Per key: the work of walking its ok reads (their elements, plus one each), summed in op order (no scattered look-ups by key). */
+function keyWork(ix: AppendIndex): Float64Array {
+  let w = workCache.get(ix);
+  if (w === undefined) {
+    w = new Float64Array(ix.keys.length);
+    const { opF, opType, opKey, readLen } = ix;
+    for (let i = 0; i < opF.length; i++) if (opF[i] === F_READ && opType[i] === T_OK) w[opKey[i]] += readLen[i] + 1;
+    workCache.set(ix, w);
+  }
+  return w;
 }
 
 /** Whether an element of read r (a key's longest read, -1: none) comes before what it needs, by positions. */

@@ -11,6 +11,8 @@
 // whose reads are prefixes of its longest (keyOrders), a read costs only what it shows past the
 // longest read of the key the stretch already learnt, and checking R2 is one comparison; the
 // evidence for a finding (node-evidence.ts) is gathered only from a stretch's first finding on.
+// First a summary with no per-element state (node-summary.ts) walks each stretch; only a stretch
+// with a check it cannot decide is walked again here, in full.
 
 import type { Budget } from '../budget.js';
 import { keyOrders } from './deps-check.js';
@@ -18,16 +20,30 @@ import type { Deps } from './deps.js';
 import type { AppendIndex } from './index.js';
 import { NewestShown } from './node-evidence.js';
 import { nodeReads, type Stretch } from './node-reads.js';
+import { NodeSummary } from './node-summary.js';
 
 /** R2 lacks `elem` (a list entry `entry` of deps), which x shown by R1 on the same node needs; R3, a read on the node after R2, still shows x. */
 export type OnNodeBroken = (r1: number, x: number, r2: number, entry: number, r3: number) => void;
 
-/** Checks every node; returns how many nodes were done when the budget ran out, else undefined. */
-export function checkNodeOrder(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnNodeBroken): number | undefined {
+/**
+ * Checks every node; returns how many nodes were done when the budget ran out, else undefined.
+ * (`summarise: false` walks every stretch in full, as the tests compare.)
+ */
+export function checkNodeOrder(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnNodeBroken, summarise = true): number | undefined {
   const { stretches, elemKey } = nodeReads(ix);
-  const state = new NodeState(ix, deps, elemKey);
+  const entryKey = new Int32Array(deps.elems.length);
+  for (let q = 0; q < deps.elems.length; q++) entryKey[q] = elemKey[deps.elems[q]];
+  const summary = new NodeSummary(ix, deps, entryKey, keyOrders(ix));
+  let state: NodeState | undefined;
   for (let n = 0; n < stretches.length; n++) {
-    for (const st of stretches[n]) if (state.stretch(st, budget, onBroken)) return n;
+    for (const st of stretches[n]) {
+      // (the summary decides most stretches; where it cannot, the full state walks the stretch again)
+      const seen = summarise ? summary.stretch(st, budget) : 'undecided';
+      if (seen === 'stopped') return n;
+      if (seen === 'passed') continue;
+      state ??= new NodeState(ix, deps, elemKey, entryKey);
+      if (state.stretch(st, budget, onBroken)) return n;
+    }
   }
   return undefined;
 }
@@ -80,6 +96,7 @@ class NodeState {
     private readonly ix: AppendIndex,
     private readonly deps: Deps,
     elemKey: Int32Array,
+    entryKey: Int32Array,
   ) {
     const elems = ix.elemCount;
     const keys = ix.keys.length;
@@ -87,9 +104,9 @@ class NodeState {
     [this.next, this.reqHeadSerial, this.reqHead, this.lastSerial, this.lastShown] = ints(5, elems);
     [this.frontier, this.frontierSerial] = ints(2, deps.groups);
     [this.keySerial, this.head, this.unshown, this.learntSerial, this.learntLen, this.reqMaxPos] = ints(6, keys);
-    [this.entryNext, this.entryGroup, this.entryKey] = ints(3, deps.elems.length);
+    [this.entryNext, this.entryGroup] = ints(2, deps.elems.length);
+    this.entryKey = entryKey;
     for (let g = 0; g < deps.groups; g++) this.entryGroup.fill(g, deps.start[g], deps.start[g + 1]);
-    for (let q = 0; q < deps.elems.length; q++) this.entryKey[q] = elemKey[deps.elems[q]];
     ({ ordered: this.ordered, pos: this.pos } = keyOrders(ix));
     this.newest = new NewestShown(deps.elemGroup, elemKey, deps.groups, keys);
   }
