@@ -17,25 +17,13 @@ import { readYourWritesUser } from '../../src/checkers/read-your-writes-user.js'
 import type { Anomaly, Checker } from '../../src/checkers/types.js';
 import { opIndex, type History, type Op } from '../../src/history/types.js';
 import { faultyHistories } from './ryw-family-histories.js';
+import { elementKey, firstAppends } from './reference-support.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 
-/** An element as a Map key: objects as JSON, anything else as itself. */
-const key = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v);
+const key = elementKey;
 const isOkRead = (o: Op) => o.f === 'read' && o.type === 'ok';
 const has = (read: Op, v: unknown) => readList(read).some((x) => key(x) === key(v));
-
-/** Per key: element -> the append that first wrote it (later appends of it are repeats). */
-function firstAppends(h: History): Map<string, Map<unknown, Op>> {
-  const by = new Map<string, Map<unknown, Op>>();
-  for (const o of h.ops) {
-    if (o.f !== 'append') continue;
-    if (!by.has(o.key)) by.set(o.key, new Map());
-    const m = by.get(o.key)!;
-    if (!m.has(key(appendElement(o)))) m.set(key(appendElement(o)), o);
-  }
-  return by;
-}
 
 /** Ops grouped by `group`, groups in order of their first op, ops in invoke order. */
 function groups(h: History, group: (o: Op) => string): Op[][] {

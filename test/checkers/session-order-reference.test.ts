@@ -15,6 +15,7 @@ import { historyFromEvents } from '../../src/history/builder.js';
 import { opIndex, type History, type HistoryEvent, type Op } from '../../src/history/types.js';
 import { appendModelArb, appendModelEvents, seededRandom } from '../support/append-model.js';
 import { logModelArb, logReplicaEvents } from './log-replica-model.js';
+import { elementKey, firstAppends } from './reference-support.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 
@@ -49,19 +50,7 @@ const histories = fc
   .map(([events, seed, rate, cut]) => historyFromEvents(faulty(events, seed, rate, cut)));
 
 const okReads = (h: History) => h.ops.filter((o) => o.f === 'read' && o.type === 'ok');
-const key = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v);
-
-/** Per key: element -> the append that first wrote it. */
-function firstAppends(h: History): Map<string, Map<unknown, Op>> {
-  const by = new Map<string, Map<unknown, Op>>();
-  for (const o of h.ops) {
-    if (o.f !== 'append') continue;
-    if (!by.has(o.key)) by.set(o.key, new Map());
-    const m = by.get(o.key)!;
-    if (!m.has(key(appendElement(o)))) m.set(key(appendElement(o)), o);
-  }
-  return by;
-}
+const key = elementKey;
 
 /** What element b (appended by `b`) needs, in the session's order: [value, the op that made it due]. */
 type NeedsOf = (h: History, b: Op) => [unknown, Op][];
@@ -176,11 +165,12 @@ function expectCrossKeyRule(h: History, a: Anomaly): void {
 }
 
 describe('monotonic-writes and writes-follow-reads equal the reference on faulty histories', () => {
-  it('monotonic-writes: the same same-key anomalies, in order; cross-key ones meet the rule', () => {
+  /** The checker's same-key anomalies are the reference's (what each append needs: `needs`), its cross-key ones meet the rule. */
+  const matchesReference = (checker: Checker, needs: typeof writesBefore, text: Parameters<typeof sameKeyReference>[2]) => () => {
     fc.assert(
       fc.property(histories, (h) => {
-        const r = run(monotonicWrites, h);
-        const ref = sameKeyReference(h, writesBefore(h, firstAppends(h)), monotonicWritesText);
+        const r = run(checker, h);
+        const ref = sameKeyReference(h, needs(h, firstAppends(h)), text);
         expect(r.same).toEqual(ref);
         expect(r.sameKey).toBe(ref.length);
         for (const a of r.cross) expectCrossKeyRule(h, a);
@@ -188,21 +178,11 @@ describe('monotonic-writes and writes-follow-reads equal the reference on faulty
       }),
       { numRuns: RUNS },
     );
-  });
+  };
 
-  it('writes-follow-reads: the same same-key anomalies, in order; cross-key ones meet the rule', () => {
-    fc.assert(
-      fc.property(histories, (h) => {
-        const r = run(writesFollowReads, h);
-        const ref = sameKeyReference(h, readsBefore(h, firstAppends(h)), writesFollowReadsText);
-        expect(r.same).toEqual(ref);
-        expect(r.sameKey).toBe(ref.length);
-        for (const a of r.cross) expectCrossKeyRule(h, a);
-        expect(r.valid).toBe(r.count === 0);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it('monotonic-writes: the same same-key anomalies, in order; cross-key ones meet the rule', matchesReference(monotonicWrites, writesBefore, monotonicWritesText));
+
+  it('writes-follow-reads: the same same-key anomalies, in order; cross-key ones meet the rule', matchesReference(writesFollowReads, readsBefore, writesFollowReadsText));
 
   it('the faulty histories exercise both rules', () => {
     let same = 0;
