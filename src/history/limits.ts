@@ -25,17 +25,21 @@ export function cannotRead(path: string, e: unknown): UserError {
   return new UserError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
 }
 
+/** Opens a file to read it, or throws "cannot read: CODE" naming it. */
+export function openForRead(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+}
+
 /**
  * A whole file as UTF-8 text: a directory, a missing or unreadable file is "cannot read: CODE"; a
  * file (or device, such as /dev/zero) larger than `maxBytes` is refused instead of read forever.
  */
 export function readWholeFile(path: string, what: string, maxBytes = MAX_WHOLE_FILE_BYTES): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
+  const fd = openForRead(path);
   try {
     let size: number;
     try {

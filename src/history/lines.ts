@@ -2,9 +2,9 @@
 // reader can scan it without decoding, and decodes (when it must) on line boundaries only — no
 // multi-byte character is ever split, however long the line and wherever the chunks end.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { cannotRead, MAX_LINE_CHARS } from './limits.js';
+import { cannotRead, MAX_LINE_CHARS, openForRead } from './limits.js';
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -30,12 +30,7 @@ function tooLong(path: string, line: number): UserError {
  * as the chunks it spans and joined once it ends (so memory stays about the line's size).
  */
 export function forEachLineBytes(path: string, onLine: ByteLineFn): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
+  const fd = openForRead(path);
   try {
     readLines(fd, path, onLine);
   } finally {

@@ -194,8 +194,3 @@ export class ExternalSession {
     if (this.current === fly) this.current = undefined;
   }
 }
-
-/** One op through the module, with a deadline: exactly one call of done. */
-export function invokeExternal(env: InvokeEnv, session: SessionInfo, op: Invocation, done: (c: Completion) => void): void {
-  new ExternalSession(env, session).invoke(op, done);
-}

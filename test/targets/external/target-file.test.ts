@@ -15,7 +15,7 @@ import type { ExternalTargetConfig } from '../../../src/config/types.js';
 import { UserError } from '../../../src/errors.js';
 import { externalCapabilities } from '../../../src/targets/external/capabilities.js';
 import type { ExternalClient } from '../../../src/targets/external/client-api.js';
-import { completionOf, invokeExternal, thrownCompletion } from '../../../src/targets/external/client-module.js';
+import { completionOf, ExternalSession, thrownCompletion } from '../../../src/targets/external/client-module.js';
 import { substitute, withFileVars } from '../../../src/targets/external/placeholders.js';
 import type { Completion } from '../../../src/targets/types.js';
 
@@ -149,7 +149,7 @@ describe('the client-module adapter', () => {
       },
     };
     let holds = 0;
-    invokeExternal({ client: full, timeoutMs, hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }, op, (c) => calls.push(c));
+    new ExternalSession({ client: full, timeoutMs, hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(op, (c) => calls.push(c));
     return new Promise((resolve) => setTimeout(() => resolve({ calls, signal }), timeoutMs + 150)).then((r) => {
       expect(holds).toBe(0);
       return r as { calls: Completion[]; signal?: AbortSignal };
@@ -171,10 +171,10 @@ describe('the client-module adapter', () => {
     let late: AbortSignal | undefined;
     let early: { signal: AbortSignal } | undefined;
     const lateReader = { invoke: (_o: unknown, ctx: { signal: AbortSignal }) => new Promise<never>((r) => setTimeout(() => ((late = ctx.signal), r({ type: 'ok', value: 7 } as never)), 120)) };
-    invokeExternal({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }, append, () => undefined);
+    new ExternalSession({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(append, () => undefined);
     const quick = { finalRead: async () => null, invoke: async (_o: unknown, ctx: { signal: AbortSignal }) => ((early = ctx), { type: 'ok' as const, value: 7 }) };
     const done: Completion[] = [];
-    invokeExternal({ client: quick as never, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }, append, (c) => done.push(c));
+    new ExternalSession({ client: quick as never, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }).invoke(append, (c) => done.push(c));
     await new Promise((r) => setTimeout(r, 200));
     expect(late?.aborted).toBe(true);
     expect(done).toEqual([{ type: 'ok', value: 7 }]);
