@@ -24,7 +24,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { decodeDurable, encodeDurable } from './wire.js';
+import { DurableShadow } from './durable-shadow.js';
+import { decodeDurable } from './wire.js';
 
 const HEADER_BYTES = 8;
 /** A record larger than this is taken for garbage (a torn length field), not allocated. */
@@ -70,11 +71,6 @@ export interface DurableLog {
   stats(): DurableLogStats;
   close(): void;
 }
-
-type Shadow =
-  | { kind: 'array'; items: unknown[] }
-  | { kind: 'map'; entries: Map<unknown, unknown> }
-  | { kind: 'value'; text: string };
 
 function frame(payload: string): Buffer {
   const body = Buffer.from(payload, 'utf8');
@@ -147,231 +143,220 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function openDurableLog(file: string, opts: DurableLogOptions = {}): DurableLog {
-  const appendOnly = new Set(opts.appendOnly ?? []);
-  const sync = opts.sync ?? ((fd, done) => fs.fdatasync(fd, done));
-  const minCompact = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
-  const onError =
-    opts.onError ??
-    ((e: Error) => {
-      throw e;
-    });
+function writeAll(target: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(target, data, off, data.length - off);
+}
 
-  // ---- recovery ----
+/** What recovery found: the state, the records it came from, and the log opened for appending past them. */
+interface Recovery {
+  recovered: Record<string, unknown> | undefined;
+  recoveredRecords: number;
+  goodBytes: number;
+  tornBytes: number;
+  fd: number;
+}
+
+/** Reads the log back, cuts off a torn tail (fsynced), and opens it for appending. */
+function recoverLog(file: string): Recovery {
   const existed = fs.existsSync(file);
   const buf = existed ? fs.readFileSync(file) : Buffer.alloc(0);
   const { records, goodBytes } = readRecords(buf);
   const recovered = replay(records);
   const tornBytes = buf.length - goodBytes;
-  let fd = fs.openSync(file, 'a');
+  const fd = fs.openSync(file, 'a');
   if (tornBytes > 0) {
     fs.ftruncateSync(fd, goodBytes);
     fs.fsyncSync(fd);
   }
   if (!existed) fsyncDir(path.dirname(file));
+  return { recovered, recoveredRecords: records.length, goodBytes, tornBytes, fd };
+}
 
-  const shadow = new Map<string, Shadow>();
-  const shadowOf = (field: string, v: unknown): Shadow => {
-    if (appendOnly.has(field) && Array.isArray(v)) return { kind: 'array', items: v.slice() };
-    if (v instanceof Map) return { kind: 'map', entries: new Map(v) };
-    return { kind: 'value', text: encodeDurable(v) ?? 'null' };
-  };
-  if (recovered !== undefined) for (const [k, v] of Object.entries(recovered)) shadow.set(k, shadowOf(k, v));
+/** Writes `rec` as the whole of `file`: temp file, fsync, rename, fsync dir. */
+function replaceWith(file: string, rec: Buffer): void {
+  const tmp = `${file}.compact`;
+  const tfd = fs.openSync(tmp, 'w');
+  try {
+    writeAll(tfd, rec);
+    fs.fsyncSync(tfd);
+  } finally {
+    fs.closeSync(tfd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
+}
 
-  let bytes = goodBytes;
-  let sinceSnapshot = goodBytes;
-  let compactAt = Math.max(minCompact, 2 * goodBytes);
-  let pending: Buffer[] = [];
-  let capturedSeq = 0;
-  let syncedSeq = 0;
-  let syncing = false;
-  let closed = false;
-  let failed: Error | undefined;
-  const waiters: { seq: number; fn: () => void }[] = [];
-  let waitHead = 0;
-  const st = { records: 0, fsyncs: 0, snapshots: 0 };
+export function openDurableLog(file: string, opts: DurableLogOptions = {}): DurableLog {
+  return new GroupCommitLog(file, opts, recoverLog(file));
+}
 
-  const fail = (e: Error): void => {
-    if (failed !== undefined) return;
-    failed = e;
-    onError(e);
-  };
+/** The log after recovery: captures become records, made durable by group commit, compacted now and then. */
+class GroupCommitLog implements DurableLog {
+  readonly recovered: Record<string, unknown> | undefined;
+  private readonly sync: NonNullable<DurableLogOptions['sync']>;
+  private readonly minCompact: number;
+  private readonly onError: (err: Error) => void;
+  private readonly shadow: DurableShadow;
+  private readonly recoveredRecords: number;
+  private readonly tornBytes: number;
+  private fd: number;
+  private bytes: number;
+  private sinceSnapshot: number;
+  private compactAt: number;
+  private pending: Buffer[] = [];
+  private capturedSeq = 0;
+  private syncedSeq = 0;
+  private syncing = false;
+  private closed = false;
+  private failed: Error | undefined;
+  private readonly waiters: { seq: number; fn: () => void }[] = [];
+  private waitHead = 0;
+  private readonly st = { records: 0, fsyncs: 0, snapshots: 0 };
 
-  const release = (): void => {
-    while (waitHead < waiters.length && waiters[waitHead].seq <= syncedSeq) {
-      const w = waiters[waitHead];
-      waiters[waitHead++] = undefined as unknown as { seq: number; fn: () => void };
-      w.fn();
-    }
-    if (waitHead === waiters.length) {
-      waiters.length = 0;
-      waitHead = 0;
-    }
-  };
+  constructor(
+    private readonly file: string,
+    opts: DurableLogOptions,
+    r: Recovery,
+  ) {
+    this.sync = opts.sync ?? ((fd, done) => fs.fdatasync(fd, done));
+    this.minCompact = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
+    this.onError =
+      opts.onError ??
+      ((e: Error) => {
+        throw e;
+      });
+    this.recovered = r.recovered;
+    this.recoveredRecords = r.recoveredRecords;
+    this.tornBytes = r.tornBytes;
+    this.fd = r.fd;
+    this.shadow = new DurableShadow(new Set(opts.appendOnly ?? []), r.recovered);
+    this.bytes = r.goodBytes;
+    this.sinceSnapshot = r.goodBytes;
+    this.compactAt = Math.max(this.minCompact, 2 * r.goodBytes);
+  }
 
-  const writeAll = (target: number, data: Buffer): void => {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(target, data, off, data.length - off);
-  };
-
-  /** The snapshot record of the captured state (the shadow), as JSON text. */
-  const snapshotText = (): string => {
-    const parts: string[] = [];
-    for (const [field, s] of shadow) {
-      const text = s.kind === 'value' ? s.text : s.kind === 'array' ? encodeDurable(s.items) : encodeDurable(s.entries);
-      parts.push(`${JSON.stringify(field)}:${text}`);
-    }
-    return `{"s":{${parts.join(',')}}}`;
-  };
-
-  /** Rewrites the log as one snapshot (temp file, fsync, rename, fsync dir); makes everything durable. */
-  const compact = (): void => {
-    const rec = frame(snapshotText());
-    const tmp = `${file}.compact`;
-    const tfd = fs.openSync(tmp, 'w');
-    try {
-      writeAll(tfd, rec);
-      fs.fsyncSync(tfd);
-    } finally {
-      fs.closeSync(tfd);
-    }
-    fs.renameSync(tmp, file);
-    fsyncDir(path.dirname(file));
-    fs.closeSync(fd);
-    fd = fs.openSync(file, 'a');
-    pending = [];
-    bytes = rec.length;
-    sinceSnapshot = 0;
-    compactAt = Math.max(minCompact, 2 * rec.length);
-    st.records++;
-    st.snapshots++;
-    syncedSeq = capturedSeq;
-  };
-
-  /** Group commit: writes what was appended since the last fsync and starts one fsync for all of it. */
-  const kick = (): void => {
-    if (syncing || closed || failed !== undefined || pending.length === 0) return;
-    try {
-      if (sinceSnapshot >= compactAt) {
-        compact();
-        release();
-        return;
-      }
-      const data = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-      pending = [];
-      writeAll(fd, data);
-    } catch (e) {
-      fail(e as Error);
-      return;
-    }
-    const target = capturedSeq;
-    syncing = true;
-    st.fsyncs++;
-    sync(fd, (err) => {
-      syncing = false;
-      if (closed) return;
-      if (err) return fail(err);
-      syncedSeq = target;
-      release();
-      kick();
-    });
-  };
-
-  const capture = (state: unknown): boolean => {
-    if (closed || state === null || typeof state !== 'object') return false;
-    const ops: string[] = [];
-    const obj = state as Record<string, unknown>;
-    for (const field of Object.keys(obj)) {
-      const v = obj[field];
-      let s = shadow.get(field);
-      const key = JSON.stringify(field);
-      // a field seen for the first time is recorded even when empty (it must exist on read-back)
-      const fresh = s === undefined || s.kind !== (appendOnly.has(field) && Array.isArray(v) ? 'array' : v instanceof Map ? 'map' : 'value');
-      if (appendOnly.has(field) && Array.isArray(v)) {
-        if (s?.kind !== 'array') {
-          s = { kind: 'array', items: [] };
-          shadow.set(field, s);
-        }
-        const old = s.items;
-        // the first index where the arrays differ: items change only at the tail
-        let keep = Math.min(old.length, v.length);
-        while (keep > 0 && old[keep - 1] !== v[keep - 1]) keep--;
-        if (keep === old.length && keep === v.length && !fresh) continue;
-        const added = v.slice(keep);
-        old.length = keep;
-        for (const item of added) old.push(item);
-        ops.push(`${key}:{"t":${keep},"a":${encodeDurable(added)}}`);
-      } else if (v instanceof Map) {
-        if (s?.kind !== 'map') {
-          s = { kind: 'map', entries: new Map() };
-          shadow.set(field, s);
-        }
-        const old = s.entries;
-        const set: [unknown, unknown][] = [];
-        const del: unknown[] = [];
-        let added = 0;
-        for (const [k, x] of v) {
-          if (old.get(k) === x && (x !== undefined || old.has(k))) continue;
-          if (!old.has(k)) added++;
-          set.push([k, x]);
-        }
-        // keys were deleted only when the old keys plus the new ones outnumber the current ones
-        if (old.size + added > v.size) for (const k of old.keys()) if (!v.has(k)) del.push(k);
-        if (set.length === 0 && del.length === 0 && !fresh) continue;
-        for (const k of del) old.delete(k);
-        for (const [k, x] of set) old.set(k, x);
-        ops.push(`${key}:{"m":${encodeDurable(set)},"x":${encodeDurable(del)}}`);
-      } else {
-        const text = encodeDurable(v) ?? 'null';
-        if (s?.kind === 'value' && s.text === text) continue;
-        shadow.set(field, { kind: 'value', text });
-        ops.push(`${key}:{"v":${text}}`);
-      }
-    }
+  capture(state: unknown): boolean {
+    if (this.closed || state === null || typeof state !== 'object') return false;
+    const ops = this.shadow.diff(state as Record<string, unknown>);
     if (ops.length === 0) return false;
     const rec = frame(`{"d":{${ops.join(',')}}}`);
-    pending.push(rec);
-    bytes += rec.length;
-    sinceSnapshot += rec.length;
-    capturedSeq++;
-    st.records++;
-    kick();
+    this.pending.push(rec);
+    this.bytes += rec.length;
+    this.sinceSnapshot += rec.length;
+    this.capturedSeq++;
+    this.st.records++;
+    this.kick();
     return true;
-  };
+  }
 
-  return {
-    recovered,
-    capture,
-    whenDurable(fn) {
-      if (capturedSeq <= syncedSeq) return fn();
-      waiters.push({ seq: capturedSeq, fn });
-    },
-    syncNow() {
-      if (closed || failed !== undefined) return;
-      try {
-        if (pending.length > 0) {
-          const data = Buffer.concat(pending);
-          pending = [];
-          writeAll(fd, data);
-        }
-        fs.fdatasyncSync(fd);
-        st.fsyncs++;
-      } catch (e) {
-        fail(e as Error);
+  whenDurable(fn: () => void): void {
+    if (this.capturedSeq <= this.syncedSeq) return fn();
+    this.waiters.push({ seq: this.capturedSeq, fn });
+  }
+
+  syncNow(): void {
+    if (this.closed || this.failed !== undefined) return;
+    try {
+      if (this.pending.length > 0) this.writePending();
+      fs.fdatasyncSync(this.fd);
+      this.st.fsyncs++;
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    this.syncedSeq = this.capturedSeq;
+    this.release();
+  }
+
+  stats(): DurableLogStats {
+    return { ...this.st, bytes: this.bytes, recoveredRecords: this.recoveredRecords, tornBytes: this.tornBytes };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failed !== undefined) return;
+    this.failed = e;
+    const onError = this.onError;
+    onError(e);
+  }
+
+  /** Calls, in order, the waiters whose records are all durable. */
+  private release(): void {
+    const { waiters } = this;
+    while (this.waitHead < waiters.length && waiters[this.waitHead].seq <= this.syncedSeq) {
+      const w = waiters[this.waitHead];
+      waiters[this.waitHead++] = undefined as unknown as { seq: number; fn: () => void };
+      w.fn();
+    }
+    if (this.waitHead === waiters.length) {
+      waiters.length = 0;
+      this.waitHead = 0;
+    }
+  }
+
+  /** Writes the pending records to the log (not yet durable). */
+  private writePending(): void {
+    const { pending } = this;
+    const data = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    this.pending = [];
+    writeAll(this.fd, data);
+  }
+
+  /** Group commit: writes what was appended since the last fsync and starts one fsync for all of it. */
+  private kick(): void {
+    if (this.syncing || this.closed || this.failed !== undefined || this.pending.length === 0) return;
+    try {
+      if (this.sinceSnapshot >= this.compactAt) {
+        this.compact();
+        this.release();
         return;
       }
-      syncedSeq = capturedSeq;
-      release();
-    },
-    stats: () => ({ ...st, bytes, recoveredRecords: records.length, tornBytes }),
-    close() {
-      if (closed) return;
-      closed = true;
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already closed
-      }
-    },
-  };
+      this.writePending();
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    this.startSync();
+  }
+
+  /** One fsync for everything captured so far; then the next group, if any. */
+  private startSync(): void {
+    const target = this.capturedSeq;
+    this.syncing = true;
+    this.st.fsyncs++;
+    const sync = this.sync;
+    sync(this.fd, (err) => {
+      this.syncing = false;
+      if (this.closed) return;
+      if (err) return this.fail(err);
+      this.syncedSeq = target;
+      this.release();
+      this.kick();
+    });
+  }
+
+  /** Rewrites the log as one snapshot; makes everything durable. */
+  private compact(): void {
+    const rec = frame(this.shadow.snapshotText());
+    replaceWith(this.file, rec);
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(this.file, 'a');
+    this.pending = [];
+    this.bytes = rec.length;
+    this.sinceSnapshot = 0;
+    this.compactAt = Math.max(this.minCompact, 2 * rec.length);
+    this.st.records++;
+    this.st.snapshots++;
+    this.syncedSeq = this.capturedSeq;
+  }
 }
