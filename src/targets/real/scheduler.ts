@@ -24,131 +24,161 @@ export interface RealScheduler extends Scheduler {
 }
 
 export function createRealScheduler(): RealScheduler {
-  const startMs = performance.now();
-  const timers = new Set<NodeJS.Timeout>();
-  const due: Due[] = [];
-  let dueHead = 0;
-  let holds = 0;
-  let running = false;
-  let stopped = false;
-  let failure: { err: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  let drainQueued = false;
+  return new RealTimeScheduler();
+}
 
-  const pendingCount = (): number => timers.size + holds + (due.length - dueHead);
+/**
+ * Callbacks due (at the next turn, or come due from a timer) wait in `due` and run in order in
+ * drain(), which runs only while run() is active; run() finishes (settle) when it is stopped, when
+ * a callback failed, or when nothing is pending: no timer, no hold, nothing due.
+ */
+class RealTimeScheduler implements RealScheduler {
+  private readonly startMs = performance.now();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly due: Due[] = [];
+  private dueHead = 0;
+  private holds = 0;
+  private running = false;
+  private stopped = false;
+  private failure: { err: unknown } | undefined;
+  /** Ends the active run() (resolves or rejects it). */
+  private wake: (() => void) | undefined;
+  private drainQueued = false;
 
-  const settle = (): void => {
-    const w = wake;
-    wake = undefined;
+  // performance.now() (a double of ms, sub-µs precise) rather than hrtime.bigint(): no BigInt per call
+  nowNs(): number {
+    return Math.round((performance.now() - this.startMs) * 1e6);
+  }
+
+  after(delayNs: number, fn: () => void): Timer {
+    // Node's timers have a 1 ms granularity: a shorter delay (a think time of 0.1 ms) would cost a
+    // whole millisecond per op, so it runs at the next turn instead.
+    const ms = delayNs >= 1e6 ? delayNs / 1e6 : 0;
+    if (ms === 0) {
+      const d = new Due(fn);
+      this.enqueue(d);
+      return d;
+    }
+    return this.timer(ms, fn);
+  }
+
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.settleSoonIfIdle();
+    };
+  }
+
+  fail(err: unknown): void {
+    if (this.failure === undefined) this.failure = { err };
+    this.settle();
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.settle();
+  }
+
+  run(): Promise<void> {
+    if (this.running) return Promise.reject(new Error('scheduler: run() is already running'));
+    if (this.failure !== undefined) {
+      const err = this.failure.err;
+      this.failure = undefined; // reported once; a later run() (e.g. a teardown after the failure) works
+      return Promise.reject(err);
+    }
+    this.running = true;
+    this.stopped = false;
+    // A ref'd handle keeps the process alive while the run waits on unref'd timers.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    return new Promise<void>((resolve, reject) => {
+      this.wake = () => {
+        this.running = false;
+        clearInterval(keepAlive);
+        if (this.failure !== undefined) {
+          const err = this.failure.err;
+          this.failure = undefined;
+          reject(err);
+        } else resolve();
+      };
+      this.drainQueued = true;
+      setImmediate(() => this.drain());
+    });
+  }
+
+  /** fn after ms on an (unref'd) Node timer, then in turn with the due callbacks. */
+  private timer(ms: number, fn: () => void): Timer {
+    let cancelled = false;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!cancelled) this.enqueue(new Due(fn));
+      else if (this.running && this.pendingCount() === 0) this.settle();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+    return {
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        clearTimeout(t);
+        this.timers.delete(t);
+        this.settleSoonIfIdle();
+      },
+    };
+  }
+
+  private pendingCount(): number {
+    return this.timers.size + this.holds + (this.due.length - this.dueHead);
+  }
+
+  private settle(): void {
+    const w = this.wake;
+    this.wake = undefined;
     w?.();
-  };
+  }
 
-  const drain = (): void => {
-    drainQueued = false;
-    if (!running) return;
-    while (dueHead < due.length && !stopped && failure === undefined) {
-      const d = due[dueHead];
-      due[dueHead++] = undefined as unknown as Due;
+  /** At the next turn, ends the active run() if nothing is pending then (and now). */
+  private settleSoonIfIdle(): void {
+    if (this.running && this.pendingCount() === 0) setImmediate(() => this.running && this.pendingCount() === 0 && this.settle());
+  }
+
+  private enqueue(d: Due): void {
+    this.due.push(d);
+    if (this.running && !this.drainQueued) {
+      this.drainQueued = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Runs the due callbacks in order (a throw fails the run); then ends the run if it is over. */
+  private drain(): void {
+    this.drainQueued = false;
+    if (!this.running) return;
+    const { due } = this;
+    while (this.dueHead < due.length && !this.stopped && this.failure === undefined) {
+      const d = due[this.dueHead];
+      due[this.dueHead++] = undefined as unknown as Due;
       if (d.cancelled) continue;
       try {
         d.fn();
       } catch (e) {
-        failure = { err: e };
+        this.failure = { err: e };
       }
     }
-    if (dueHead >= due.length) {
+    if (this.dueHead >= due.length) {
       due.length = 0;
-      dueHead = 0;
+      this.dueHead = 0;
     }
-    if (stopped || failure !== undefined || pendingCount() === 0) settle();
-  };
-
-  const enqueue = (d: Due): void => {
-    due.push(d);
-    if (running && !drainQueued) {
-      drainQueued = true;
-      setImmediate(drain);
-    }
-  };
-
-  return {
-    // performance.now() (a double of ms, sub-µs precise) rather than hrtime.bigint(): no BigInt per call
-    nowNs: () => Math.round((performance.now() - startMs) * 1e6),
-    after(delayNs: number, fn: () => void): Timer {
-      // Node's timers have a 1 ms granularity: a shorter delay (a think time of 0.1 ms) would cost a
-      // whole millisecond per op, so it runs at the next turn instead.
-      const ms = delayNs >= 1e6 ? delayNs / 1e6 : 0;
-      if (ms === 0) {
-        const d = new Due(fn);
-        enqueue(d);
-        return d;
-      }
-      let cancelled = false;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (!cancelled) enqueue(new Due(fn));
-        else if (running && pendingCount() === 0) settle();
-      }, ms);
-      t.unref();
-      timers.add(t);
-      return {
-        cancel() {
-          if (cancelled) return;
-          cancelled = true;
-          clearTimeout(t);
-          timers.delete(t);
-          if (running && pendingCount() === 0) setImmediate(() => running && pendingCount() === 0 && settle());
-        },
-      };
-    },
-    hold() {
-      holds++;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        holds--;
-        if (running && pendingCount() === 0) setImmediate(() => running && pendingCount() === 0 && settle());
-      };
-    },
-    fail(err: unknown) {
-      if (failure === undefined) failure = { err };
-      settle();
-    },
-    close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-    },
-    stop() {
-      stopped = true;
-      settle();
-    },
-    run(): Promise<void> {
-      if (running) return Promise.reject(new Error('scheduler: run() is already running'));
-      if (failure !== undefined) {
-        const err = failure.err;
-        failure = undefined; // reported once; a later run() (e.g. a teardown after the failure) works
-        return Promise.reject(err);
-      }
-      running = true;
-      stopped = false;
-      // A ref'd handle keeps the process alive while the run waits on unref'd timers.
-      const keepAlive = setInterval(() => {}, 1 << 30);
-      return new Promise<void>((resolve, reject) => {
-        wake = () => {
-          running = false;
-          clearInterval(keepAlive);
-          if (failure !== undefined) {
-            const err = failure.err;
-            failure = undefined;
-            reject(err);
-          } else resolve();
-        };
-        drainQueued = true;
-        setImmediate(drain);
-      });
-    },
-  };
+    if (this.stopped || this.failure !== undefined || this.pendingCount() === 0) this.settle();
+  }
 }
 
 /**
