@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { checkLinearizable } from '../dist/checkers/linearizable.js';
+import { checkLinearizable, DEFAULT_MEMO_LIMIT } from '../dist/checkers/linearizable.js';
+import { keyProblems } from '../dist/checkers/linear/model.js';
+import { fencedObserver } from '../dist/checkers/linear/refute.js';
+import { KeySearch } from '../dist/checkers/linear/search.js';
+import { unwrittenObserver } from '../dist/checkers/linear/witness.js';
 import { hardEvents, mulberry32 as rng } from '../dist/checkers/linear/generate.js';
 import { historyFromEvents } from '../dist/history/builder.js';
 import { readJsonlHistory } from '../dist/history/jsonl.js';
@@ -214,3 +218,49 @@ console.log('\nHard histories: one key, 30 clients, values 1..5, 10% info (gener
 console.log('| history | expected | verdict | plain parse ms | load + check ms | steps | memo entries |');
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |');
 for (const row of hardRows()) console.log(row);
+
+// Issue 13: hard histories of seeds 1..HARD_SEEDS at 5000 ops, linearizable and with planted
+// violations no single fence proves (generate.ts: cross, oscillate). Before = the search as it was
+// (refute.ts, then the search without memo dominance and without windows); after = the checker.
+const HARD_SEEDS = Number(process.env.HARD_SEEDS ?? 8);
+const HARD_MS = 5_000;
+
+function beforeVerdict(h) {
+  const p = keyProblems(h).problems[0];
+  if ((unwrittenObserver(p) ?? fencedObserver(p)) !== undefined) return false;
+  const s = new KeySearch(p, DEFAULT_MEMO_LIMIT, true, false);
+  const until = performance.now() + HARD_MS;
+  let status = s.run(10_000);
+  while (status === 'running' && performance.now() < until) status = s.run(10_000);
+  s.end('stopped');
+  return status === 'linearizable' ? true : status === 'violation' ? false : 'unknown';
+}
+
+function seedRows() {
+  const rows = [];
+  for (const [kind, bad] of [['linearizable', false], ['cross', true], ['oscillate', true]]) {
+    const tally = { before: [0, 0], after: [0, 0] };
+    const undecided = { before: [], after: [] };
+    for (let seed = 1; seed <= HARD_SEEDS; seed++) {
+      const h = historyFromEvents(hardEvents({ seed, ops: 5000, bad, plant: bad ? kind : undefined }));
+      const a = performance.now();
+      const before = beforeVerdict(h);
+      const b = performance.now();
+      const after = checkLinearizable(h, { timeLimitMs: HARD_MS }).valid;
+      const c = performance.now();
+      for (const [k, v, ms] of [['before', before, b - a], ['after', after, c - b]]) {
+        if (v === !bad) {
+          tally[k][0]++;
+          tally[k][1] += ms;
+        } else undecided[k].push(seed);
+      }
+    }
+    const cell = (k) => `${tally[k][0]}/${HARD_SEEDS} | ${(tally[k][1] / Math.max(1, tally[k][0])).toFixed(0)} | ${undecided[k].join(' ') || '-'}`;
+    rows.push(`| ${kind} | ${cell('before')} | ${cell('after')} |`);
+  }
+  return rows;
+}
+console.log(`\nHard histories, seeds 1..${HARD_SEEDS} at 5000 ops (one key, 30 clients, values 1..5, 10% info), ${HARD_MS / 1000} s budget: before (no memo dominance, no windows) and after, same run:\n`);
+console.log('| history | before: decided | mean ms (decided) | seeds not decided | after: decided | mean ms (decided) | seeds not decided |');
+console.log('| --- | ---: | ---: | --- | ---: | ---: | --- |');
+for (const row of seedRows()) console.log(row);

@@ -12,6 +12,7 @@ import { KeySearch, type Frontier } from './linear/search.js';
 import { findModelWitness } from './linear/model-witness.js';
 import { fencedObserver } from './linear/refute.js';
 import { findWitness, unwrittenObserver } from './linear/witness.js';
+import { refuteByWindows } from './linear/window.js';
 import { ABSENT } from './linear/model.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
@@ -41,6 +42,11 @@ interface Job {
    * setter of its value (linear/refute.ts): the key fails on it without a search.
    */
   unwritten?: number;
+  /** Slot of the op a window's searches could not linearize (linear/window.ts), when one did. */
+  windowed?: number;
+  /** Steps of the search at which windows are tried next, and the frontier they were last tried at. */
+  windowsAt: number;
+  windowsFrontier: number;
   ms: number;
   verdict?: KeyStats['valid'];
   reason?: string;
@@ -65,7 +71,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
   let outOfMemory: string | undefined;
   const { problems, dropped } = h.workload === 'kv' ? kvProblems(h) : keyProblems(h);
-  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0 }));
+  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0, windowsAt: WINDOWS_FROM_STEPS, windowsFrontier: 0 }));
   let active = jobs.slice();
   let violation: Job | undefined;
   let timedOut = false;
@@ -79,7 +85,8 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
         job.unwritten = job.problem.coded ? undefined : (unwrittenObserver(job.problem) ?? fencedObserver(job.problem));
         if (job.unwritten !== undefined) job.search.end('violation');
       }
-      const status = job.search.run(SLICE_STEPS);
+      let status = job.search.run(SLICE_STEPS);
+      if (status === 'running' && tryWindows(job, memoLimit)) status = 'violation';
       const t1 = performance.now();
       job.ms += t1 - t0;
       if (status === 'running') {
@@ -129,6 +136,28 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
 }
 
+/** Steps of a key's search before windows are first tried (linear/window.ts); doubling after. */
+const WINDOWS_FROM_STEPS = 2_000_000;
+
+/**
+ * A search still running past its milestone tries windows around its frontier, if that moved
+ * since the last try (linear/window.ts); true when one refutes the key (the search is ended).
+ */
+function tryWindows(job: Job, memoLimit: number): boolean {
+  const search = job.search!;
+  if (search.steps < job.windowsAt) return false;
+  job.windowsAt = search.steps * 2;
+  const f = search.furthestEntry;
+  if (f === job.windowsFrontier) return false;
+  job.windowsFrontier = f;
+  const r = refuteByWindows(job.problem, f, memoLimit);
+  if (!r) return false;
+  search.end('violation');
+  const slot = r.blocked ? job.problem.ops.indexOf(r.blocked) : -1;
+  job.windowed = slot >= 0 ? slot : undefined;
+  return true;
+}
+
 /** Time the explaining search may take (within the checker's deadline). */
 const EXPLAIN_TIME_MS = 2_000;
 
@@ -142,7 +171,8 @@ const EXPLAIN_TIME_MS = 2_000;
 function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontier {
   const again = new KeySearch(job.problem, memoLimit, false);
   // A key failed on an unwritten value needs no search for that; the prefix is a nicety there.
-  const until = Math.min(deadline, performance.now() + (job.unwritten !== undefined ? EXPLAIN_TIME_MS / 10 : EXPLAIN_TIME_MS));
+  const quick = job.unwritten !== undefined || job.windowed !== undefined;
+  const until = Math.min(deadline, performance.now() + (quick ? EXPLAIN_TIME_MS / 10 : EXPLAIN_TIME_MS));
   let status = again.run(SLICE_STEPS);
   while (status === 'running' && performance.now() < until) status = again.run(SLICE_STEPS);
   if (status === 'violation') return again.frontier();
@@ -162,7 +192,7 @@ function explainViolation(h: History, job: Job, deadline: number, memoLimit: num
   const f = explainFrontier(job, deadline, memoLimit);
   const now = performance.now();
   const until = Math.max(now + WITNESS_MIN_MS, Math.min(deadline, now + EXPLAIN_TIME_MS));
-  const x = job.problem.ops[job.unwritten ?? f.blockedSlot];
+  const x = job.problem.ops[job.unwritten ?? job.windowed ?? f.blockedSlot];
   if (job.problem.coded) return modelViolationAnomaly(h, job.problem, f, findModelWitness(job.problem, x, until, memoLimit));
   return violationAnomaly(h, job.problem, f, findWitness(job.problem, x, until, memoLimit));
 }

@@ -1,6 +1,7 @@
 // Deterministic, seeded hard register histories for the tests and the bench: one key, many
 // concurrent clients, few distinct values (so values repeat and no value pins an order), with or
-// without one planted stale read that no order of the history can explain.
+// without one planted violation that no order of the history can explain: a stale read fenced off by
+// real time (refute.ts decides it), or reads of two values in an order no single fence rules out.
 
 import { historyFromEvents } from '../../history/builder.js';
 import type { History, HistoryEvent } from '../../history/types.js';
@@ -15,9 +16,27 @@ export interface HardOptions {
   values?: number;
   /** Chance an op ends indeterminate (never for a write of the planted value, see below). */
   infoRate?: number;
-  /** Plant the stale read (a violation); false: the same history with the read's true value. */
+  /** Plant the violation; false: the same history with the planted reads' true values. */
   bad?: boolean;
+  /** The violation's kind (default 'stale'); see hardHistory and ROUNDS. */
+  plant?: PlantKind;
 }
+
+/**
+ * `stale`: one read fenced off from every setter of its value. `cross`: two rounds of two
+ * concurrent reads, A B then B A; `oscillate`: three reads one after another, A B A. In both A and
+ * B are set only by two writes running through all the rounds (see hardHistory).
+ */
+export type PlantKind = 'stale' | 'cross' | 'oscillate';
+
+/** The reads planted per round, as offsets below `values` (0: A = values, 1: B = values - 1). */
+const ROUNDS: Record<Exclude<PlantKind, 'stale'>, number[][]> = {
+  cross: [
+    [0, 1],
+    [1, 0],
+  ],
+  oscillate: [[0], [1], [0]],
+};
 
 /** mulberry32: a small seeded generator (the tests' and benches' histories use it too, so a seed replays). */
 export function mulberry32(seed: number): () => number {
@@ -37,8 +56,10 @@ interface Pending {
   applied: boolean;
   failed?: boolean;
   result: unknown;
-  /** The planted ops: the fencing write (must end ok) and the read whose value is replaced. */
-  role?: 'fence' | 'stale';
+  /** The planted ops: the fencing write, the read(s) whose value is replaced, the held writes. */
+  role?: 'fence' | 'stale' | 'hold';
+  /** A planted read's value in the bad history. */
+  badValue?: number;
 }
 
 /**
@@ -48,6 +69,14 @@ interface Pending {
  * V began before `u` did and completed before it, and writes of V never end info, so in any order
  * `u` comes after every setter of V and before the read: the read cannot return V. The ok history
  * keeps the read's real value (the register is atomic, so that history is linearizable).
+ *
+ * The other kinds ban A and B (the two highest values) the same way, run the fence, then start the
+ * two writes of A and B (held: they end only after the last round) and the rounds of reads, each
+ * round once the one before has completed. After the fence only the held writes set A or B. Cross:
+ * round one sees both, so both writes are placed before round two, after which the register can
+ * hold only the one placed last, yet round two sees both. Oscillate: A then B puts the write of A
+ * before the first read and the write of B after it, so nothing can set A for the third read. No
+ * single op fences a read off from the held writes, so refute.ts does not decide these.
  */
 export function hardHistory(o: HardOptions): History {
   return historyFromEvents(hardEvents(o));
@@ -70,9 +99,16 @@ class Gen {
   private nextProcess: number;
   private readonly values: number;
   private readonly infoRate: number;
-  /** 0: before the plant; 1: V banned, waiting for its writes; 2: fence running; 3: fence done; 4: read running; 5: done. */
+  /**
+   * 0: before the plant; 1: V banned, waiting for its writes; 2: fence running; 3: fence done; 4:
+   * read(s) running; 5: done. Rounds: 3 starts the held writes and each round, 4 waits for it.
+   */
   private phase = 0;
   private readonly plantAt: number;
+  /** The rounds of planted reads (none for 'stale'), the next one, and the values banned. */
+  private readonly rounds: number[][] | undefined;
+  private round = 0;
+  private readonly banned: number;
 
   constructor(private readonly o: HardOptions) {
     this.rand = mulberry32(o.seed);
@@ -82,29 +118,31 @@ class Gen {
     this.values = o.values ?? 5;
     this.infoRate = o.infoRate ?? 0.1;
     this.plantAt = Math.floor((o.ops * 3) / 4);
+    this.rounds = o.plant === undefined || o.plant === 'stale' ? undefined : ROUNDS[o.plant];
+    this.banned = this.rounds ? 2 : 1;
   }
 
   private emit(e: Omit<HistoryEvent, 'index' | 'time'>): void {
     this.events.push({ index: this.events.length, time: this.events.length * 1000, ...e });
   }
 
-  /** A value to write: 1..values, never V while it is banned. */
+  /** A value to write: 1..values, never V (A and B) while banned. */
   private fresh(): number {
     const banned = this.phase >= 1 && this.phase < 5;
-    const n = banned ? this.values - 1 : this.values;
+    const n = banned ? this.values - this.banned : this.values;
     return 1 + Math.floor(this.rand() * n);
   }
 
-  private invoke(f: Pending['f'], value: unknown, role?: Pending['role']): void {
+  private invoke(f: Pending['f'], value: unknown, role?: Pending['role'], badValue?: number): void {
     const process = this.idle.splice(Math.floor(this.rand() * this.idle.length), 1)[0];
-    this.pending.push({ process, f, value, applied: false, result: null, role });
+    this.pending.push({ process, f, value, applied: false, result: null, role, badValue });
     this.emit({ process, type: 'invoke', f, key: 'x', value });
     this.invoked++;
   }
 
-  /** Whether the plant is over (or there is none: fewer than two values). */
+  /** Whether the plant is over (or there is none: fewer than two values, three for rounds). */
   planted(): boolean {
-    return this.phase === 5 || this.values < 2;
+    return this.phase === 5 || this.values < this.banned + 1;
   }
 
   /** One step: invoke an op, apply one, or complete one. */
@@ -122,14 +160,15 @@ class Gen {
     const p = this.pending[i];
     if (!p.applied && this.rand() < 0.5) return this.apply(p);
     const info = p.role === undefined && this.rand() < this.infoRate && !this.setsV(p);
-    if (!info && !p.applied) return;
+    if ((!info && !p.applied) || (p.role === 'hold' && this.phase < 5)) return;
     this.pending.splice(i, 1);
     this.complete(p, info);
   }
 
+  /** Whether the op sets a banned value (V; A or B). */
   private setsV(p: Pending): boolean {
     const v = p.f === 'write' ? p.value : p.f === 'cas' ? (p.value as unknown[])[1] : undefined;
-    return v === this.values;
+    return typeof v === 'number' && v > this.values - this.banned;
   }
 
   private apply(p: Pending): void {
@@ -143,22 +182,38 @@ class Gen {
   private complete(p: Pending, info: boolean): void {
     const type = info ? 'info' : p.failed ? 'fail' : 'ok';
     let value = p.f === 'read' ? (type === 'ok' ? p.result : null) : p.value;
-    if (p.role === 'stale' && this.o.bad) value = this.values;
+    if (p.role === 'stale' && this.o.bad) value = p.badValue ?? this.values;
     this.emit({ process: p.process, type, f: p.f, key: 'x', value });
     this.idle.push(info ? this.nextProcess++ : p.process);
     if (p.role === 'fence') this.phase = 3;
-    if (p.role === 'stale') this.phase = 5;
+    if (p.role === 'stale' && !this.pending.some((q) => q.role === 'stale')) this.phase = this.rounds && this.round < this.rounds.length ? 3 : 5;
   }
 
   /** Moves the plant along: ban V, then the fence once V's writes are done, then the read. */
   private plant(): void {
     if (this.phase === 0 && this.invoked >= this.plantAt && this.values > 1) this.phase = 1;
     if (this.phase === 1 && this.idle.length > 0 && !this.pending.some((p) => this.setsV(p))) {
-      this.invoke('write', 1 + Math.floor(this.rand() * (this.values - 1)), 'fence');
+      this.invoke('write', 1 + Math.floor(this.rand() * (this.values - this.banned)), 'fence');
       this.phase = 2;
+    } else if (this.phase === 3 && this.rounds) {
+      this.nextRound(this.rounds);
     } else if (this.phase === 3 && this.idle.length > 0) {
       this.invoke('read', null, 'stale');
       this.phase = 4;
     }
+  }
+
+  /** Starts the held writes of A and B (first time) and the next round of reads, if clients are idle. */
+  private nextRound(rounds: number[][]): void {
+    const reads = rounds[this.round];
+    const first = this.round === 0;
+    if (this.idle.length < reads.length + (first ? 2 : 0)) return;
+    if (first) {
+      this.invoke('write', this.values, 'hold');
+      this.invoke('write', this.values - 1, 'hold');
+    }
+    for (const d of reads) this.invoke('read', null, 'stale', this.values - d);
+    this.round++;
+    this.phase = 4;
   }
 }

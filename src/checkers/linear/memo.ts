@@ -1,6 +1,9 @@
-// The search's memo: an open-addressing hash set of (set of linearized ops, register state) pairs.
-// Sets are stored trimmed (two word ranges of the bitset) in one growing Int32Array arena; sets are
-// pooled and cleared in O(1) by a generation stamp, so many small searches allocate nothing.
+// The search's memo: a set of (set of linearized ops, state) pairs, grouped by the part of the set
+// that must take effect (range A of the bitset) and the state: an open-addressing hash table of
+// groups, each with a list of its variants (range B, the optional ops placed). A lookup may ask
+// for a variant that is a subset of the one given (dominance, see KeySearch) or an equal one. Sets
+// are stored trimmed in one growing Int32Array arena; sets are pooled and cleared in O(1) by a
+// generation stamp, so many small searches allocate nothing.
 
 /** Murmur3's 32-bit finaliser: spreads the bits of an incrementally xor-ed hash. */
 export function mix32(h: number): number {
@@ -12,7 +15,9 @@ export function mix32(h: number): number {
   return h | 0;
 }
 
-const HEADER_WORDS = 4;
+/** A group: [loA, hiA, first variant, ok words...]; a variant: [next variant, loB, hiB, optional words...]. */
+const GROUP_WORDS = 3;
+const VARIANT_WORDS = 3;
 /** Released sets kept for reuse (their arrays stay allocated). */
 const POOL_SIZE = 4;
 /** Larger sets are left to the garbage collector rather than kept (about 4 MB of slots, 16 MB of arena). */
@@ -36,8 +41,8 @@ export function releaseMemo(m: MemoSet): void {
 }
 
 /**
- * The set. An entry is `[loA, hiA, loB, hiB, words[loA..hiA), words[loB..hiB)]` in the arena; the
- * caller guarantees equal sets give equal ranges (a canonical trimming).
+ * The set. The caller guarantees equal sets give equal ranges (a canonical trimming) and that the
+ * hash covers range A only; `size` counts variants (the entries).
  */
 export class MemoSet {
   size = 0;
@@ -45,11 +50,12 @@ export class MemoSet {
   private mask: number;
   private hashes: Int32Array;
   private states: Int32Array;
-  /** arena offset of the entry in each slot */
+  /** arena offset of the group in each slot */
   private offsets: Int32Array;
   /** a slot is full when its generation is the set's current one */
   private gens: Int32Array;
   private gen = 1;
+  private groups = 0;
   private arena: Int32Array;
   private arenaUsed = 0;
 
@@ -68,6 +74,7 @@ export class MemoSet {
   /** Empties the set in O(1). */
   clear(): void {
     this.size = 0;
+    this.groups = 0;
     this.arenaUsed = 0;
     this.gen++;
     if (this.gen === 0x7fffffff) {
@@ -87,10 +94,11 @@ export class MemoSet {
   }
 
   /**
-   * Adds the pair unless present; returns true when it was added. `hash` covers the bitset only;
-   * the state is mixed in here.
+   * Adds the pair unless present; returns true when it was added. With `dominance`, a variant of
+   * the group whose range B is a subset of the given one counts as present. `hash` covers range A
+   * only; the state is mixed in here.
    */
-  addIfAbsent(hash: number, state: number, words: Int32Array, loA: number, hiA: number, loB: number, hiB: number): boolean {
+  addIfAbsent(hash: number, state: number, words: Int32Array, loA: number, hiA: number, loB: number, hiB: number, dominance = false): boolean {
     const h = mix32(hash ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1));
     const mask = this.mask;
     let i = h & mask;
@@ -99,38 +107,75 @@ export class MemoSet {
     const gen = this.gen;
     for (;;) {
       if (gens[i] !== gen) break;
-      if (hashes[i] === h && this.states[i] === state && this.same(this.offsets[i], words, loA, hiA, loB, hiB)) return false;
+      if (hashes[i] === h && this.states[i] === state && this.sameA(this.offsets[i], words, loA, hiA)) {
+        const g = this.offsets[i];
+        if (this.hasVariant(g, words, loB, hiB, dominance)) return false;
+        this.addVariant(g, words, loB, hiB);
+        return true;
+      }
       i = (i + 1) & mask;
     }
-    // Insert.
-    const need = HEADER_WORDS + (hiA - loA) + (hiB - loB);
-    if (this.arenaUsed + need > this.arena.length) this.growArena(need);
-    const at = this.arenaUsed;
+    this.reserve(GROUP_WORDS + (hiA - loA) + VARIANT_WORDS + (hiB - loB));
+    const g = this.arenaUsed;
     const a = this.arena;
-    a[at] = loA;
-    a[at + 1] = hiA;
-    a[at + 2] = loB;
-    a[at + 3] = hiB;
-    let p = at + HEADER_WORDS;
+    a[g] = loA;
+    a[g + 1] = hiA;
+    a[g + 2] = -1;
+    let p = g + GROUP_WORDS;
     for (let w = loA; w < hiA; w++) a[p++] = words[w];
-    for (let w = loB; w < hiB; w++) a[p++] = words[w];
     this.arenaUsed = p;
+    this.addVariant(g, words, loB, hiB);
     hashes[i] = h;
     this.states[i] = state;
-    this.offsets[i] = at;
+    this.offsets[i] = g;
     gens[i] = gen;
-    this.size++;
-    if (this.size * 2 > this.capacity) this.grow();
+    if (++this.groups * 2 > this.capacity) this.grow();
     return true;
   }
 
-  private same(at: number, words: Int32Array, loA: number, hiA: number, loB: number, hiB: number): boolean {
+  private sameA(g: number, words: Int32Array, loA: number, hiA: number): boolean {
     const a = this.arena;
-    if (a[at] !== loA || a[at + 1] !== hiA || a[at + 2] !== loB || a[at + 3] !== hiB) return false;
-    let p = at + HEADER_WORDS;
+    if (a[g] !== loA || a[g + 1] !== hiA) return false;
+    let p = g + GROUP_WORDS;
     for (let w = loA; w < hiA; w++) if (a[p++] !== words[w]) return false;
-    for (let w = loB; w < hiB; w++) if (a[p++] !== words[w]) return false;
     return true;
+  }
+
+  /** Whether group `g` has a variant equal to range B of `words` (a subset, with `dominance`). */
+  private hasVariant(g: number, words: Int32Array, loB: number, hiB: number, dominance: boolean): boolean {
+    const a = this.arena;
+    next: for (let v = a[g + 2]; v !== -1; v = a[v]) {
+      const lo = a[v + 1];
+      const hi = a[v + 2];
+      let p = v + VARIANT_WORDS;
+      if (!dominance) {
+        if (lo !== loB || hi !== hiB) continue;
+        for (let w = lo; w < hi; w++) if (a[p++] !== words[w]) continue next;
+        return true;
+      }
+      if (hi > lo && (lo < loB || hi > hiB)) continue;
+      for (let w = lo; w < hi; w++) if ((a[p++] & ~words[w]) !== 0) continue next;
+      return true;
+    }
+    return false;
+  }
+
+  private addVariant(g: number, words: Int32Array, loB: number, hiB: number): void {
+    this.reserve(VARIANT_WORDS + (hiB - loB));
+    const a = this.arena;
+    const v = this.arenaUsed;
+    a[v] = a[g + 2];
+    a[v + 1] = loB;
+    a[v + 2] = hiB;
+    let p = v + VARIANT_WORDS;
+    for (let w = loB; w < hiB; w++) a[p++] = words[w];
+    this.arenaUsed = p;
+    a[g + 2] = v;
+    this.size++;
+  }
+
+  private reserve(need: number): void {
+    if (this.arenaUsed + need > this.arena.length) this.growArena(need);
   }
 
   private growArena(need: number): void {

@@ -88,9 +88,19 @@ export class KeySearch {
    * `valuePruning` (default on) cuts orders that leave a value while an op that needs it is still to
    * come and nothing left can set it again before that op returns (a coded model: its reachability
    * pruning): sound and much faster, but it fails histories at the write that leaves the value
-   * rather than at the stale read, so explanations search again without it.
+   * rather than at the stale read, so explanations search again without it. `dominance` (default
+   * on): after an op that must take effect, a memo entry with the same such ops placed, the same
+   * state and a subset of the optional ones placed stands for this one. Sound: the optional ops
+   * have no return, so every completion of the larger set is one of the smaller (which may skip
+   * them), and that entry has been searched to the end (every node still being searched has fewer
+   * ops that must take effect placed); the memo holds one entry where it held one per subset.
    */
-  constructor(problem: KeyProblem, private readonly memoLimit: number, private readonly valuePruning = true) {
+  constructor(
+    problem: KeyProblem,
+    private readonly memoLimit: number,
+    private readonly valuePruning = true,
+    private readonly dominance = true,
+  ) {
     this.p = problem;
     const n = problem.ops.length;
     const e = problem.entryCount;
@@ -111,7 +121,9 @@ export class KeySearch {
     this.lastOkFull = rem === 0 ? -1 : (1 << rem) - 1;
     this.bitOf = new Int32Array(n);
     for (let s = 0; s < n; s++) this.bitOf[s] = s < ok ? s : (this.okWords << 5) + (s - ok);
+    // The hash covers the ops that must take effect only: the memo groups sets by that part.
     this.opHash = new Int32Array(randomWords(n, 0x9e3779b9 ^ n).buffer);
+    this.opHash.fill(0, problem.okCount);
     this.pure = new Uint8Array(n);
     this.okLeft = ok;
     this.cur = this.next[0];
@@ -224,6 +236,7 @@ export class KeySearch {
     const stackState = this.stackState;
     const pure = this.pure;
     const valuePruning = this.valuePruning;
+    const dominance = this.dominance;
     const obsLeft = this.obsLeft;
     const observes = this.observes;
     const bitOf = this.bitOf;
@@ -333,8 +346,10 @@ export class KeySearch {
         }
         const h = hash ^ opHash[s];
         // The memo key is (set, state, whether the last op is an optional one): after one, fewer
-        // continuations are allowed, so the two must not stand for each other.
-        if (memo.addIfAbsent(h, s < okCount ? ns << 1 : (ns << 1) | 1, words, nLoA, nHiA, loB, hiB)) {
+        // continuations are allowed, so the two must not stand for each other. After an op that
+        // must take effect, a memo entry with the same such ops, the same state and a subset of
+        // the optional ones dominates (see the constructor).
+        if (memo.addIfAbsent(h, s < okCount ? ns << 1 : (ns << 1) | 1, words, nLoA, nHiA, loB, hiB, dominance && s < okCount)) {
           stackEntry[sp] = cur;
           stackState[sp] = state;
           sp++;
@@ -479,6 +494,11 @@ export class KeySearch {
     this.bestState = state;
     for (let i = this.lowWater; i < this.sp; i++) this.bestStack[i] = this.stackEntry[i];
     this.bestLen = this.sp;
+  }
+
+  /** The furthest return entry reached so far (0: none yet), also while running. */
+  get furthestEntry(): number {
+    return this.bestEntry;
   }
 
   /** The furthest point reached (meaningful once the status is "violation"). */
