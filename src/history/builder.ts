@@ -2,6 +2,9 @@
 
 import { UserError } from '../errors.js';
 import { VALUE_LIST, VALUE_NULL, type ScannedEvent } from './scanned.js';
+import { HistoryColumns, type TimeColumns } from './columns.js';
+import type { FlatReads } from './flat-reads.js';
+import { BuiltOp } from './op.js';
 import { servedProblem } from './served.js';
 import {
   APPEND_FS,
@@ -12,7 +15,6 @@ import {
   type History,
   type HistoryEvent,
   type NemesisEvent,
-  type Op,
   type Served,
   type WorkloadKind,
 } from './types.js';
@@ -33,7 +35,7 @@ interface Where {
  * `strictIndex` requires `index` to equal the event's position (true for JSONL files).
  */
 export class HistoryBuilder {
-  private readonly ops: Op[] = [];
+  private readonly ops: BuiltOp[] = [];
   private readonly nemesis: NemesisEvent[] = [];
   /**
    * Per process: id of its pending op, NONE, or CRASHED (it completed an op with info). Small
@@ -46,10 +48,7 @@ export class HistoryBuilder {
   /** Whether any ok read returned a list (a read-only history of lists is an append history). */
   private sawListRead = false;
   /** Ok read lists of int32s copied flat while each event is at hand (see flatReads). */
-  private flatElems = new Int32Array(1 << 10); // grows by doubling
-  private flatPos = 0;
-  private flatStart = new Int32Array(1024).fill(-1);
-  private flatLen = new Int32Array(1024);
+  private readonly cols = new HistoryColumns();
   private count = 0;
   private lastTime = 0;
   private hasFinal = false;
@@ -183,33 +182,14 @@ export class HistoryBuilder {
     if (type === 'ok' && f === 'read') {
       if (Array.isArray(e.value)) {
         this.sawListRead = true;
-        this.copyFlat(op.id, e.value);
+        if (this.cols.lists.copy(op.id, e.value)) op.keepInLists();
       } else this.noteNonListRead(op.id);
     }
   }
 
   /** A new pending op of `process` from its invoke. */
-  private openOp(process: number, session: string | undefined, user: string | undefined, f: string, key: string, index: number, time: number, value: unknown, node: string | undefined, final: boolean): Op {
-    const op: Op = {
-      id: this.ops.length,
-      process,
-      session: session ?? String(process),
-      user,
-      f,
-      key,
-      type: 'info',
-      invokeIndex: index,
-      completeIndex: -1,
-      invokeTime: time,
-      completeTime: Number.POSITIVE_INFINITY,
-      invokeValue: value,
-      value,
-      node,
-      final,
-      // Set now (not only on completion) so every Op has one shape: faster for every reader.
-      error: undefined,
-      served: undefined,
-    };
+  private openOp(process: number, session: string | undefined, user: string | undefined, f: string, key: string, index: number, time: number, value: unknown, node: string | undefined, final: boolean): BuiltOp {
+    const op = new BuiltOp(this.cols, this.ops.length, process, session ?? String(process), user, f, key, index, time, value, node, final);
     if (final) this.hasFinal = true;
     this.setState(process, op.id);
     this.ops.push(op);
@@ -217,7 +197,7 @@ export class HistoryBuilder {
   }
 
   /** Completes a pending op (the checks done). */
-  private closeOp(op: Op, type: EventType, index: number, time: number, value: unknown, node: string | undefined, error: string | undefined, served: Served | undefined, final: boolean): void {
+  private closeOp(op: BuiltOp, type: EventType, index: number, time: number, value: unknown, node: string | undefined, error: string | undefined, served: Served | undefined, final: boolean): void {
     this.setState(op.process, type === 'info' ? CRASHED : NONE);
     op.type = type as CompletionType;
     op.completeIndex = index;
@@ -253,52 +233,6 @@ export class HistoryBuilder {
     );
   }
 
-  /** Room in flatElems for `len` more elements and a flat slot for op `id`; returns where they go. */
-  private reserveFlat(id: number, len: number): number {
-    const pos = this.flatPos;
-    if (pos + len > this.flatElems.length) {
-      const grown = new Int32Array(Math.max(pos + len, this.flatElems.length * 2));
-      grown.set(this.flatElems.subarray(0, pos));
-      this.flatElems = grown;
-    }
-    if (id >= this.flatStart.length) {
-      const size = Math.max(id + 1, this.flatStart.length * 2);
-      const start = new Int32Array(size).fill(-1);
-      start.set(this.flatStart);
-      const lens = new Int32Array(size);
-      lens.set(this.flatLen);
-      this.flatStart = start;
-      this.flatLen = lens;
-    }
-    return pos;
-  }
-
-  /** Copies a read's list into flatElems if every element is an int32 (else the op stays unflat). */
-  private copyFlat(id: number, list: unknown[]): void {
-    const len = list.length;
-    const pos = this.reserveFlat(id, len);
-    const flat = this.flatElems;
-    for (let j = 0; j < len; j++) {
-      const v = list[j] as number;
-      if ((v | 0) !== v) return;
-      flat[pos + j] = v;
-    }
-    this.flatStart[id] = pos;
-    this.flatLen[id] = len;
-    this.flatPos = pos + len;
-  }
-
-  /** Copies a scanned read's list (int32s already) into flatElems. */
-  private copyFlatInts(id: number, list: Int32Array, len: number): void {
-    const pos = this.reserveFlat(id, len);
-    const flat = this.flatElems;
-    if (len > 64) flat.set(list.subarray(0, len), pos);
-    else for (let j = 0; j < len; j++) flat[pos + j] = list[j];
-    this.flatStart[id] = pos;
-    this.flatLen[id] = len;
-    this.flatPos = pos + len;
-  }
-
   /**
    * Adds a line the byte scanner read (scan.ts) when it passes every check: the same op as add()
    * makes of the parsed line. False, with nothing changed, when any rule would fail or the line
@@ -325,13 +259,15 @@ export class HistoryBuilder {
     const op = this.ops[state];
     this.count++;
     this.lastTime = s.time;
-    this.closeOp(op, type, s.index, s.time, s.value(), s.node, s.error, s.served, s.final === true);
-    if (type === 'ok' && f === 'read') {
-      if (s.valueKind === VALUE_LIST) {
-        this.sawListRead = true;
-        this.copyFlatInts(op.id, s.list, s.listLen);
-      } else this.noteNonListRead(op.id);
+    if (type === 'ok' && f === 'read' && s.valueKind === VALUE_LIST) {
+      this.closeOp(op, type, s.index, s.time, null, s.node, s.error, s.served, s.final === true);
+      this.sawListRead = true;
+      this.cols.lists.copyInts(op.id, s.list, s.listLen);
+      op.keepInLists();
+      return true;
     }
+    this.closeOp(op, type, s.index, s.time, s.value(), s.node, s.error, s.served, s.final === true);
+    if (type === 'ok' && f === 'read') this.noteNonListRead(op.id);
     return true;
   }
 
@@ -377,25 +313,20 @@ export class HistoryBuilder {
       workload,
       hasFinalReads: this.hasFinal,
     };
-    if (workload === 'append') {
-      const n = this.ops.length;
-      const start = this.flatStart.length >= n ? this.flatStart.subarray(0, n) : growFilled(this.flatStart, n);
-      const len = this.flatLen.length >= n ? this.flatLen.subarray(0, n) : growFilled(this.flatLen, n, 0);
-      flatReadsOf.set(history, { elems: this.flatElems.subarray(0, this.flatPos), start, len });
-    }
+    const { times, flat } = this.cols.finish(this.ops.length);
+    timesOf.set(history, times);
+    if (workload === 'append') flatReadsOf.set(history, flat);
     return history;
   }
 }
 
-/**
- * The ok reads' lists of an append history whose elements are all int32s, copied into one array
- * while the builder had each event at hand, so the append checkers need not revisit scattered
- * arrays: op i's list is elems[start[i] .. start[i] + len[i]) when start[i] >= 0.
- */
-export interface FlatReads {
-  elems: Int32Array;
-  start: Int32Array;
-  len: Int32Array;
+export type { FlatReads, TimeColumns };
+
+const timesOf = new WeakMap<History, TimeColumns>();
+
+/** A built history's op times as columns (undefined: not built by HistoryBuilder). */
+export function timeColumns(h: History): TimeColumns | undefined {
+  return timesOf.get(h);
 }
 
 const flatReadsOf = new WeakMap<History, FlatReads>();
@@ -403,12 +334,6 @@ const flatReadsOf = new WeakMap<History, FlatReads>();
 /** The flat copy of a built history's read lists (undefined: not built by HistoryBuilder, or not append). */
 export function flatReads(h: History): FlatReads | undefined {
   return flatReadsOf.get(h);
-}
-
-function growFilled(a: Int32Array, size: number, fill = -1): Int32Array {
-  const out = new Int32Array(size).fill(fill);
-  out.set(a);
-  return out;
 }
 
 /** A kv op's value: a string to put or append; a get's invoke nil and its ok the string read (or nil). */

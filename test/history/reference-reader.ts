@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { flatReads, HistoryBuilder } from '../../src/history/builder.js';
+import { plainHistory } from '../support/plain-history.js';
 import { checkDepth, readJsonlHistory } from '../../src/history/jsonl.js';
 import type { History } from '../../src/history/types.js';
 
@@ -43,7 +44,7 @@ type Outcome = { history: History; flat: unknown } | { error: string };
 function outcome(read: (path: string) => History, path: string): Outcome {
   try {
     const history = read(path);
-    return { history, flat: flatReads(history) };
+    return { history: plainHistory(history), flat: flatReads(history) };
   } catch (e) {
     if (e instanceof UserError) return { error: e.describe() };
     throw e;

@@ -2,7 +2,7 @@
 // users interned to small ints, ops grouped per key and per (session|user, key) by counting
 // sort, and every ok read's list turned into element ids. Built once per History (WeakMap cache).
 
-import { flatReads, type FlatReads } from '../../history/builder.js';
+import { flatReads, timeColumns, type FlatReads } from '../../history/builder.js';
 import type { History, Op } from '../../history/types.js';
 
 export const T_OK = 0;
@@ -232,6 +232,8 @@ class Owners {
 }
 
 function scanOps(h: History, flat: FlatReads | undefined): OpScan {
+  const cols = timeColumns(h);
+  const times = cols !== undefined && cols.invokeTime.length === h.ops.length ? cols : undefined;
   const ops = h.ops;
   const n = ops.length;
   const keyMap = new Map<string, number>();
@@ -241,8 +243,9 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
   const opType = new Uint8Array(n);
   const opF = new Uint8Array(n);
   const opFinal = new Uint8Array(n);
-  const invokeTimeNs = new Float64Array(n);
-  const completeTimeNs = new Float64Array(n);
+  // The builder's time columns as they are (nothing writes to them); copied out of the ops otherwise.
+  const invokeTimeNs = times?.invokeTime ?? new Float64Array(n);
+  const completeTimeNs = times?.completeTime ?? new Float64Array(n);
   const opSession = new Int32Array(n);
   const opUser = new Int32Array(n);
   const appendNum = new Float64Array(n).fill(NaN);
@@ -261,8 +264,10 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
     const f = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
     opF[i] = f;
     opFinal[i] = op.final ? 1 : 0;
-    invokeTimeNs[i] = op.invokeTime;
-    completeTimeNs[i] = op.completeTime;
+    if (times === undefined) {
+      invokeTimeNs[i] = op.invokeTime;
+      completeTimeNs[i] = op.completeTime;
+    }
     // While the op is at hand: what the element passes below need to know about it.
     if (f === F_APPEND) {
       const v = appendElement(op);

@@ -4,6 +4,7 @@
 
 import type { Anomaly } from '../../checkers/types.js';
 import type { History, Op } from '../../history/types.js';
+import { plainOp } from '../../history/op.js';
 import type { Results } from '../results.js';
 import { historyIsUntimed } from '../time.js';
 import { nemesisIntervals, type NemesisInterval } from './nemesis.js';
@@ -394,7 +395,7 @@ export function configKnobs(config: unknown, ran?: string[]): [string, string, s
 export function byEventIndex(h: History): History {
   return {
     ...h,
-    ops: h.ops.map((op) => ({ ...op, invokeTime: op.invokeIndex, completeTime: op.completeIndex >= 0 ? op.completeIndex : Infinity })),
+    ops: h.ops.map((op) => ({ ...plainOp(op), invokeTime: op.invokeIndex, completeTime: op.completeIndex >= 0 ? op.completeIndex : Infinity })),
     nemesis: h.nemesis.map((e) => ({ ...e, time: e.index })),
     endTime: Math.max(0, h.eventCount - 1),
   };

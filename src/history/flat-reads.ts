@@ -1,0 +1,96 @@
+// The ok reads' lists of an append history, kept in one flat Int32Array while the builder has each
+// event at hand: the lists are never JS arrays per op unless something asks an op for its value
+// (then that op's list is made once, from here). The append checkers read the flat columns.
+
+/**
+ * The flat columns as the checkers read them: op i's list is elems[start[i] .. start[i] + len[i])
+ * when start[i] >= 0 (else op i is not an ok read whose elements are all int32s).
+ */
+export interface FlatReads {
+  elems: Int32Array;
+  start: Int32Array;
+  len: Int32Array;
+}
+
+/** The growing store behind FlatReads, owned by one HistoryBuilder. */
+export class FlatLists {
+  private elems = new Int32Array(1 << 10); // grows by doubling
+  private pos = 0;
+  private start = new Int32Array(1024).fill(-1);
+  private len = new Int32Array(1024);
+
+  /** Copies a read's list if every element is an int32; false (nothing kept) otherwise. */
+  copy(id: number, list: unknown[]): boolean {
+    const n = list.length;
+    const pos = this.reserve(id, n);
+    const elems = this.elems;
+    for (let j = 0; j < n; j++) {
+      const v = list[j] as number;
+      if ((v | 0) !== v) return false;
+      elems[pos + j] = v;
+    }
+    this.commit(id, pos, n);
+    return true;
+  }
+
+  /** Copies a scanned read's list (int32s already: list[0, n)). */
+  copyInts(id: number, list: Int32Array, n: number): void {
+    const pos = this.reserve(id, n);
+    const elems = this.elems;
+    if (n > 64) elems.set(list.subarray(0, n), pos);
+    else for (let j = 0; j < n; j++) elems[pos + j] = list[j];
+    this.commit(id, pos, n);
+  }
+
+  /** Op `id`'s list as a new JS array (it must have one here). */
+  list(id: number): number[] {
+    const from = this.start[id];
+    const n = this.len[id];
+    const out = new Array<number>(n);
+    const elems = this.elems;
+    for (let j = 0; j < n; j++) out[j] = elems[from + j];
+    return out;
+  }
+
+  /**
+   * The columns for `ops` ops, sized exactly; the elements are copied to their exact size too when
+   * more than an eighth of the buffer is spare room (the builder is done with it).
+   */
+  finish(ops: number): FlatReads {
+    if (this.elems.length - this.pos > this.elems.length >> 3) this.elems = this.elems.slice(0, this.pos);
+    if (this.start.length !== ops) {
+      this.start = this.start.length > ops ? this.start.slice(0, ops) : grownCopy(this.start, ops, -1);
+      this.len = this.len.length > ops ? this.len.slice(0, ops) : grownCopy(this.len, ops, 0);
+    }
+    return { elems: this.elems.subarray(0, this.pos), start: this.start, len: this.len };
+  }
+
+  /** Room for `n` more elements and a slot for op `id`; returns where the elements go. */
+  private reserve(id: number, n: number): number {
+    const pos = this.pos;
+    if (pos + n > this.elems.length) {
+      const grown = new Int32Array(Math.max(pos + n, this.elems.length * 2));
+      grown.set(this.elems.subarray(0, pos));
+      this.elems = grown;
+    }
+    if (id >= this.start.length) {
+      const size = Math.max(id + 1, this.start.length * 2);
+      this.start = grownCopy(this.start, size, -1);
+      this.len = grownCopy(this.len, size, 0);
+    }
+    return pos;
+  }
+
+  private commit(id: number, pos: number, n: number): void {
+    this.start[id] = pos;
+    this.len[id] = n;
+    this.pos = pos + n;
+  }
+}
+
+function grownCopy(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(size);
+  if (fill !== 0) out.fill(fill, a.length);
+  out.set(a);
+  return out;
+}
