@@ -1,6 +1,7 @@
 // `replcheck check HISTORY...`: check existing histories, one run directory each.
 
 import { copyFileSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultMaxMemoryMb, overMemoryBudget } from '../checkers/memory.js';
@@ -52,14 +53,14 @@ export async function checkOne(file: string, dir: string, flags: CheckFlags): Pr
     const history = loadHistory(file, flags.format);
     const checkers = selectCheckers(flags.checkers, history.workload);
     const timeLimitMs = flags.timeLimit !== undefined ? parseSeconds(flags.timeLimit) * 1000 : undefined;
-    const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb }, { workload: history.workload, history: resolve(file) });
     ensureDir(dir);
     const historyOut = join(dir, 'history.jsonl');
-    if (format === 'jsonl') {
-      if (resolve(file) !== resolve(historyOut)) copyFileSync(file, historyOut);
-    } else {
-      writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));
-    }
+    // A JSONL file is copied by libuv's thread pool while the checkers run, not before them.
+    const copied = format === 'jsonl' && resolve(file) !== resolve(historyOut) ? copyFile(file, historyOut) : undefined;
+    copied?.catch(() => undefined); // awaited below; this only keeps a checker's throw from leaving it unhandled
+    const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb }, { workload: history.workload, history: resolve(file) });
+    if (copied) await copied;
+    else if (format !== 'jsonl') writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));
     writeRunOutputs({ dir, results, history, html: flags.html, githubSummary: process.env.GITHUB_STEP_SUMMARY });
     return { file, dir, code: exitCodeFor(results.valid), results };
   } catch (e) {
