@@ -1,13 +1,17 @@
 // replcheck's driver against a real PostgreSQL 15 primary (the server and settings targets/postgres.yaml
 // runs, on loopback, asynchronous standbys left out: they do not slow the primary's commits) beside a
 // plain pg.Pool loop at the same concurrency, the same statements (SELECT 2 / upsert 1 / cas UPDATE 1),
-// the same server, the same run (alternating rounds). Runs as root: the server runs as `postgres`.
+// the same server, the same run (alternating rounds). Beside it, the same loop with the client
+// module's own statements (which also return standby and LSN, for `served`), plain and prepared
+// (the module sends them as named statements): the last ratio is the driver's own cost alone.
+// Runs as root: the server runs as `postgres`.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, loopRate, ratioTable, replcheckRun, until } from './lib/driver-ratio.js';
+import { REGISTER_STATEMENTS } from '../dist/targets/external/clients/postgres.js';
 
 const SECONDS = Number(process.env.PG_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.PG_BENCH_ROUNDS ?? 2);
@@ -38,17 +42,23 @@ export async function startServer(dir) {
 const WRITE = 'INSERT INTO registers AS r (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO UPDATE SET v = excluded.v';
 const CAS = 'UPDATE registers SET v = $3::jsonb WHERE k = $1 AND v = $2::jsonb';
 
-/** The plain loop: one pg.Pool shared by every worker, as an application has. */
-export async function plainLoop(port, concurrency, seconds) {
+const PLAIN = { read: 'SELECT v FROM registers WHERE k = $1', write: WRITE, cas: CAS };
+
+/**
+ * The plain loop: one pg.Pool shared by every worker, as an application has; by default the plain
+ * statements, or `sql` (the client module's, which also return standby and LSN for `served`).
+ */
+export async function plainLoop(port, concurrency, seconds, sql = PLAIN, prepared = false) {
   const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 32 });
   let next = 0;
   const rate = await loopRate(concurrency, seconds, async () => {
     const key = `k${Math.floor(Math.random() * KEYS)}`;
     const x = Math.random() * 4;
     const v = JSON.stringify(next++);
-    if (x < 2) await pool.query('SELECT v FROM registers WHERE k = $1', [key]);
-    else if (x < 3) await pool.query(WRITE, [key, v]);
-    else await pool.query(CAS, [key, v, JSON.stringify(next++)]);
+    const run = (name, values) => pool.query(prepared ? { name, text: sql[name], values } : { text: sql[name], values });
+    if (x < 2) await run('read', [key]);
+    else if (x < 3) await run('write', [key, v]);
+    else await run('cas', [key, v, JSON.stringify(next++)]);
   });
   await pool.end();
   return rate;
@@ -67,6 +77,10 @@ async function main() {
       rounds: ROUNDS,
       plain: (c) => plainLoop(server.port, c, SECONDS),
       ours: (c) => replcheckRun(targetFile, dir, { concurrency: c, seconds: SECONDS, keys: KEYS }),
+      others: [
+        { name: 'plain loop, the client module\'s statements (with standby and LSN)', run: (c) => plainLoop(server.port, c, SECONDS, REGISTER_STATEMENTS) },
+        { name: 'the same, prepared (named, as the client module sends them)', run: (c) => plainLoop(server.port, c, SECONDS, REGISTER_STATEMENTS, true) },
+      ],
     });
   } finally {
     server.stop();

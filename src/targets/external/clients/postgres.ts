@@ -198,6 +198,15 @@ async function checkout(c: Client, node: string, signal: AbortSignal): Promise<p
   }
 }
 
+/** Names of the statements sent: each connection parses and plans a named statement once, not per op. */
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) statementNames.set(sql, (name = `replcheck_${statementNames.size}`));
+  return name;
+}
+
 /**
  * Runs one statement on a node's pool (after the connection's timeline query, when it has none
  * yet). Abandoned work (after the signal) still finishes in the background and gives its connection
@@ -211,7 +220,7 @@ async function query(c: Client, node: string, sql: string, params: unknown[], si
     const state = await timelineOf(c, conn);
     if (signal.aborted) throw new NotSent(new Aborted('timeout'));
     sent = true;
-    const result = await conn.query(sql, params);
+    const result = await conn.query({ name: statementName(sql), text: sql, values: params });
     // A server that changed sides since (a promoted standby) is asked again at the connection's next use.
     const standby = (result.rows[0] as { standby?: unknown } | undefined)?.standby;
     if (typeof standby === 'boolean' && standby !== state.standby) c.states.delete(conn);
@@ -260,6 +269,8 @@ const APPEND = `INSERT INTO lists AS l (k, v) VALUES ($1, jsonb_build_array($2::
 const WRITE = `INSERT INTO registers AS r (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO UPDATE SET v = excluded.v ${WRITE_LSN}`;
 const CAS = `UPDATE registers SET v = $3::jsonb WHERE k = $1 AND v = $2::jsonb ${WRITE_LSN}`;
 const CREATE_IF_ABSENT = `INSERT INTO registers (k, v) VALUES ($1, $2::jsonb) ON CONFLICT (k) DO NOTHING ${WRITE_LSN}`;
+/** The register statements as sent (the bench's plain loop runs them too, to time the same SQL). */
+export const REGISTER_STATEMENTS = { read: READ_REGISTER, write: WRITE, cas: CAS } as const;
 
 function valueOf(c: Client, r: pg.QueryResult): unknown {
   const v = (r.rows[0] as { v?: unknown } | undefined)?.v;
