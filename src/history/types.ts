@@ -40,7 +40,9 @@ export interface Served {
 /**
  * A client operation: an invoke paired with its completion. An invoke with no completion by the
  * end of the history is treated as `info` (indeterminate), with `completeIndex` = -1 and
- * `completeTime` = +Infinity.
+ * `completeTime` = +Infinity. The ops of a history HistoryBuilder built are BuiltOps
+ * (history/op.ts), whose fields are getters over columns: copy one with `{ ...plainOp(op), … }`,
+ * never `{ ...op }` (a spread copies own fields only).
  */
 export interface Op {
   /** Position of this op in History.ops. */

@@ -10,6 +10,7 @@ import { plainOp } from '../../src/history/op.js';
 import type { HistoryEvent, Op } from '../../src/history/types.js';
 import { appendModelArb, appendModelEvents } from '../support/append-model.js';
 import { tempFiles } from '../support/files.js';
+import { withServed } from './scan-cases.js';
 
 const tmp = tempFiles('replcheck-op-', '.jsonl');
 
@@ -40,8 +41,9 @@ function expectedOps(events: HistoryEvent[]): Op[] {
 describe('built ops', () => {
   it('answer with their events’ values and times, from the JSONL reader and from events alike', () => {
     fc.assert(
-      fc.property(appendModelArb, ({ seed, options }) => {
-        const events = appendModelEvents(seed, options);
+      fc.property(appendModelArb, fc.boolean(), ({ seed, options }, served) => {
+        const plain = appendModelEvents(seed, options);
+        const events = served ? withServed(plain, seed) : plain;
         const want = expectedOps(events);
         for (const h of [historyFromEvents(events), readJsonlHistory(tmp.file(events.map((e) => `${eventToJson(e)}\n`).join('')))]) {
           expect(h.ops.map(plainOp)).toEqual(want);
@@ -72,7 +74,7 @@ describe('built ops', () => {
     expect(room - flat.elems.length).toBeLessThanOrEqual(room / 8);
   });
 
-  it('keep a read list that is not all int32s as it was, and take a new value', () => {
+  it('keep a read list that is not all int32s as it was, and take new values for every field', () => {
     const events: HistoryEvent[] = [
       { index: 0, time: 0, process: 0, type: 'invoke', f: 'read', key: 'k', value: null },
       { index: 1, time: 5, process: 0, type: 'ok', f: 'read', key: 'k', value: [1, 2.5, 2 ** 40] },
@@ -80,8 +82,17 @@ describe('built ops', () => {
     const h = historyFromEvents(events);
     expect(flatReads(h)!.start[0]).toBe(-1);
     expect(h.ops[0].value).toEqual([1, 2.5, 2 ** 40]);
-    h.ops[0].value = [9];
-    h.ops[0].completeTime = 7;
-    expect([h.ops[0].value, h.ops[0].completeTime, timeColumns(h)!.completeTime[0]]).toEqual([[9], 7, 7]);
+    const op = h.ops[0];
+    op.value = [9];
+    op.completeTime = 7;
+    op.type = 'fail';
+    op.final = true;
+    op.error = 'x';
+    op.served = { role: 'leader' };
+    op.completeIndex = 3;
+    expect([op.value, op.completeTime, timeColumns(h)!.completeTime[0], op.type, op.final, op.error, op.served, op.completeIndex]).toEqual([[9], 7, 7, 'fail', true, 'x', { role: 'leader' }, 3]);
+    op.final = false;
+    op.type = 'ok';
+    expect([op.final, op.type]).toEqual([false, 'ok']);
   });
 });

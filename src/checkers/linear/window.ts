@@ -12,6 +12,7 @@
 // reads and relaxed setters placed before it is allowed (they are optional or gone), a relaxed op
 // has fewer real-time constraints, not more. So if no R(v) is linearizable, neither is H.
 
+import { plainOp } from '../../history/op.js';
 import type { Op } from '../../history/types.js';
 import { keyProblem, withoutUnobserved, type KeyProblem } from './model.js';
 import { KeySearch } from './search.js';
@@ -43,9 +44,9 @@ function merger(kept: Set<string> | undefined): (v: unknown) => unknown {
 /** The op with its values mapped by φ (reads: the value read; writes; cas: both sides). */
 function mapped(o: Op, phi: (v: unknown) => unknown, relaxed: boolean): Op {
   const type = relaxed ? 'info' : o.type;
-  if (o.f === 'read') return { ...o, type, value: phi(o.value) };
+  if (o.f === 'read') return { ...plainOp(o), type, value: phi(o.value) };
   const iv = o.f === 'cas' && Array.isArray(o.invokeValue) ? [phi(o.invokeValue[0]), phi(o.invokeValue[1])] : phi(o.invokeValue);
-  return { ...o, type, invokeValue: iv, value: iv };
+  return { ...plainOp(o), type, invokeValue: iv, value: iv };
 }
 
 /**
@@ -67,7 +68,7 @@ export function windowOps(ops: Op[], from: number, to: number, v: unknown, kept?
     origin.set(c, o);
   }
   const first = ops.find((o) => o.f === 'write') ?? ops[0];
-  const init: Op = { ...first, id: -1, f: 'write', type: 'ok', invokeIndex: -2, completeIndex: -1, invokeValue: v, value: v };
+  const init: Op = { ...plainOp(first), id: -1, f: 'write', type: 'ok', invokeIndex: -2, completeIndex: -1, invokeValue: v, value: v };
   return { ops: [init, ...out], origin };
 }
 
