@@ -95,7 +95,7 @@ class NodeState {
   constructor(
     private readonly ix: AppendIndex,
     private readonly deps: Deps,
-    elemKey: Int32Array,
+    private readonly elemKey: Int32Array,
     entryKey: Int32Array,
   ) {
     const elems = ix.elemCount;
@@ -175,13 +175,16 @@ class NodeState {
    * Reports R2's lack of an element only where the node still held, after R2, an element x that
    * needs it and that a read R1 completed before R2 had shown (R3, invoked after R2 completed,
    * shows x): a node that went back (lost writes) does not count. `triples` are [entry, x, R1, ...]
-   * as of R2, for every session whose entry required the element.
+   * as of R2, for every session whose entry required the element; only an x of another key than
+   * R2's is evidence here.
    */
   private confirm(r2: number, triples: number[], onBroken: OnNodeBroken): void {
     const { ix, deps } = this;
     for (let i = 0; i + 2 < triples.length; i += 3) {
       const [q, x, r1] = [triples[i], triples[i + 1], triples[i + 2]];
       if (deps.elemGroup[x] !== this.entryGroup[q] || deps.elemNeed[x] <= q - deps.start[this.entryGroup[q]]) continue;
+      // (an x of R2's own key is the same-key rule's evidence, not this one's)
+      if (this.elemKey[x] === ix.opKey[r2]) continue;
       const r3 = this.lastSerial[x] === this.serial ? this.lastShown[x] : -1;
       if (r3 >= 0 && ix.invokeTimeNs[r3] > ix.completeTimeNs[r2]) return onBroken(r1, x, r2, q, r3);
     }
