@@ -47,6 +47,8 @@ interface Job {
   /** Steps of the search at which windows are tried next, and the frontier they were last tried at. */
   windowsAt: number;
   windowsFrontier: number;
+  /** Search steps spent in windows (counted in the key's steps beside its search's). */
+  windowSteps: number;
   ms: number;
   verdict?: KeyStats['valid'];
   reason?: string;
@@ -71,7 +73,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
   let outOfMemory: string | undefined;
   const { problems, dropped } = h.workload === 'kv' ? kvProblems(h) : keyProblems(h);
-  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0, windowsAt: WINDOWS_FROM_STEPS, windowsFrontier: 0 }));
+  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0, windowsAt: WINDOWS_FROM_STEPS, windowsFrontier: 0, windowSteps: 0 }));
   let active = jobs.slice();
   let violation: Job | undefined;
   let timedOut = false;
@@ -86,7 +88,7 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
         if (job.unwritten !== undefined) job.search.end('violation');
       }
       let status = job.search.run(SLICE_STEPS);
-      if (status === 'running' && tryWindows(job, memoLimit)) status = 'violation';
+      if (status === 'running' && tryWindows(job, memoLimit, deadline)) status = 'violation';
       const t1 = performance.now();
       job.ms += t1 - t0;
       if (status === 'running') {
@@ -141,16 +143,18 @@ const WINDOWS_FROM_STEPS = 2_000_000;
 
 /**
  * A search still running past its milestone tries windows around its frontier, if that moved
- * since the last try (linear/window.ts); true when one refutes the key (the search is ended).
+ * since the last try (linear/window.ts), until the checker's deadline; true when one refutes the
+ * key (the search is ended). Their steps count in the key's.
  */
-function tryWindows(job: Job, memoLimit: number): boolean {
+function tryWindows(job: Job, memoLimit: number, deadline: number): boolean {
   const search = job.search!;
   if (search.steps < job.windowsAt) return false;
   job.windowsAt = search.steps * 2;
   const f = search.furthestEntry;
   if (f === job.windowsFrontier) return false;
   job.windowsFrontier = f;
-  const r = refuteByWindows(job.problem, f, memoLimit);
+  const { refutation: r, steps } = refuteByWindows(job.problem, f, memoLimit, deadline);
+  job.windowSteps += steps;
   if (!r) return false;
   search.end('violation');
   const slot = r.blocked ? job.problem.ops.indexOf(r.blocked) : -1;
@@ -206,7 +210,7 @@ function assemble(
   memoLimit: number,
   deadline: number,
 ): CheckResult {
-  const steps = (j: Job) => j.search?.steps ?? 0;
+  const steps = (j: Job) => (j.search?.steps ?? 0) + j.windowSteps;
   const listed = jobs.slice().sort((a, b) => steps(b) - steps(a)).slice(0, MAX_KEYS_LISTED);
   const keys: Record<string, KeyStats> = {};
   for (const job of listed) {

@@ -11,7 +11,7 @@ import { MemoSet } from '../../src/checkers/linear/memo.js';
 import { keyProblem, keyProblems, withoutUnobserved } from '../../src/checkers/linear/model.js';
 import { fencedObserver } from '../../src/checkers/linear/refute.js';
 import { KeySearch } from '../../src/checkers/linear/search.js';
-import { windowOps } from '../../src/checkers/linear/window.js';
+import { refuteByWindows, windowOps } from '../../src/checkers/linear/window.js';
 import { unwrittenObserver } from '../../src/checkers/linear/witness.js';
 import type { Op } from '../../src/history/types.js';
 import { bruteForce, opSpecShape, rawHistory, type RawOp } from './brute-force.js';
@@ -139,6 +139,15 @@ describe('violations no single fence proves (generate.ts)', () => {
         const r = checkLinearizable(h);
         expect(r.valid).toBe(false);
         expect(r.anomalies[0].key).toBe('x');
+        // Windows refuted it (after the main search's first 2M steps): their steps are in the key's.
+        const search = new KeySearch(p, 1e7);
+        search.run(2_000_000);
+        const tried = refuteByWindows(p, search.furthestEntry, 1e7);
+        search.end('stopped');
+        expect(tried.steps).toBeGreaterThan(0);
+        expect((r.keys as Record<string, { steps: number }>).x.steps).toBeGreaterThan(2_000_000);
+        // A try begun past its deadline searches nothing and refutes nothing.
+        expect(refuteByWindows(p, search.furthestEntry, 1e7, performance.now() - 1)).toEqual({ steps: 0 });
         expect(checkLinearizable(hardHistory({ seed, ops: 5000, bad: false, plant })).valid).toBe(true);
       });
     }

@@ -29,7 +29,11 @@ export interface WindowRefutation {
   blocked?: Op;
   from: number;
   to: number;
-  /** Search steps spent over all windows tried. */
+}
+
+/** What one try of windows did: the refutation if one window gave it, and the search steps spent over all windows tried. */
+export interface WindowTry {
+  refutation?: WindowRefutation;
   steps: number;
 }
 
@@ -86,12 +90,13 @@ function entryIndex(p: KeyProblem, e: number): number {
  * Searches R(v) of the window for every value v of the key; the op blocked in the first, or
  * undefined when some R(v) is linearizable or a search does not finish within `WINDOW_STEPS`.
  */
-function refuteWindow(p: KeyProblem, from: number, to: number, kept: Set<string>, memoLimit: number): { refuted: boolean; blocked?: Op; steps: number } {
+function refuteWindow(p: KeyProblem, from: number, to: number, kept: Set<string>, memoLimit: number, until: number): { refuted: boolean; blocked?: Op; steps: number } {
   let steps = 0;
   let blocked: Op | undefined;
   const phi = merger(kept);
   const starts = new Map(p.values.map((v) => [JSON.stringify(phi(v) ?? null), phi(v)]));
   for (const v of starts.values()) {
+    if (performance.now() > until) return { refuted: false, steps };
     const w = windowOps(p.ops, from, to, v, kept);
     const wp = keyProblem(p.key, withoutUnobserved(w.ops));
     const search = new KeySearch(wp, memoLimit);
@@ -120,20 +125,22 @@ function keptSets(p: KeyProblem, blocked: Op): Set<string>[] {
 
 /**
  * Tries windows around return entry `frontier` (where a key's search got furthest): each width,
- * each set of values kept apart; the first refuted, or undefined. Register problems only.
+ * each set of values kept apart, until the first refuted or the time `until` (performance.now()).
+ * Register problems only.
  */
-export function refuteByWindows(p: KeyProblem, frontier: number, memoLimit: number): WindowRefutation | undefined {
-  if (p.coded || frontier <= 0) return undefined;
+export function refuteByWindows(p: KeyProblem, frontier: number, memoLimit: number, until = Infinity): WindowTry {
+  let steps = 0;
+  if (p.coded || frontier <= 0) return { steps };
   const at = entryIndex(p, frontier);
   const sets = keptSets(p, p.ops[p.entrySlot[frontier]]);
-  let steps = 0;
   for (const width of WIDTHS) {
     const from = Math.max(0, at - width);
     for (const kept of sets) {
-      const r = refuteWindow(p, from, at + REACH, kept, memoLimit);
+      const r = refuteWindow(p, from, at + REACH, kept, memoLimit, until);
       steps += r.steps;
-      if (r.refuted) return { blocked: r.blocked, from, to: at + REACH, steps };
+      if (r.refuted) return { refutation: { blocked: r.blocked, from, to: at + REACH }, steps };
+      if (performance.now() > until) return { steps };
     }
   }
-  return undefined;
+  return { steps };
 }
