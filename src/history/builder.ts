@@ -314,26 +314,24 @@ export class HistoryBuilder {
       hasFinalReads: this.hasFinal,
     };
     const { times, flat } = this.cols.finish(this.ops.length);
-    timesOf.set(history, times);
-    if (workload === 'append') flatReadsOf.set(history, flat);
+    columnsOf.set(history, { times, flat: workload === 'append' ? flat : undefined });
     return history;
   }
 }
 
 export type { FlatReads, TimeColumns };
 
-const timesOf = new WeakMap<History, TimeColumns>();
+/** What finish() kept of the builder's columns, per built history. */
+const columnsOf = new WeakMap<History, { times: TimeColumns; flat?: FlatReads }>();
 
 /** A built history's op times as columns (undefined: not built by HistoryBuilder). */
 export function timeColumns(h: History): TimeColumns | undefined {
-  return timesOf.get(h);
+  return columnsOf.get(h)?.times;
 }
-
-const flatReadsOf = new WeakMap<History, FlatReads>();
 
 /** The flat copy of a built history's read lists (undefined: not built by HistoryBuilder, or not append). */
 export function flatReads(h: History): FlatReads | undefined {
-  return flatReadsOf.get(h);
+  return columnsOf.get(h)?.flat;
 }
 
 /** A kv op's value: a string to put or append; a get's invoke nil and its ok the string read (or nil). */

@@ -57,6 +57,10 @@ export class HistoryColumns {
     this.flags[id] = final ? this.flags[id] | FINAL : this.flags[id] & ~FINAL;
   }
 
+  setInvokeIndex(id: number, index: number): void {
+    this.invokeIndex[id] = checkedIndex(index);
+  }
+
   setCompleteIndex(id: number, index: number): void {
     this.completeIndex[id] = index < 0 ? -1 : checkedIndex(index);
   }

@@ -52,7 +52,7 @@ export class BuiltOp implements Op {
   }
 
   set invokeIndex(i: number) {
-    this.cols.invokeIndex[this.id] = i;
+    this.cols.setInvokeIndex(this.id, i);
   }
 
   get completeIndex(): number {
