@@ -31,7 +31,33 @@ export async function startCluster(dir) {
     await until(`redis ${n.name}`, () => tcpOpen(n.redisPort));
     await until(`sentinel ${n.name}`, () => tcpOpen(n.sentinelPort));
   }
+  // Every measurement runs on the formed cluster: a primary starts streaming to its replicas only
+  // after its first BGSAVE (about 5 s after they connect), so a loop started at once would be
+  // measured against a primary that replicates nothing, and the driver (which waits) against one that does.
+  await until('replication and Sentinels', () => formed(nodes), 60_000);
   return { nodes, stop: () => procs.forEach((p) => p.kill('SIGKILL')) };
+}
+
+/** Both replicas online at the primary, and every Sentinel knows both replicas and the other Sentinels. */
+async function formed(nodes) {
+  const ask = async (port, ...cmd) => {
+    const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await r.connect();
+      return await r.call(...cmd);
+    } finally {
+      r.disconnect();
+    }
+  };
+  const info = await ask(nodes[0].redisPort, 'INFO', 'replication');
+  if ((info.match(/state=online/g) ?? []).length !== nodes.length - 1) return false;
+  for (const n of nodes) {
+    const flat = await ask(n.sentinelPort, 'SENTINEL', 'MASTER', 'replcheck');
+    const f = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]] = flat[i + 1];
+    if (Number(f['num-slaves']) !== nodes.length - 1 || Number(f['num-other-sentinels']) !== nodes.length - 1) return false;
+  }
+  return true;
 }
 
 /**

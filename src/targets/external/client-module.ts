@@ -57,7 +57,7 @@ function errorText(e: unknown): string {
 /** The completion of a result a module returned; anything malformed is indeterminate. */
 export function completionOf(op: ClientOp, r: unknown): Completion {
   const res = r as OpResult | undefined;
-  if (res === null || typeof res !== 'object' || !['ok', 'fail', 'info'].includes(res.type)) {
+  if (res === null || typeof res !== 'object' || (res.type !== 'ok' && res.type !== 'fail' && res.type !== 'info')) {
     return uncertain(op, `client module returned ${JSON.stringify(r)?.slice(0, 80)}, expected { type: ok | fail | info }`);
   }
   if (res.type === 'ok' && op.f === 'read' && res.value === undefined) return uncertain(op, 'client module returned an ok read without a value');

@@ -95,7 +95,7 @@ interface Client {
   /** Plain connections to each node's Sentinel (leader() asks them). */
   sentinels: Redis[];
   /** Where writes (and reads: primary) go: ioredis's Sentinel-mode connection, or n1's direct one. */
-  primary: { conn: Redis; fixed?: Server };
+  primary: { conn: Redis; fixed?: Server; stream?: unknown; at?: Server };
   masterName: string;
   replicaReads: boolean;
   all: Redis[];
@@ -145,9 +145,16 @@ function nodeAt(c: Pick<Client, 'servers'>, host: string | undefined, port: numb
 
 /** The node the primary connection is connected to now (Sentinel mode: wherever Sentinel sent it). */
 function primaryServer(c: Client): Server | undefined {
-  if (c.primary.fixed !== undefined) return c.primary.fixed;
-  const s = c.primary.conn.status === 'ready' ? c.primary.conn.stream : undefined;
-  return nodeAt(c, s?.remoteAddress, s?.remotePort);
+  const p = c.primary;
+  if (p.fixed !== undefined) return p.fixed;
+  if (p.conn.status !== 'ready') return undefined;
+  // looked up once per socket (a failover or a reconnect makes a new one), not per op
+  const s = p.conn.stream;
+  if (s !== p.stream || p.at === undefined) {
+    p.stream = s;
+    p.at = nodeAt(c, s?.remoteAddress, s?.remotePort);
+  }
+  return p.at;
 }
 
 /** A replica chosen per read: any node but the primary (real-time adapter: Math.random). */
@@ -212,16 +219,37 @@ function answered(c: Client, at: Server | undefined, role: Role, r: OpResult): O
   return r;
 }
 
-async function attempt(kind: CommandKind, node: Server | undefined, work: () => Promise<OpResult>): Promise<OpResult> {
+/** What a failed command (or a reply that is not our JSON) says: the error table's verdict. */
+function failed(kind: CommandKind, node: Server | undefined, e: unknown): OpResult {
+  if (e instanceof BadValue) return { type: 'fail', error: e.message };
+  const v = classifyRedisError(e, kind);
+  // A replica refuses writes: the node is one now (Sentinel demoted it, or it never was primary).
+  if (node !== undefined && kind !== 'read' && /^READONLY/.test(v.error)) node.readonly = true;
+  return node === undefined ? v : { ...v, node: node.node.name };
+}
+
+/**
+ * One command and its outcome, in one promise step: `ok` of the reply, or the error table's verdict
+ * of whatever went wrong (sending, the reply, or decoding it). No async function per op: each costs
+ * a promise and a microtask more on the path between an answer and the session's next op.
+ */
+function outcome<T>(kind: CommandKind, node: Server | undefined, send: () => Promise<T>, ok: (reply: T) => OpResult): Promise<OpResult> {
+  let p: Promise<T>;
   try {
-    return await work();
+    p = send();
   } catch (e) {
-    if (e instanceof BadValue) return { type: 'fail', error: e.message };
-    const v = classifyRedisError(e, kind);
-    // A replica refuses writes: the node is one now (Sentinel demoted it, or it never was primary).
-    if (node !== undefined && kind !== 'read' && /^READONLY/.test(v.error)) node.readonly = true;
-    return node === undefined ? v : { ...v, node: node.node.name };
+    return Promise.resolve(failed(kind, node, e));
   }
+  return p.then(
+    (reply) => {
+      try {
+        return ok(reply);
+      } catch (e) {
+        return failed(kind, node, e);
+      }
+    },
+    (e: unknown) => failed(kind, node, e),
+  );
 }
 
 /**
@@ -233,38 +261,37 @@ function read(c: Client, op: ClientOp): Promise<OpResult> {
   const conn = server?.conn ?? c.primary.conn;
   const at = server ?? primaryServer(c);
   const role: Role = server !== undefined ? (c.named === server ? 'primary' : 'replica') : at?.readonly === true ? 'replica' : 'primary';
-  return attempt('read', at, async () => answered(c, at, role, { type: 'ok', value: await readValue(c, conn, op.key) }));
+  if (c.workload === 'append') return outcome('read', at, () => conn.lrange(op.key, 0, -1), (items) => answered(c, at, role, { type: 'ok', value: decodeList(items) }));
+  return outcome('read', at, () => conn.get(op.key), (text) => answered(c, at, role, { type: 'ok', value: decodeRegister(text) }));
 }
 
 /** A write acknowledged by the primary connection's node: it is a primary (a replica says READONLY). */
-async function written(c: Client, at: Server | undefined, op: ClientOp, send: () => Promise<unknown>): Promise<OpResult> {
-  await send();
+function acknowledged(c: Client, at: Server | undefined, op: ClientOp): OpResult {
   if (at !== undefined) at.readonly = false;
   return answered(c, at, 'primary', { type: 'ok', value: op.value });
 }
 
-async function invoke(c: Client, op: ClientOp): Promise<OpResult> {
+function invoke(c: Client, op: ClientOp): Promise<OpResult> {
   if (op.f === 'read') return read(c, op);
   const conn = c.primary.conn;
   const at = primaryServer(c);
   if (c.workload === 'append' && op.f === 'append') {
-    return attempt('write', at, () => written(c, at, op, () => conn.rpush(op.key, JSON.stringify(op.value))));
+    return outcome('write', at, () => conn.rpush(op.key, JSON.stringify(op.value)), () => acknowledged(c, at, op));
   }
   if (c.workload === 'register' && op.f === 'write') {
-    return attempt('write', at, () => written(c, at, op, () => conn.set(op.key, JSON.stringify(op.value))));
+    return outcome('write', at, () => conn.set(op.key, JSON.stringify(op.value)), () => acknowledged(c, at, op));
   }
   if (c.workload === 'register' && op.f === 'cas') {
-    if (!Array.isArray(op.value) || op.value.length !== 2) return { type: 'fail', error: 'cas value must be [expected, new]' };
+    if (!Array.isArray(op.value) || op.value.length !== 2) return Promise.resolve({ type: 'fail', error: 'cas value must be [expected, new]' });
     const [expected, next] = op.value as [unknown, unknown];
-    const args = [expected === null ? '1' : '0', expected === null ? '' : JSON.stringify(expected), JSON.stringify(next)];
-    return attempt('script', at, async () => {
-      const done = await conn.eval(CAS_SCRIPT, 1, op.key, ...args);
-      // (the script ran: only a primary runs a script that may write, a replica says READONLY)
-      if (done === 1) return written(c, at, op, async () => undefined);
-      return answered(c, at, 'primary', { type: 'fail', error: 'compare failed', node: at?.node.name });
-    });
+    const absent = expected === null;
+    const send = (): Promise<unknown> => conn.eval(CAS_SCRIPT, 1, op.key, absent ? '1' : '0', absent ? '' : JSON.stringify(expected), JSON.stringify(next));
+    // (the script ran: only a primary runs a script that may write, a replica says READONLY)
+    return outcome('script', at, send, (done) =>
+      done === 1 ? acknowledged(c, at, op) : answered(c, at, 'primary', { type: 'fail', error: 'compare failed', node: at?.node.name }),
+    );
   }
-  return { type: 'fail', error: `op ${op.f} is not part of the ${c.workload} workload` };
+  return Promise.resolve({ type: 'fail', error: `op ${op.f} is not part of the ${c.workload} workload` });
 }
 
 /** Rejects when the signal aborts (ioredis commands take no signal; their own timeout ends them later). */
