@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { CAS_SCRIPT } from '../dist/targets/external/clients/redis.js';
+import { CAS_SCRIPT, open } from '../dist/targets/external/clients/redis.js';
 import { freePort, loopRate, ratioTable, replcheckRun, tcpOpen, until } from './lib/driver-ratio.js';
 
 const SECONDS = Number(process.env.REDIS_BENCH_SECONDS ?? 5);
@@ -81,6 +81,31 @@ export async function plainLoop(primary, concurrency, seconds, pipelined = false
   return rate;
 }
 
+/**
+ * The client module's own invoke in the same plain loop: what the module costs (its connection
+ * options: a timeout per command, no offline queue; its error table; `served`), apart from the driver.
+ */
+export async function moduleLoop(nodes, concurrency, seconds) {
+  const client = await open({
+    nodes: nodes.map((n) => ({ name: n.name, host: '127.0.0.1', vars: { redisPort: String(n.redisPort), sentinelPort: String(n.sentinelPort), masterName: 'replcheck' } })),
+    workload: 'register',
+    options: {},
+    timeoutMs: 10_000,
+    shared: {},
+  });
+  const signal = new AbortController().signal;
+  let next = 0;
+  const rate = await loopRate(concurrency, seconds, (w) => {
+    const key = `k${Math.floor(Math.random() * KEYS)}`;
+    const x = Math.random() * 4;
+    next += 2;
+    const op = x < 2 ? { f: 'read', key, value: null } : x < 3 ? { f: 'write', key, value: next } : { f: 'cas', key, value: [next - 2, next - 1] };
+    return client.invoke(op, { process: w, session: `s${w}`, signal });
+  });
+  await client.close();
+  return rate;
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replcheck-bench-redis-'));
   const cluster = await startCluster(dir);
@@ -97,7 +122,10 @@ async function main() {
       rounds: ROUNDS,
       plain: (c) => plainLoop(cluster.nodes[0], c, SECONDS),
       ours: (c) => replcheckRun(targetFile, dir, { concurrency: c, seconds: SECONDS, keys: KEYS }),
-      others: [{ name: 'plain loop, auto-pipelined', run: (c) => plainLoop(cluster.nodes[0], c, SECONDS, true) }],
+      others: [
+        { name: "the client module's invoke in the plain loop", run: (c) => moduleLoop(cluster.nodes, c, SECONDS) },
+        { name: 'plain loop, auto-pipelined', run: (c) => plainLoop(cluster.nodes[0], c, SECONDS, true) },
+      ],
     });
   } finally {
     cluster.stop();
