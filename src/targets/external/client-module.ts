@@ -86,7 +86,7 @@ export interface InvokeEnv {
   timeoutMs: number;
   /** Called when an op begins and ends (the scheduler's hold). */
   hold(): () => void;
-  /** Runs fn on the scheduler. */
+  /** Runs fn on the scheduler: at once when nothing of it is running (the scheduler's callNow), else next. */
   later(fn: () => void): void;
 }
 

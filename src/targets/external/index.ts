@@ -166,7 +166,7 @@ class External implements ExternalTarget {
       invoke: (op, done: (c: Completion) => void) => {
         if (this.ext === undefined) return this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: 'client not open' }));
         ops ??= new ExternalSession(
-          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.after(0, fn) },
+          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.callNow(fn) },
           session,
         );
         ops.invoke(op, done);

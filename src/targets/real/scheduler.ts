@@ -21,6 +21,13 @@ export interface RealScheduler extends Scheduler {
   fail(err: unknown): void;
   /** Cancels every timer (teardown). */
   close(): void;
+  /**
+   * For a caller with nothing after it on the stack (a promise continuation, a timer's callback):
+   * runs fn at once, then whatever it queued for the next turn, when run() is active and no
+   * callback is running; otherwise it is after(0, fn). So an answer and the op it lets begin go
+   * through in the same step, with no wait for the event loop's next turn in between.
+   */
+  callNow(fn: () => void): void;
 }
 
 export function createRealScheduler(): RealScheduler {
@@ -44,6 +51,8 @@ class RealTimeScheduler implements RealScheduler {
   /** Ends the active run() (resolves or rejects it). */
   private wake: (() => void) | undefined;
   private drainQueued = false;
+  /** drain() is running (a callback now must not start another). */
+  private draining = false;
 
   // performance.now() (a double of ms, sub-µs precise) rather than hrtime.bigint(): no BigInt per call
   nowNs(): number {
@@ -60,6 +69,16 @@ class RealTimeScheduler implements RealScheduler {
       return d;
     }
     return this.timer(ms, fn);
+  }
+
+  callNow(fn: () => void): void {
+    if (!this.running || this.draining || this.stopped || this.failure !== undefined) {
+      this.enqueue(new Due(fn));
+      return;
+    }
+    // (behind what is already due: the order of callbacks is kept)
+    this.due.push(new Due(fn));
+    this.drain();
   }
 
   hold(): () => void {
@@ -162,6 +181,16 @@ class RealTimeScheduler implements RealScheduler {
   private drain(): void {
     this.drainQueued = false;
     if (!this.running) return;
+    this.draining = true;
+    try {
+      this.runDue();
+    } finally {
+      this.draining = false;
+    }
+    if (this.stopped || this.failure !== undefined || this.pendingCount() === 0) this.settle();
+  }
+
+  private runDue(): void {
     const { due } = this;
     while (this.dueHead < due.length && !this.stopped && this.failure === undefined) {
       const d = due[this.dueHead];
@@ -177,7 +206,6 @@ class RealTimeScheduler implements RealScheduler {
       due.length = 0;
       this.dueHead = 0;
     }
-    if (this.stopped || this.failure !== undefined || this.pendingCount() === 0) this.settle();
   }
 }
 

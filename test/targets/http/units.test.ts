@@ -132,6 +132,41 @@ describe('real-time scheduler', () => {
     await s2.run();
     expect(ran).toBe(true);
   });
+
+  it('callNow from a promise continuation runs fn and what it queued at once, behind what was due; inside a callback or while stopped it waits', async () => {
+    const s = createRealScheduler();
+    const release = s.hold();
+    const seen: string[] = [];
+    let immediateRan = false;
+    s.after(0, () => {
+      seen.push('due');
+      // inside a callback: like after(0), it runs after this one returns
+      s.callNow(() => seen.push('nested'));
+      seen.push('due-end');
+    });
+    setTimeout(() => {
+      s.after(0, () => seen.push('queued'));
+      void Promise.resolve().then(() => {
+        setImmediate(() => (immediateRan = true));
+        s.callNow(() => {
+          seen.push('now');
+          s.after(0, () => seen.push('next'));
+        });
+        // all of it ran before this continuation went on: no turn of the event loop in between
+        expect(seen).toEqual(['due', 'due-end', 'nested', 'queued', 'now', 'next']);
+        expect(immediateRan).toBe(false);
+        release();
+      });
+    }, 10);
+    await s.run();
+    expect(seen).toEqual(['due', 'due-end', 'nested', 'queued', 'now', 'next']);
+    // not running: it waits for the next run()
+    s.callNow(() => seen.push('later'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toHaveLength(6);
+    await s.run();
+    expect(seen.at(-1)).toBe('later');
+  });
 });
 
 describe('durable state JSON', () => {
