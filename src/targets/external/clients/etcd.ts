@@ -190,7 +190,19 @@ function anyRoute(c: Client): Route {
   return { member: c.members[Math.floor(Math.random() * c.members.length)]! };
 }
 
+/**
+ * One gateway request. A range (a read) that met a reset connection is sent once more: a keep-alive
+ * socket to a member that just died is reset when written to before its close is noticed, and a
+ * read changed nothing, so the second try tells refused (the member is down: the session moves on)
+ * from a reset of a live member. Writes are never re-sent: a reset one may have been applied.
+ */
 async function call(c: Client, route: Route, path: string, body: unknown, signal: AbortSignal): Promise<Call> {
+  const r = await callOnce(c, route, path, body, signal);
+  if (r.ok || path !== '/v3/kv/range' || r.error.kind !== 'network' || r.error.code !== 'ECONNRESET' || signal.aborted) return r;
+  return callOnce(c, route, path, body, signal);
+}
+
+async function callOnce(c: Client, route: Route, path: string, body: unknown, signal: AbortSignal): Promise<Call> {
   const { node, port } = route.member;
   let answer;
   try {
