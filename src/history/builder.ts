@@ -277,6 +277,11 @@ export class HistoryBuilder {
     return first !== undefined && (first.f === 'append') !== (f === 'append');
   }
 
+  /** Room for this many read-list elements in all (a caller that knows the total: no regrowth, no trim). */
+  reserveListElements(n: number): void {
+    this.cols.lists.reserveElements(n);
+  }
+
   /** Adds an already-typed event (importers, the runner). */
   addEvent(e: HistoryEvent, line?: number): void {
     this.add(e, line);

@@ -42,6 +42,11 @@ export class FlatLists {
     this.commit(id, pos, n);
   }
 
+  /** Room for `n` elements in all, allocated at once (nothing is kept yet: before the first copy). */
+  reserveElements(n: number): void {
+    if (this.pos === 0 && n > this.elems.length) this.elems = new Int32Array(n);
+  }
+
   /** Op `id`'s list as a new JS array (it must have one here). */
   list(id: number): number[] {
     const from = this.start[id];

@@ -5,6 +5,8 @@
 // have built event by event, with the same messages for the same faults.
 
 import { HistoryBuilder } from './builder.js';
+import { ScannedEvent, VALUE_INT, VALUE_LIST, VALUE_NULL } from './scanned.js';
+import { servedProblem } from './served.js';
 import type { EventType, History, HistoryEvent, WorkloadKind } from './types.js';
 
 const TYPES: EventType[] = ['invoke', 'ok', 'fail', 'info'];
@@ -174,10 +176,66 @@ export class EventRecorder {
     }
   }
 
-  /** The History, validated and paired by the builder exactly as if it had seen each event live. */
+  /**
+   * The History, validated and paired by the builder exactly as if it had seen each event live.
+   * The common event goes in as the byte scanner's ScannedEvent (builder.addScanned: every rule
+   * checked, no event object, a read's list copied straight from `flat`); the rest, and anything
+   * addScanned turns down, as the event object through add(), which names what is wrong.
+   */
   toHistory(source?: string, known?: WorkloadKind): History {
     const b = new HistoryBuilder(source, true);
-    for (let i = 0; i < this.n; i++) b.add(this.event(i), i + 1);
+    b.reserveListElements(this.flatPos);
+    const s = new ScannedEvent();
+    const checked = new WeakSet<object>();
+    for (let i = 0; i < this.n; i++) {
+      if (!(this.scanned(i, s, checked) && b.addScanned(s, i + 1))) b.add(this.event(i), i + 1);
+    }
     return b.finish(known);
+  }
+
+  /** Event i into `s` as the scanner would read its line; false for a nemesis event or a value that is not null, an int or an int list. */
+  private scanned(i: number, s: ScannedEvent, checked: WeakSet<object>): boolean {
+    const p = this.process.a[i];
+    const flags = this.flags.a[i];
+    if (p === NEMESIS || (flags & 3) === V_OTHER) return false;
+    const names = this.strings;
+    const key = names.name(this.key.a[i]);
+    if (key === undefined) return false;
+    const served = this.served.a[i];
+    if (served !== NONE) {
+      // (a served object is shared by many events: each one is checked once)
+      const v = this.others[served] as object;
+      if (!checked.has(v)) {
+        if (servedProblem(v) !== undefined) return false;
+        checked.add(v);
+      }
+      s.served = v as HistoryEvent['served'];
+    } else s.served = undefined;
+    s.index = i;
+    s.time = this.time.a[i];
+    s.process = p;
+    s.type = TYPES[this.type.a[i]];
+    s.f = names.name(this.f.a[i]) as string;
+    s.key = key;
+    s.session = names.name(this.session.a[i]);
+    s.user = names.name(this.user.a[i]);
+    s.node = names.name(this.node.a[i]);
+    s.error = names.name(this.error.a[i]);
+    s.final = flags & 12 ? (flags & 8) !== 0 : undefined;
+    this.scannedValue(i, flags & 3, s);
+    return true;
+  }
+
+  private scannedValue(i: number, kind: number, s: ScannedEvent): void {
+    if (kind === V_INT) {
+      s.valueKind = VALUE_INT;
+      s.valueInt = this.num.a[i];
+    } else if (kind === V_LIST) {
+      const at = this.num.a[i];
+      const len = this.listLen.a[i];
+      s.valueKind = VALUE_LIST;
+      s.list = this.flat.subarray(at, at + len);
+      s.listLen = len;
+    } else s.valueKind = VALUE_NULL;
   }
 }

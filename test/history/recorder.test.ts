@@ -82,4 +82,33 @@ describe('EventRecorder', () => {
     expect(got).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
     expect(got).toMatch(/^h\.jsonl:3: type: /);
   });
+
+  it('gives a bad served, a served on an invoke and time going backwards the builder\'s messages', () => {
+    const ok = (index: number, time: number, extra: Partial<HistoryEvent>): HistoryEvent => ({ index, time, process: 0, type: 'ok', f: 'read', key: 'k', value: [-1, 2], ...extra });
+    const invoke: HistoryEvent = { index: 0, time: 5, process: 0, type: 'invoke', f: 'read', key: 'k', value: null };
+    const cases: HistoryEvent[][] = [
+      [invoke, ok(1, 6, { served: { role: 'leader', term: -1 } })],
+      [invoke, ok(1, 6, { served: { role: '' } })],
+      [{ ...invoke, served: { role: 'leader' } }],
+      [invoke, ok(1, 4, {})],
+    ];
+    for (const events of cases) {
+      const describe = (f: () => unknown): string => {
+        try {
+          f();
+        } catch (e) {
+          return (e as UserError).describe();
+        }
+        return 'no error';
+      };
+      const got = describe(() => recorded(events).toHistory('h.jsonl'));
+      expect(got).not.toBe('no error');
+      expect(got).toBe(describe(() => historyFromEvents(events, 'h.jsonl')));
+    }
+    // the same served object on many events is checked once, and kept on each
+    const shared = { role: 'leader', term: 2 };
+    const events: HistoryEvent[] = [];
+    for (let i = 0; i < 6; i += 2) events.push({ ...invoke, index: i, time: i }, ok(i + 1, i + 1, { served: shared }));
+    expect(plainHistory(recorded(events).toHistory())).toEqual(plainHistory(historyFromEvents(events)));
+  });
 });
