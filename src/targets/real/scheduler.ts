@@ -25,10 +25,17 @@ export interface RealScheduler extends Scheduler {
    * For a caller with nothing after it on the stack (a promise continuation, a timer's callback):
    * runs fn at once, then whatever it queued for the next turn, when run() is active and no
    * callback is running; otherwise it is after(0, fn). So an answer and the op it lets begin go
-   * through in the same step, with no wait for the event loop's next turn in between.
+   * through in the same step, with no wait for the event loop's next turn in between. At most
+   * MAX_NOW_PER_TURN of them run at once per turn of the event loop; then it is after(0, fn) until
+   * the loop turns: a client that answers from a promise with no I/O (a cache, a closed connection
+   * that rejects at once) would otherwise chain ops in microtasks forever, and no timer (the time
+   * limit, the nemesis) would ever fire.
    */
   callNow(fn: () => void): void;
 }
+
+/** callNow()s run at once per turn of the event loop, at most (see callNow). */
+export const MAX_NOW_PER_TURN = 256;
 
 export function createRealScheduler(): RealScheduler {
   return new RealTimeScheduler();
@@ -53,6 +60,11 @@ class RealTimeScheduler implements RealScheduler {
   private drainQueued = false;
   /** drain() is running (a callback now must not start another). */
   private draining = false;
+  /** callNow()s run at once since the event loop last turned (a setImmediate resets it). */
+  private nowInTurn = 0;
+  private readonly newTurn = (): void => {
+    this.nowInTurn = 0;
+  };
 
   // performance.now() (a double of ms, sub-µs precise) rather than hrtime.bigint(): no BigInt per call
   nowNs(): number {
@@ -72,10 +84,11 @@ class RealTimeScheduler implements RealScheduler {
   }
 
   callNow(fn: () => void): void {
-    if (!this.running || this.draining || this.stopped || this.failure !== undefined) {
+    if (!this.running || this.draining || this.stopped || this.failure !== undefined || this.nowInTurn >= MAX_NOW_PER_TURN) {
       this.enqueue(new Due(fn));
       return;
     }
+    if (this.nowInTurn++ === 0) setImmediate(this.newTurn);
     // (behind what is already due: the order of callbacks is kept)
     this.due.push(new Due(fn));
     this.drain();

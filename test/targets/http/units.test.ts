@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLinkProxy, type LinkProxy } from '../../../src/targets/real/proxy.js';
-import { createRealScheduler } from '../../../src/targets/real/scheduler.js';
+import { createRealScheduler, MAX_NOW_PER_TURN } from '../../../src/targets/real/scheduler.js';
 import { decodeDurable, encodeDurable, requestJson } from '../../../src/targets/http/wire.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -166,6 +166,35 @@ describe('real-time scheduler', () => {
     expect(seen).toHaveLength(6);
     await s.run();
     expect(seen.at(-1)).toBe('later');
+  });
+
+  it('callNow answers from promises with no I/O in between do not starve timers: the loop turns every MAX_NOW_PER_TURN', async () => {
+    const s = createRealScheduler();
+    let ops = 0;
+    let stopped = false;
+    let turns = 0;
+    let atStop = 0;
+    // an op answered from a resolved promise, whose answer starts the next op: a client with no I/O
+    const op = (): void => {
+      if (stopped) return;
+      ops++;
+      void Promise.resolve().then(() => s.callNow(op));
+    };
+    const release = s.hold();
+    const count = setInterval(() => turns++, 1);
+    s.after(0, op);
+    // the time limit: a timer, which only fires when the event loop turns
+    s.after(20e6, () => {
+      stopped = true;
+      atStop = ops;
+      release();
+    });
+    await s.run();
+    clearInterval(count);
+    expect(stopped).toBe(true);
+    expect(atStop).toBeGreaterThan(MAX_NOW_PER_TURN);
+    expect(ops).toBe(atStop);
+    expect(turns).toBeGreaterThan(0);
   });
 });
 
