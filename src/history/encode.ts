@@ -16,6 +16,13 @@ function lit(buf: Uint8Array, pos: number, s: string): number {
   return pos;
 }
 
+/** "00" to "99" as byte pairs: the digits of a number go two at a time. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
 /** Writes a number as JSON.stringify does (integers by hand, others through `${n}`, non-finite as null). */
 function num(buf: Uint8Array, pos: number, n: number): number {
   if (!Number.isSafeInteger(n)) return lit(buf, pos, Number.isFinite(n) ? `${n}` : 'null');
@@ -23,14 +30,24 @@ function num(buf: Uint8Array, pos: number, n: number): number {
     buf[pos++] = 45;
     n = -n;
   }
-  let digits = 1;
-  for (let p = 10; p <= n; p *= 10) digits++;
+  if (n < 10) {
+    buf[pos] = 48 + n;
+    return pos + 1;
+  }
+  let digits = 2;
+  for (let p = 100; p <= n; p *= 10) digits++;
   let at = pos + digits;
-  do {
-    const q = Math.floor(n / 10);
-    buf[--at] = 48 + (n - q * 10);
+  while (n >= 100) {
+    const q = Math.floor(n / 100);
+    const r = 2 * (n - q * 100);
+    buf[--at] = PAIRS[r + 1];
+    buf[--at] = PAIRS[r];
     n = q;
-  } while (n > 0);
+  }
+  if (n >= 10) {
+    buf[--at] = PAIRS[2 * n + 1];
+    buf[--at] = PAIRS[2 * n];
+  } else buf[--at] = 48 + n;
   return pos + digits;
 }
 
@@ -53,8 +70,17 @@ function intList(buf: Uint8Array, pos: number, v: unknown[]): number {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (i > 0) buf[pos++] = 44;
-    if (x === null) pos = lit(buf, pos, 'null');
-    else if (typeof x === 'number' && Number.isSafeInteger(x)) pos = num(buf, pos, x);
+    if (typeof x === 'number') {
+      // (most elements of a run's lists are below 100: written inline)
+      if (x >= 0 && x < 100 && (x | 0) === x) {
+        if (x < 10) buf[pos++] = 48 + x;
+        else {
+          buf[pos++] = PAIRS[2 * x];
+          buf[pos++] = PAIRS[2 * x + 1];
+        }
+      } else if (Number.isSafeInteger(x)) pos = num(buf, pos, x);
+      else return -1;
+    } else if (x === null) pos = lit(buf, pos, 'null');
     else return -1;
   }
   buf[pos++] = 93;

@@ -33,6 +33,20 @@ describe('encodeEvent', () => {
     expect(declined).toBeGreaterThan(300);
   });
 
+  it('writes every digit count and sign of an integer as JSON.stringify does', () => {
+    const buf = Buffer.alloc(ENCODE_SLACK);
+    const ints = [0, -0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 9999, 10000, 123456, 1764621234567, 2 ** 31, 2 ** 53 - 1];
+    for (const n of [...ints, ...ints.map((n) => -n), ...Array.from({ length: 10 }, (_, i) => 10 ** (i + 1) - 1)]) {
+      for (const e of [
+        { index: 0, time: Math.abs(n), process: 0, type: 'invoke', f: 'append', key: 'k', value: n },
+        { index: 0, time: 0, process: 0, type: 'ok', f: 'read', key: 'k', value: [n, 7, n, 42, null, n] },
+      ] as HistoryEvent[]) {
+        const end = encodeEvent(buf, 0, e);
+        expect(buf.subarray(0, end).toString('utf8')).toBe(eventToJson(e) + '\n');
+      }
+    }
+  });
+
   it('takes the fast path for what a run writes', () => {
     const buf = Buffer.alloc(ENCODE_SLACK);
     const runEvents: HistoryEvent[] = [
