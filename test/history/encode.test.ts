@@ -47,6 +47,24 @@ describe('encodeEvent', () => {
     }
   });
 
+  it('a served object shared by many events is written the same each time; one that changes is written as it is now', () => {
+    const buf = Buffer.alloc(ENCODE_SLACK);
+    const frozen = Object.freeze({ role: 'primary', term: 4 });
+    const live: { role: string; term?: number; pos?: number } = { role: 'leader', term: 1 };
+    const line = (served: HistoryEvent['served']): string => {
+      const e: HistoryEvent = { index: 3, time: 9, process: 1, type: 'ok', f: 'read', key: 'k', value: [1], node: 'n2', served };
+      const end = encodeEvent(buf, 0, e);
+      expect(buf.subarray(0, end).toString('utf8')).toBe(eventToJson(e) + '\n');
+      return buf.subarray(0, end).toString('utf8');
+    };
+    expect(line(frozen)).toBe(line(frozen));
+    expect(line(live)).toContain('"served":{"role":"leader","term":1}');
+    live.term = 2;
+    live.pos = 7;
+    expect(line(live)).toContain('"served":{"role":"leader","term":2,"pos":7}');
+    expect(line(Object.freeze({ pos: 1, role: 'x' }))).toContain('"served":{"pos":1,"role":"x"}');
+  });
+
   it('takes the fast path for what a run writes', () => {
     const buf = Buffer.alloc(ENCODE_SLACK);
     const runEvents: HistoryEvent[] = [
