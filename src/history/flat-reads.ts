@@ -10,6 +10,11 @@ export interface FlatReads {
   elems: Int32Array;
   start: Int32Array;
   len: Int32Array;
+  /**
+   * Set once the append index has turned `elems` into its element ids in place (so the lists are
+   * not held twice): element e's value is ids[e]. The ops' values are then read through it.
+   */
+  ids?: unknown[];
 }
 
 /** The growing store behind FlatReads, owned by one HistoryBuilder. */
@@ -18,6 +23,8 @@ export class FlatLists {
   private pos = 0;
   private start = new Int32Array(1024).fill(-1);
   private len = new Int32Array(1024);
+  /** The columns handed out by finish() (their `ids`, once set, decode `elems`). */
+  private out: FlatReads | undefined;
 
   /** Copies a read's list if every element is an int32; false (nothing kept) otherwise. */
   copy(id: number, list: unknown[]): boolean {
@@ -53,7 +60,9 @@ export class FlatLists {
     const n = this.len[id];
     const out = new Array<number>(n);
     const elems = this.elems;
-    for (let j = 0; j < n; j++) out[j] = elems[from + j];
+    const ids = this.out?.ids;
+    if (ids !== undefined) for (let j = 0; j < n; j++) out[j] = ids[elems[from + j]] as number;
+    else for (let j = 0; j < n; j++) out[j] = elems[from + j];
     return out;
   }
 
@@ -67,7 +76,7 @@ export class FlatLists {
       this.start = this.start.length > ops ? this.start.slice(0, ops) : grownCopy(this.start, ops, -1);
       this.len = this.len.length > ops ? this.len.slice(0, ops) : grownCopy(this.len, ops, 0);
     }
-    return { elems: this.elems.subarray(0, this.pos), start: this.start, len: this.len };
+    return (this.out = { elems: this.elems.subarray(0, this.pos), start: this.start, len: this.len });
   }
 
   /** Room for `n` more elements and a slot for op `id`; returns where the elements go. */

@@ -497,6 +497,11 @@ describe('nondeterministic appends', () => {
   });
 });
 
+/** Each op's read list as element values (whatever the layout of readElems). */
+function readsOf(ix: { ops: unknown[]; readElems: Int32Array; readStart: Int32Array; readLen: Int32Array; elemValue: unknown[] }): unknown[][] {
+  return ix.ops.map((_, i) => (ix.readStart[i] < 0 ? [] : Array.from(ix.readElems.subarray(ix.readStart[i], ix.readStart[i] + ix.readLen[i]), (e) => ix.elemValue[e])));
+}
+
 describe('the shared append index', () => {
   it("is the same whether or not it reads the builder's flat copy of the read lists", async () => {
     const { buildAppendIndex } = await import('../../src/checkers/append/index.js');
@@ -510,10 +515,36 @@ describe('the shared append index', () => {
       const h = historyFromEvents(events);
       const built = buildAppendIndex(h);
       const plain = buildAppendIndex({ ...h }); // a copy: the builder's side data is not found
-      expect(Array.from(built.readElems)).toEqual(Array.from(plain.readElems));
-      expect(Array.from(built.readStart)).toEqual(Array.from(plain.readStart));
+      expect(readsOf(built)).toEqual(readsOf(plain));
       expect(Array.from(built.elemAppend)).toEqual(Array.from(plain.elemAppend));
       expect(built.elemValue).toEqual(plain.elemValue);
+    }
+  });
+
+  it('turns the flat column into element ids in place when every read is in it; the ops keep their values, and a second index is the same', async () => {
+    const { buildAppendIndex } = await import('../../src/checkers/append/index.js');
+    const { flatReads, historyFromEvents } = await import('../../src/history/builder.js');
+    const { appendModelEvents } = await import('../support/append-model.js');
+    for (let seed = 0; seed < 20; seed++) {
+      const events = appendModelEvents(seed, { ops: 300, failRate: 0.1, infoRate: 0.1 });
+      // a phantom element (no append wrote it) in one read: it gets an id too
+      const read = events.find((e) => e.type === 'ok' && e.f === 'read')!;
+      read.value = [...(read.value as unknown[]), 777_777];
+      const h = historyFromEvents(events);
+      // one op's value asked for before the index is built, the others after
+      const first = h.ops.find((o) => o.f === 'read' && o.type === 'ok')!;
+      const early = first.value;
+      const built = buildAppendIndex(h);
+      expect(built.readElems).toBe(flatReads(h)!.elems); // in place: no second copy
+      expect(flatReads(h)!.ids).toBe(built.elemValue);
+      const plain = buildAppendIndex({ ...h });
+      expect(readsOf(built)).toEqual(readsOf(plain));
+      expect(built.elemValue).toEqual(plain.elemValue);
+      expect(first.value).toEqual(early);
+      // every op's value as in a History no index has touched
+      expect(h.ops.map((o) => o.value)).toEqual(historyFromEvents(events).ops.map((o) => o.value));
+      // a second index of the same History reads the ops' values and gives the same lists
+      expect(readsOf(buildAppendIndex(h))).toEqual(readsOf(built));
     }
   });
 });

@@ -174,6 +174,8 @@ interface OpScan
   /** Per op: an append's integer element (NaN: not an integer, or not an append). */
   appendNum: Float64Array;
   totalReadLen: number;
+  /** Every ok read's list is in the builder's flat column (readElements then works in place). */
+  allReadsFlat: boolean;
 }
 
 /** Interns sessions and users; a process's last session and a session's last user are tried first. */
@@ -250,6 +252,7 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
   const opUser = new Int32Array(n);
   const appendNum = new Float64Array(n).fill(NaN);
   let totalReadLen = 0;
+  let allReadsFlat = flat !== undefined;
   for (let i = 0; i < n; i++) {
     const op = ops[i];
     const k = op.key;
@@ -272,10 +275,14 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
     if (f === F_APPEND) {
       const v = appendElement(op);
       if (typeof v === 'number' && Number.isInteger(v)) appendNum[i] = v;
-    } else if (f === F_READ && type === T_OK) totalReadLen += flat !== undefined && flat.start[i] >= 0 ? flat.len[i] : (op.value as unknown[]).length;
+    } else if (f === F_READ && type === T_OK) {
+      const inFlat = flat !== undefined && flat.start[i] >= 0;
+      if (!inFlat) allReadsFlat = false;
+      totalReadLen += inFlat ? flat.len[i] : (op.value as unknown[]).length;
+    }
   }
   const { sessions, users, namedUsers, opsWithoutUser } = owners;
-  return { keys, opKey, opType, opF, opFinal, invokeTimeNs, completeTimeNs, sessions, opSession, users, opUser, namedUsers, opsWithoutUser, appendNum, totalReadLen };
+  return { keys, opKey, opType, opF, opFinal, invokeTimeNs, completeTimeNs, sessions, opSession, users, opUser, namedUsers, opsWithoutUser, appendNum, totalReadLen, allReadsFlat };
 }
 
 /** Op ids by key, then invoke order (a counting sort). */
@@ -398,6 +405,7 @@ function appendElements(ops: Op[], s: OpScan, el: Elements): { appendElem: Int32
 
 /** Every ok read's list as element ids, flat: op i's is readElems[readStart[i]..+readLen[i]). */
 function readElements(ops: Op[], s: OpScan, el: Elements, flat: FlatReads | undefined) {
+  if (flat !== undefined && s.allReadsFlat) return readElementsInPlace(s, el, flat);
   const { opF, opType, opKey } = s;
   const n = opF.length;
   const readElems = new Int32Array(s.totalReadLen);
@@ -422,6 +430,27 @@ function readElements(ops: Op[], s: OpScan, el: Elements, flat: FlatReads | unde
     if (prefixes.ordered[k] === 1) prefixes.add(readElems, readStart, readLen, el.elemPos, k, i);
   }
   return { readElems, readStart, readLen, keyOrdered: prefixes.ordered, keyLongest: prefixes.longest };
+}
+
+/**
+ * readElements when the builder holds every ok read's list flat: its column is turned into element
+ * ids where it lies (readElems is that column, readStart and readLen its own), so the lists are not
+ * held twice (at 3M ops they are most of the memory). The column then decodes through elemValue
+ * (FlatReads.ids), so the ops' values stay what they were.
+ */
+function readElementsInPlace(s: OpScan, el: Elements, flat: FlatReads) {
+  const { opF, opType, opKey } = s;
+  const { elems, start, len } = flat;
+  const prefixes = new KeyPrefixes(s.keys.length);
+  for (let i = 0; i < opF.length; i++) {
+    if (opF[i] !== F_READ || opType[i] !== T_OK) continue;
+    const k = opKey[i];
+    // (each element is read before its id is written over it)
+    flatRead(elems, start[i], start[i] + len[i], k, el, elems, start[i]);
+    if (prefixes.ordered[k] === 1) prefixes.add(elems, start, len, el.elemPos, k, i);
+  }
+  flat.ids = el.elemValue;
+  return { readElems: elems, readStart: start, readLen: len, keyOrdered: prefixes.ordered, keyLongest: prefixes.longest };
 }
 
 /**
@@ -543,8 +572,10 @@ function elementFacts(elemAppend: Int32Array, s: OpScan) {
 
 export function buildAppendIndex(h: History): AppendIndex {
   const ops = h.ops;
-  // Read lists the builder already copied flat (int32 elements), read from there when present.
-  const flat = flatReads(h);
+  // Read lists the builder already copied flat (int32 elements), read from there when present
+  // (not once an index has turned them into its ids: a second index reads the ops' values).
+  const columns = flatReads(h);
+  const flat = columns?.ids === undefined ? columns : undefined;
   const s = scanOps(h, flat);
   const { byKey, keyStart } = sortByKey(s.opKey, s.keys.length);
   const el = new Elements(s, ops.length);
