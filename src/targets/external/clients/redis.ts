@@ -193,9 +193,20 @@ return 1`;
 // ---------------------------------------------------------------------------------------------
 // Operations
 
+/** How a key is read in each workload: the command, and the decoder of its reply. */
+interface KeyReader {
+  send(conn: Redis, key: string): Promise<unknown>;
+  decode(reply: unknown): unknown;
+}
+
+const READERS: Record<ClientContext['workload'], KeyReader> = {
+  append: { send: (conn, key) => conn.lrange(key, 0, -1), decode: (items) => decodeList(items as string[]) },
+  register: { send: (conn, key) => conn.get(key), decode: (text) => decodeRegister(text as string | null) },
+};
+
 async function readValue(c: Client, conn: Redis, key: string): Promise<unknown> {
-  if (c.workload === 'append') return decodeList(await conn.lrange(key, 0, -1));
-  return decodeRegister(await conn.get(key));
+  const reader = READERS[c.workload];
+  return reader.decode(await reader.send(conn, key));
 }
 
 /**
@@ -261,8 +272,8 @@ function read(c: Client, op: ClientOp): Promise<OpResult> {
   const conn = server?.conn ?? c.primary.conn;
   const at = server ?? primaryServer(c);
   const role: Role = server !== undefined ? (c.named === server ? 'primary' : 'replica') : at?.readonly === true ? 'replica' : 'primary';
-  if (c.workload === 'append') return outcome('read', at, () => conn.lrange(op.key, 0, -1), (items) => answered(c, at, role, { type: 'ok', value: decodeList(items) }));
-  return outcome('read', at, () => conn.get(op.key), (text) => answered(c, at, role, { type: 'ok', value: decodeRegister(text) }));
+  const reader = READERS[c.workload];
+  return outcome('read', at, () => reader.send(conn, op.key), (reply) => answered(c, at, role, { type: 'ok', value: reader.decode(reply) }));
 }
 
 /** A write acknowledged by the primary connection's node: it is a primary (a replica says READONLY). */
