@@ -30,7 +30,7 @@ export function servedProblem(v: unknown): [field: string, message: string] | un
 /**
  * The value as a Served when well formed (a copy with only its known fields), else undefined. A
  * client that hands the same frozen object over again (one per node while its role and term stay)
- * gets the same copy back, checked once: no check and no object per op.
+ * gets the same frozen copy back, checked once: no check and no object per op.
  */
 export function asServed(v: unknown): Served | undefined {
   const known = v !== null && typeof v === 'object' ? checked.get(v) : undefined;
@@ -43,7 +43,9 @@ export function asServed(v: unknown): Served | undefined {
   const s: Served = { role: o.role };
   if (o.term !== undefined) s.term = o.term;
   if (o.pos !== undefined) s.pos = o.pos;
-  if (Object.isFrozen(o)) checked.set(o, s);
+  // The copy of a frozen value is shared by every op that hands it over, so it is frozen too: the
+  // history encoder then writes its text once (encode.ts keeps the text of frozen served objects).
+  if (Object.isFrozen(o)) checked.set(o, Object.freeze(s));
   return s;
 }
 

@@ -57,6 +57,7 @@ describe('served on completions', () => {
     const first = asServed(frozen);
     expect(first).toEqual({ role: 'primary', term: 4 });
     expect(asServed(frozen)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
     expect(asServed(Object.freeze({ role: 'primary', term: -1 }))).toBeUndefined();
     const open: Record<string, unknown> = { role: 'replica' };
     expect(asServed(open)).toEqual({ role: 'replica' });
