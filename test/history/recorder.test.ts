@@ -37,6 +37,17 @@ function registerEvents(seed: number): HistoryEvent[] {
   return events.map((e, index) => ({ ...e, index }));
 }
 
+/** The UserError f throws, as the CLI words it (f must throw one). */
+function message(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as UserError).describe();
+  }
+  throw new Error('no error');
+}
+
 describe('EventRecorder', () => {
   it('gives back every event as it was recorded', () => {
     for (const events of [appendModelEvents(3), registerEvents(4)]) {
@@ -69,15 +80,6 @@ describe('EventRecorder', () => {
       { index: 1, time: 1, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
       { index: 2, time: 2, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
     ];
-    const message = (f: () => unknown): string => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(UserError);
-        return (e as UserError).describe();
-      }
-      throw new Error('no error');
-    };
     const got = message(() => recorded(events).toHistory('h.jsonl'));
     expect(got).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
     expect(got).toMatch(/^h\.jsonl:3: type: /);
@@ -93,17 +95,7 @@ describe('EventRecorder', () => {
       [invoke, ok(1, 4, {})],
     ];
     for (const events of cases) {
-      const describe = (f: () => unknown): string => {
-        try {
-          f();
-        } catch (e) {
-          return (e as UserError).describe();
-        }
-        return 'no error';
-      };
-      const got = describe(() => recorded(events).toHistory('h.jsonl'));
-      expect(got).not.toBe('no error');
-      expect(got).toBe(describe(() => historyFromEvents(events, 'h.jsonl')));
+      expect(message(() => recorded(events).toHistory('h.jsonl'))).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
     }
     // the same served object on many events is checked once, and kept on each
     const shared = { role: 'leader', term: 2 };
