@@ -137,8 +137,9 @@ function served(buf: Buffer, pos: number, s: Served): number {
   const known = frozenServed.get(s);
   if (known !== undefined) return bytes(buf, pos, known);
   const end = servedText(buf, pos, s);
-  // (a frozen served cannot change: targets share one per node and role, so its text is kept)
-  if (end >= 0 && Object.isFrozen(s)) frozenServed.set(s, buf.slice(pos, end));
+  // (a frozen served cannot change: targets share one per node and role, so its text is kept, as a
+  // copy: Buffer.prototype.slice would be a view of the buffer, which later lines overwrite)
+  if (end >= 0 && Object.isFrozen(s)) frozenServed.set(s, Uint8Array.prototype.slice.call(buf, pos, end));
   return end;
 }
 

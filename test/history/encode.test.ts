@@ -58,6 +58,13 @@ describe('encodeEvent', () => {
       return buf.subarray(0, end).toString('utf8');
     };
     expect(line(frozen)).toBe(line(frozen));
+    // its text is kept as a copy: the buffer it was first written in is overwritten meanwhile
+    const once = Object.freeze({ role: 'follower', term: 9, pos: 12 });
+    const first = line(once);
+    buf.fill(0x78);
+    const other: HistoryEvent = { index: 4, time: 10, process: 2, type: 'invoke', f: 'append', key: 'k', value: 3 };
+    encodeEvent(buf, 0, other);
+    expect(line(once)).toBe(first);
     expect(line(live)).toContain('"served":{"role":"leader","term":1}');
     live.term = 2;
     live.pos = 7;
