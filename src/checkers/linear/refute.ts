@@ -16,7 +16,7 @@ import { ABSENT, K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
 const NEVER = Number.POSITIVE_INFINITY;
 
 /** Call and return positions of every op (entries; NEVER for an op without a return). */
-function positions(p: KeyProblem): { call: Int32Array; ret: Float64Array } {
+export function positions(p: KeyProblem): { call: Int32Array; ret: Float64Array } {
   const call = new Int32Array(p.ops.length);
   const ret = new Float64Array(p.ops.length).fill(NEVER);
   for (let e = 1; e <= p.entryCount; e++) {
@@ -67,28 +67,28 @@ function latestSetterReturn(l: { calls: number[]; maxRet: number[] } | undefined
   return lo === 0 ? -NEVER : l.maxRet[lo - 1];
 }
 
-/**
- * The slot of an op that must take effect and that real time alone shows cannot observe its value
- * (the one that returns first), or undefined. Register problems only.
- */
-export function fencedObserver(p: KeyProblem): number | undefined {
-  if (p.coded) return undefined;
-  const { call, ret } = positions(p);
-  const setters = settersByValue(p, call, ret);
+/** The ops that must take effect and observe a value (reads, cas), sorted by call. */
+export function observersByCall(p: KeyProblem, call: Int32Array): number[] {
   const observers: number[] = [];
+  for (let s = 0; s < p.okCount; s++) if (p.kind[s] !== K_WRITE) observers.push(s);
+  return observers.sort((a, b) => call[a] - call[b]);
+}
+
+/**
+ * Per observer (slot): the call of the fence called last among those that returned before the
+ * observer began and leave another value than it observes (-1: none). Every setter of its value
+ * that returned before that call is fenced off from it. One sweep over `observers` (sorted by call).
+ */
+export function fenceCalls(p: KeyProblem, call: Int32Array, ret: Float64Array, observers: number[]): Float64Array {
   const fences: number[] = [];
-  for (let s = 0; s < p.okCount; s++) {
-    if (p.kind[s] !== K_WRITE) observers.push(s);
-    fences.push(s);
-  }
-  observers.sort((a, b) => call[a] - call[b]);
+  for (let s = 0; s < p.okCount; s++) fences.push(s);
   fences.sort((a, b) => ret[a] - ret[b]);
+  const out = new Float64Array(p.ops.length).fill(-1);
   // The two fences called last among those returned so far, with different values left.
   let c1 = -1;
   let v1 = -1;
   let c2 = -1;
   let f = 0;
-  let found: number | undefined;
   for (const o of observers) {
     for (; f < fences.length && ret[fences[f]] < call[o]; f++) {
       const u = fences[f];
@@ -99,10 +99,26 @@ export function fencedObserver(p: KeyProblem): number | undefined {
         v1 = v;
       } else if (v !== v1 && call[u] > c2) c2 = call[u];
     }
+    out[o] = v1 !== p.arg1[o] ? c1 : c2;
+  }
+  return out;
+}
+
+/**
+ * The slot of an op that must take effect and that real time alone shows cannot observe its value
+ * (the one that returns first), or undefined. Register problems only.
+ */
+export function fencedObserver(p: KeyProblem): number | undefined {
+  if (p.coded) return undefined;
+  const { call, ret } = positions(p);
+  const setters = settersByValue(p, call, ret);
+  const observers = observersByCall(p, call);
+  const fence = fenceCalls(p, call, ret, observers);
+  let found: number | undefined;
+  for (const o of observers) {
     const v = p.arg1[o];
-    const fence = v1 !== v ? c1 : c2;
     const latest = latestSetterReturn(setters.get(v), ret[o]);
-    const refuted = v === ABSENT ? fence >= 0 && latest < fence : latest < fence;
+    const refuted = v === ABSENT ? fence[o] >= 0 && latest < fence[o] : latest < fence[o];
     if (refuted && (found === undefined || ret[o] < ret[found])) found = o;
   }
   return found;
