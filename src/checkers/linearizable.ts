@@ -10,6 +10,7 @@ import { kvProblems } from './linear/kv.js';
 import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import { findModelWitness } from './linear/model-witness.js';
+import { epochConflict, type EpochProof } from './linear/epochs.js';
 import { fencedObserver } from './linear/refute.js';
 import { findWitness, unwrittenObserver } from './linear/witness.js';
 import { refuteByWindows } from './linear/window.js';
@@ -42,6 +43,8 @@ interface Job {
    * setter of its value (linear/refute.ts): the key fails on it without a search.
    */
   unwritten?: number;
+  /** When `unwritten` comes from two setters whose observers real time orders both ways (linear/epochs.ts): the proof. */
+  epochs?: EpochProof;
   /** Slot of the op a window's searches could not linearize (linear/window.ts), when one did. */
   windowed?: number;
   /** Steps of the search at which windows are tried next, and the frontier they were last tried at. */
@@ -85,6 +88,10 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
       if (!job.search) {
         job.search = new KeySearch(job.problem, memoLimit);
         job.unwritten = job.problem.coded ? undefined : (unwrittenObserver(job.problem) ?? fencedObserver(job.problem));
+        if (job.unwritten === undefined && !job.problem.coded) {
+          job.epochs = epochConflict(job.problem);
+          job.unwritten = job.epochs?.x;
+        }
         if (job.unwritten !== undefined) job.search.end('violation');
       }
       let status = job.search.run(SLICE_STEPS);
@@ -198,7 +205,13 @@ function explainViolation(h: History, job: Job, deadline: number, memoLimit: num
   const until = Math.max(now + WITNESS_MIN_MS, Math.min(deadline, now + EXPLAIN_TIME_MS));
   const x = job.problem.ops[job.unwritten ?? job.windowed ?? f.blockedSlot];
   if (job.problem.coded) return modelViolationAnomaly(h, job.problem, f, findModelWitness(job.problem, x, until, memoLimit));
-  return violationAnomaly(h, job.problem, f, findWitness(job.problem, x, until, memoLimit));
+  const proof = job.epochs;
+  const start = proof ? [...proof.setters, ...proof.before, ...proof.after].filter((s) => s >= 0).map((s) => job.problem.ops[s]) : [];
+  const witness = findWitness(job.problem, x, until, memoLimit, start);
+  // The sentence tells the proof the witness itself holds (shrinking may have kept another one).
+  if (!witness || !proof) return violationAnomaly(h, job.problem, f, witness, proof);
+  const own = epochConflict(witness.problem);
+  return own ? violationAnomaly(h, job.problem, f, witness, own) : violationAnomaly(h, job.problem, f, witness);
 }
 
 function assemble(

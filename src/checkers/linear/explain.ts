@@ -5,6 +5,7 @@ import { opIndex, type History, type Op } from '../../history/types.js';
 import type { Anomaly } from '../types.js';
 import type { KeyProblem } from './model.js';
 import type { Frontier } from './search.js';
+import type { EpochProof } from './epochs.js';
 import type { Witness } from './witness.js';
 
 /** Most concurrent ops named in an anomaly's `ops` (the `concurrent` detail lists up to 200). */
@@ -146,6 +147,46 @@ function staleProof(p: KeyProblem, x: Op, v: unknown, full: KeyProblem = p): str
   return `${writeName(best)} came after ${of} and before ${verb} began${rest}`;
 }
 
+/** "the read of 5 (index 40)", "the cas from 5 to 3 (index 41)", or the setter's name. */
+function memberName(o: Op): string {
+  if (o.f === 'read') return `the read of ${showValue(o.value)} (index ${opIndex(o)})`;
+  if (o.f === 'cas') {
+    const [from, to] = o.invokeValue as unknown[];
+    return `the cas from ${showValue(from)} to ${showValue(to)} (index ${opIndex(o)})`;
+  }
+  return writeName(o);
+}
+
+/** "a", "a and b" */
+function both(names: string[]): string {
+  return names.length === 1 ? names[0] : `${names[0]} and ${names[1]}`;
+}
+
+/**
+ * Why two setters' observers admit no order (epochs.ts): each is pinned to one setter, and real
+ * time puts a member of each group before a member of the other.
+ */
+export function epochClause(p: KeyProblem, proof: EpochProof): string {
+  const op = (s: number) => p.ops[s];
+  const value = (s: number) => (s < 0 ? null : writtenValue(op(s)));
+  const [S, T] = proof.setters;
+  const [a, b] = proof.before;
+  const [c, d] = proof.after;
+  const sources: string[] = [];
+  for (const [setter, members] of [[S, [a, d]], [T, [b, c]]] as [number, number[]][]) {
+    const observers = [...new Set(members.filter((m) => m !== setter))].map((m) => memberName(op(m)));
+    if (observers.length === 0) continue;
+    const v = showValue(value(setter));
+    sources.push(setter < 0 ? `only the initial nil can be the nil of ${both(observers)}` : `only ${writeName(op(setter))} can have set ${v} for ${both(observers)}`);
+  }
+  const name = (m: number, setter: number) => (m === setter ? writeName(op(m)) : memberName(op(m)));
+  const setter = (s: number) => (s < 0 ? 'the initial nil' : writeName(op(s)));
+  const fenced = ` (real time fences off every other write of ${sources.length === 1 ? 'that value' : 'those values'})`;
+  const first = a < 0 ? `the initial nil came before ${setter(T)}` : `${name(a, S)} ended before ${name(b, T)} began, so ${setter(S)} took effect before ${setter(T)}`;
+  const order = `${first}, yet ${name(c, T)} ended before ${name(d, S)} began, so it was the other way round`;
+  return sources.length > 0 ? `${sources.join(', and ')}${fenced}; ${order}` : order;
+}
+
 /** "ops 60, 74 and 85" */
 function opList(ops: Op[]): string {
   const xs = ops.map(opIndex).sort((a, b) => a - b);
@@ -169,9 +210,10 @@ function namedOps(x: Op, concurrent: number[], w: Witness | undefined): number[]
  * The anomaly of a failed key. `w` (the witness, see witness.ts) names the ops: `ops` is the
  * witness, sorted; `op` the op it cannot place. Without a witness (not found in time), the op where
  * the full search stopped and up to 20 ops concurrent with it. `linearizedPrefix` and
- * `valueAfterPrefix` come from the full search's frontier `f`.
+ * `valueAfterPrefix` come from the full search's frontier `f`. With `proof` (epochs.ts), the
+ * sentence says why from it.
  */
-export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Witness): Anomaly {
+export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Witness, proof?: EpochProof): Anomaly {
   const wp = w ? w.problem : p;
   const wf = w ? w.frontier : f;
   const x = wp.ops[wf.blockedSlot];
@@ -185,11 +227,11 @@ export function violationAnomaly(h: History, p: KeyProblem, f: Frontier, w?: Wit
   if (x.f === 'read') {
     const v = x.value;
     const head = `read of ${p.key} ${when(h, x, true)} returned ${showValue(v)}, ${because}`;
-    const why = everWritten(p, v) ? (staleProof(wp, x, v, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(v)} to ${p.key}`;
+    const why = proof ? generic(epochClause(wp, proof)) : everWritten(p, v) ? (staleProof(wp, x, v, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(v)} to ${p.key}`;
     explanation = `${head}: ${why}`;
   } else if (x.f === 'cas') {
     const [from, to] = x.invokeValue as unknown[];
-    const why = everWritten(p, from) ? (staleProof(wp, x, from, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(from)} to ${p.key}`;
+    const why = proof ? generic(epochClause(wp, proof)) : everWritten(p, from) ? (staleProof(wp, x, from, p) ?? generic(lastWriteClause(wp, x, wPrefix))) : `no operation ever wrote ${showValue(from)} to ${p.key}`;
     explanation = `cas of ${p.key} from ${showValue(from)} to ${showValue(to)} ${when(h, x, true)} succeeded, ${because}: ${why}`;
   } else {
     explanation =

@@ -229,19 +229,25 @@ function violates(key: string, ops: Op[], memoLimit: number): boolean | undefine
 /**
  * Shrinks the failed key `p` to a witness around `x` (the op where the search stopped), within
  * `until` (a performance.now() time). Starts from the ops that begin before x ends (else the whole
- * key), finds the smallest window of ops nearest x that still fails, then tries to delete each op,
- * farthest first. Undefined if no starting set could be shown to fail in time.
+ * key), finds the smallest window of ops nearest x that still fails (or starts from `start`, a
+ * proof's ops, when those fail), then tries to delete each op, farthest first. Undefined if no
+ * starting set could be shown to fail in time.
  */
-export function findWitness(p: KeyProblem, x: Op, until: number, memoLimit: number): Witness | undefined {
+export function findWitness(p: KeyProblem, x: Op, until: number, memoLimit: number, start: Op[] = []): Witness | undefined {
   const all = p.ops;
   const writers = needsOf(all);
   const fails = (set: Set<Op>) => violates(p.key, [...set], memoLimit) === true;
-  // The nearest k ops to x (by invoke position), with every writer their observers need, for
-  // k = 1, 2, 4, ...: the first that fails. Small sets are decided fast; big ones may not be.
+  // A proof's ops (epochs.ts), closed up, when they fail; else the nearest k ops to x (by invoke
+  // position), with every writer their observers need, for k = 1, 2, 4, ...: the first that fails.
+  // Small sets are decided fast; big ones may not be.
   const dist = (o: Op) => Math.abs(o.invokeIndex - x.invokeIndex);
   const byNearness = all.slice().sort((a, b) => dist(a) - dist(b) || a.invokeIndex - b.invokeIndex);
   let current: Set<Op> | undefined;
-  for (let k = 1; k < byNearness.length && performance.now() < until; k *= 2) {
+  if (start.length > 0) {
+    const proof = closeUp(new Set([x, ...start]), writers);
+    if (proof.size < all.length && fails(proof)) current = proof;
+  }
+  for (let k = 1; !current && k < byNearness.length && performance.now() < until; k *= 2) {
     const window = closeUp(new Set([x, ...byNearness.slice(0, k)]), writers);
     if (window.size >= all.length) break;
     if (fails(window)) {
