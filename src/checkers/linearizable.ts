@@ -7,21 +7,19 @@ import { performance } from 'node:perf_hooks';
 import { Budget, DEFAULT_TIME_LIMIT_MS } from './budget.js';
 import { modelViolationAnomaly, violationAnomaly } from './linear/explain.js';
 import { kvProblems } from './linear/kv.js';
-import { keyProblems, type Dropped, type KeyProblem } from './linear/model.js';
+import { keyProblems, type Dropped } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import { findModelWitness } from './linear/model-witness.js';
-import { epochConflict, type EpochProof } from './linear/epochs.js';
-import { fencedObserver } from './linear/refute.js';
-import { findWitness, unwrittenObserver } from './linear/witness.js';
-import { refuteByWindows } from './linear/window.js';
+import { epochConflict } from './linear/epochs.js';
+import { jobFrontier, jobSteps, newJob, runJobs, SLICE_STEPS, type Job } from './linear/jobs.js';
+import { findWitness } from './linear/witness.js';
 import { ABSENT } from './linear/model.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
 import type { History } from '../history/types.js';
 
 export { DEFAULT_TIME_LIMIT_MS };
 export const DEFAULT_MEMO_LIMIT = 4_000_000;
-/** Steps each key's search runs before the next key gets its turn. */
-export const SLICE_STEPS = 10_000;
+export { SLICE_STEPS };
 /** Per-key statistics listed in a result (the largest searches first). */
 const MAX_KEYS_LISTED = 100;
 
@@ -31,29 +29,6 @@ export interface KeyStats {
   memo: number;
   ms: number;
   valid: boolean | 'unknown' | 'not checked';
-  reason?: string;
-}
-
-interface Job {
-  problem: KeyProblem;
-  /** Created at the job's first turn, so a finished search's memo is reused by the next. */
-  search?: KeySearch;
-  /**
-   * Slot of an op that observes a value nothing sets, or that real time fences off from every
-   * setter of its value (linear/refute.ts): the key fails on it without a search.
-   */
-  unwritten?: number;
-  /** When `unwritten` comes from two setters whose observers real time orders both ways (linear/epochs.ts): the proof. */
-  epochs?: EpochProof;
-  /** Slot of the op a window's searches could not linearize (linear/window.ts), when one did. */
-  windowed?: number;
-  /** Steps of the search at which windows are tried next, and the frontier they were last tried at. */
-  windowsAt: number;
-  windowsFrontier: number;
-  /** Search steps spent in windows (counted in the key's steps beside its search's). */
-  windowSteps: number;
-  ms: number;
-  verdict?: KeyStats['valid'];
   reason?: string;
 }
 
@@ -74,65 +49,9 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const memoLimit = opts.memoLimit ?? DEFAULT_MEMO_LIMIT;
   const deadline = started + timeLimitMs;
   const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
-  let outOfMemory: string | undefined;
   const { problems, dropped } = h.workload === 'kv' ? kvProblems(h) : keyProblems(h);
-  const jobs: Job[] = problems.map((problem) => ({ problem, ms: 0, windowsAt: WINDOWS_FROM_STEPS, windowsFrontier: 0, windowSteps: 0 }));
-  let active = jobs.slice();
-  let violation: Job | undefined;
-  let timedOut = false;
-  while (active.length > 0 && !violation) {
-    const still: Job[] = [];
-    let memoTotal = 0;
-    for (const job of active) {
-      const t0 = performance.now();
-      if (!job.search) {
-        job.search = new KeySearch(job.problem, memoLimit);
-        job.unwritten = job.problem.coded ? undefined : (unwrittenObserver(job.problem) ?? fencedObserver(job.problem));
-        if (job.unwritten === undefined && !job.problem.coded) {
-          job.epochs = epochConflict(job.problem);
-          job.unwritten = job.epochs?.x;
-        }
-        if (job.unwritten !== undefined) job.search.end('violation');
-      }
-      let status = job.search.run(SLICE_STEPS);
-      if (status === 'running' && tryWindows(job, memoLimit, deadline)) status = 'violation';
-      const t1 = performance.now();
-      job.ms += t1 - t0;
-      if (status === 'running') {
-        still.push(job);
-        memoTotal += job.search.memoEntries;
-      } else if (status === 'violation') {
-        job.verdict = false;
-        violation = job;
-        break;
-      } else if (status === 'linearizable') {
-        job.verdict = true;
-      } else {
-        job.verdict = 'unknown';
-        job.reason = `memo limit of ${memoLimit} entries reached`;
-      }
-      if (t1 > deadline) {
-        timedOut = true;
-        break;
-      }
-      if (budget.spend(SLICE_STEPS)) {
-        if (budget.reason!.startsWith('time')) timedOut = true;
-        else outOfMemory = budget.reason;
-        break;
-      }
-    }
-    if (violation || timedOut || outOfMemory) break;
-    // The memory budget holds over all keys: give up on the largest searches first.
-    while (memoTotal > memoLimit && still.length > 0) {
-      still.sort((a, b) => b.search!.memoEntries - a.search!.memoEntries);
-      const big = still.shift()!;
-      memoTotal -= big.search!.memoEntries;
-      big.search!.end('stopped');
-      big.verdict = 'unknown';
-      big.reason = `memo limit of ${memoLimit} entries reached (over all keys)`;
-    }
-    active = still;
-  }
+  const jobs = problems.map(newJob);
+  const { violation, outOfMemory } = runJobs(jobs, { memoLimit, deadline, budget });
   for (const job of jobs) {
     if (job.verdict !== undefined) continue;
     job.search?.end('stopped'); // frees the memo; the verdict below says why
@@ -143,30 +62,6 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
     }
   }
   return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
-}
-
-/** Steps of a key's search before windows are first tried (linear/window.ts); doubling after. */
-const WINDOWS_FROM_STEPS = 2_000_000;
-
-/**
- * A search still running past its milestone tries windows around its frontier, if that moved
- * since the last try (linear/window.ts), until the checker's deadline; true when one refutes the
- * key (the search is ended). Their steps count in the key's.
- */
-function tryWindows(job: Job, memoLimit: number, deadline: number): boolean {
-  const search = job.search!;
-  if (search.steps < job.windowsAt) return false;
-  job.windowsAt = search.steps * 2;
-  const f = search.furthestEntry;
-  if (f === job.windowsFrontier) return false;
-  job.windowsFrontier = f;
-  const { refutation: r, steps } = refuteByWindows(job.problem, f, memoLimit, deadline);
-  job.windowSteps += steps;
-  if (!r) return false;
-  search.end('violation');
-  const slot = r.blocked ? job.problem.ops.indexOf(r.blocked) : -1;
-  job.windowed = slot >= 0 ? slot : undefined;
-  return true;
 }
 
 /** Time the explaining search may take (within the checker's deadline). */
@@ -189,7 +84,7 @@ function explainFrontier(job: Job, deadline: number, memoLimit: number): Frontie
   if (status === 'violation') return again.frontier();
   again.end('stopped');
   if (job.unwritten !== undefined) return { blockedSlot: job.unwritten, prefixSlots: [], state: ABSENT };
-  return job.search!.frontier();
+  return jobFrontier(job);
 }
 
 /** Time the witness search may take at least, even past the deadline (it is bounded per op). */
@@ -223,14 +118,14 @@ function assemble(
   memoLimit: number,
   deadline: number,
 ): CheckResult {
-  const steps = (j: Job) => (j.search?.steps ?? 0) + j.windowSteps;
+  const steps = jobSteps;
   const listed = jobs.slice().sort((a, b) => steps(b) - steps(a)).slice(0, MAX_KEYS_LISTED);
   const keys: Record<string, KeyStats> = {};
   for (const job of listed) {
     const stats: KeyStats = {
       ops: job.problem.ops.length,
       steps: steps(job),
-      memo: job.search?.memoEntries ?? 0,
+      memo: job.search?.memoEntries ?? job.remote?.memo ?? 0,
       ms: Math.round(job.ms * 1000) / 1000,
       valid: job.verdict!,
     };
