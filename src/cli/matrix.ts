@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { intOption } from './int-option.js';
 import type { CommandContext } from './main.js';
 
 /** The default --jobs is the machine's CPUs, up to this many. */
@@ -47,13 +47,6 @@ export function registerMatrixCommand(program: Command, ctx: CommandContext): vo
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-
-function intOption(v: string | undefined, field: string, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UserError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`, { field });
-  return n;
-}
 
 export async function matrixCommand(flags: MatrixFlags, ctx: CommandContext): Promise<void> {
   // Loaded only for this command: config validation and the runner pull in zod and the targets.
