@@ -2,7 +2,7 @@
 // through the CLI in a child process, beside a parse-only baseline; then generated hard histories.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -264,3 +264,46 @@ console.log(`\nHard histories, seeds 1..${HARD_SEEDS} at 5000 ops (one key, 30 c
 console.log('| history | before: decided | mean ms (decided) | seeds not decided | after: decided | mean ms (decided) | seeds not decided |');
 console.log('| --- | ---: | ---: | --- | ---: | ---: | --- |');
 for (const row of seedRows()) console.log(row);
+
+// Issue 13: worker threads across keys (linear/key-pool.ts). Several hard keys one after another
+// (generate.ts, each its own key and processes), checked in one thread and with the default
+// threads (this one and workers, after the first second), the same history, alternating rounds.
+function multiKey(seeds) {
+  const events = [];
+  let t0 = 0;
+  seeds.forEach((seed, k) => {
+    const own = hardEvents({ seed, ops: 5000 });
+    own.forEach((e, i) => events.push({ ...e, index: events.length, time: t0 + i * 1000, key: `x${k}`, process: typeof e.process === 'number' ? e.process + k * 100_000 : e.process }));
+    t0 += own.length * 1000 + 1;
+  });
+  return historyFromEvents(events);
+}
+
+function threadRows() {
+  const rows = [];
+  const shapes = [
+    ['6 keys, seeds 2 3 2 3 2 3 (about 0.1 s each)', [2, 3, 2, 3, 2, 3]],
+    ['2 keys, seed 1 twice (about 1.5 s each)', [1, 1]],
+    ['4 keys, seed 1 four times', [1, 1, 1, 1]],
+  ];
+  for (const [name, seeds] of shapes) {
+    const h = multiKey(seeds);
+    const best = { one: Infinity, many: Infinity };
+    let used = 1;
+    for (let round = 0; round < 2; round++) {
+      for (const k of ['one', 'many']) {
+        const a = performance.now();
+        const r = checkLinearizable(h, k === 'one' ? { threads: 1 } : {});
+        best[k] = Math.min(best[k], performance.now() - a);
+        if (k === 'many') used = r.threads ?? 1;
+        if (r.valid !== true) throw new Error(`${name}: ${r.valid}`);
+      }
+    }
+    rows.push(`| ${name} | ${best.one.toFixed(0)} | ${best.many.toFixed(0)} | ${used} | ${(best.one / best.many).toFixed(2)}x |`);
+  }
+  return rows;
+}
+console.log(`\nSeveral hard keys (5000 ops each, linearizable): one thread vs the default threads (up to 4, CPUs here: ${availableParallelism()}; workers after the first second), best of 2 alternating rounds:\n`);
+console.log('| history | one thread ms | threads ms | threads used | speed-up |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const row of threadRows()) console.log(row);

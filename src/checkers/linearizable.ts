@@ -11,7 +11,8 @@ import { keyProblems, type Dropped } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import { findModelWitness } from './linear/model-witness.js';
 import { epochConflict } from './linear/epochs.js';
-import { jobFrontier, jobSteps, newJob, runJobs, SLICE_STEPS, type Job } from './linear/jobs.js';
+import { jobFrontier, jobSteps, newJob, runJobs, SLICE_STEPS, type Job, type LoopOptions, type LoopOutcome } from './linear/jobs.js';
+import { checkerThreads, KeyPool } from './linear/key-pool.js';
 import { findWitness } from './linear/witness.js';
 import { ABSENT } from './linear/model.js';
 import type { Anomaly, CheckOptions, CheckResult, Checker } from './types.js';
@@ -51,17 +52,78 @@ export function checkLinearizable(h: History, opts: CheckOptions = {}): CheckRes
   const budget = new Budget(opts); // the heap budget (--max-memory), looked at every few slices
   const { problems, dropped } = h.workload === 'kv' ? kvProblems(h) : keyProblems(h);
   const jobs = problems.map(newJob);
-  const { violation, outOfMemory } = runJobs(jobs, { memoLimit, deadline, budget });
+  const threads = new Threads(jobs, checkerThreads(opts.threads), started + (opts.threadsAfterMs ?? HAND_OFF_AFTER_MS), opts.maxMemoryMb);
+  const loop: LoopOptions = { memoLimit, deadline, budget, stop: () => threads.poll(), afterRound: (still) => threads.handOff(still, loop) };
+  const local = runJobs(jobs, loop);
+  const { violation, reason } = threads.finish(local, deadline);
   for (const job of jobs) {
     if (job.verdict !== undefined) continue;
     job.search?.end('stopped'); // frees the memo; the verdict below says why
     if (violation) job.verdict = 'not checked';
     else {
       job.verdict = 'unknown';
-      job.reason = outOfMemory ?? budget.timeReason();
+      job.reason = local.outOfMemory ?? reason ?? budget.timeReason();
     }
   }
-  return assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
+  const result = assemble(h, jobs, violation, dropped, performance.now() - started, memoLimit, deadline);
+  if (threads.used > 1) result.threads = threads.used;
+  return result;
+}
+
+/**
+ * How long this thread works alone before keys go to worker threads (CheckOptions.threadsAfterMs):
+ * most histories are decided sooner, and a worker starts cold (its compiled code included).
+ */
+export const HAND_OFF_AFTER_MS = 1_000;
+
+/**
+ * The checker's worker threads (linear/key-pool.ts): after threadsAfterMs, the register keys
+ * still running are dealt out, the largest searches first, this thread keeping every (workers+1)th
+ * and the memo budget split evenly; their answers are taken between this thread's turns.
+ */
+class Threads {
+  private pool: KeyPool | undefined;
+  private violation: Job | undefined;
+  used = 1;
+
+  constructor(
+    private readonly jobs: Job[],
+    private readonly max: number,
+    /** performance.now() time from which keys may be handed off. */
+    private readonly from: number,
+    private readonly maxMemoryMb: number | undefined,
+  ) {}
+
+  /** True once a worker found a violation (this thread's loop stops). */
+  poll(): boolean {
+    this.violation ??= this.pool?.poll();
+    return this.violation !== undefined;
+  }
+
+  handOff(still: Job[], loop: LoopOptions): Job[] {
+    if (this.pool || this.max < 2 || performance.now() < this.from) return still;
+    const movable = still.filter((j) => !j.problem.coded).sort((a, b) => jobSteps(b) - jobSteps(a));
+    if (movable.length < 2) return still;
+    const workers = Math.min(this.max - 1, movable.length - 1);
+    this.pool = new KeyPool(workers, this.jobs);
+    this.used = workers + 1;
+    loop.memoLimit = Math.floor(loop.memoLimit / this.used);
+    const dealt = Array.from({ length: workers }, () => [] as Job[]);
+    movable.forEach((j, i) => i % this.used !== 0 && dealt[(i % this.used) - 1].push(j));
+    dealt.forEach((js, w) => this.pool!.send(w, js, loop.memoLimit, loop.deadline, this.maxMemoryMb));
+    const gone = new Set(dealt.flat());
+    return still.filter((j) => !gone.has(j));
+  }
+
+  /** After this thread's loop: the workers' answers (waiting for them unless it is over), and the violation found anywhere. */
+  finish(local: LoopOutcome, deadline: number): { violation?: Job; reason?: string } {
+    const pool = this.pool;
+    if (!pool) return { violation: local.violation };
+    let violation = local.violation ?? this.violation;
+    if (!violation && !local.outOfMemory) violation = pool.wait(deadline);
+    pool.close();
+    return { violation, reason: pool.reason };
+  }
 }
 
 /** Time the explaining search may take (within the checker's deadline). */

@@ -32,6 +32,10 @@ export interface CheckOptions {
   maxMemoryMb?: number;
   /** Cap on the anomalies listed in a result (count stays true). */
   maxAnomalies?: number;
+  /** Threads a checker may use, this one included (linearizable: its keys; default: the CPUs, at most 4; 1: this thread only). */
+  threads?: number;
+  /** How long a checker works alone in this thread before it hands keys to others, ms (linearizable; default 1000). */
+  threadsAfterMs?: number;
   /** The checker's own options, as given in its spec (`bounded-staleness:maxStalenessMs=500`); see registry.ts. */
   params?: Record<string, number>;
   /**

@@ -17,6 +17,7 @@ import { junitXmlSuites } from '../report/junit.js';
 import { exitCodeFor, worstExitCode, type Results } from '../report/results.js';
 import { defaultRunDir, ensureDir, writeRunOutputs } from '../report/rundir.js';
 import { formatSummary, makeChalk, verdictWord } from '../report/terminal.js';
+import { intOption } from './int-option.js';
 import type { CommandContext } from './main.js';
 
 export interface CheckFlags {
@@ -29,6 +30,7 @@ export interface CheckFlags {
   format?: string;
   timeLimit?: string;
   maxMemory?: string;
+  threads?: string;
 }
 
 export interface CheckedFile {
@@ -58,7 +60,8 @@ export async function checkOne(file: string, dir: string, flags: CheckFlags): Pr
     // A JSONL file is copied by libuv's thread pool while the checkers run, not before them.
     const copied = format === 'jsonl' && resolve(file) !== resolve(historyOut) ? copyFile(file, historyOut) : undefined;
     copied?.catch(() => undefined); // awaited below; this only keeps a checker's throw from leaving it unhandled
-    const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb }, { workload: history.workload, history: resolve(file) });
+    const threads = flags.threads === undefined ? undefined : intOption(flags.threads, '--threads', 1, 1, 64);
+    const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb, threads }, { workload: history.workload, history: resolve(file) });
     if (copied) await copied;
     else if (format !== 'jsonl') writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));
     writeRunOutputs({ dir, results, history, html: flags.html, githubSummary: process.env.GITHUB_STEP_SUMMARY });
@@ -143,6 +146,7 @@ export function registerCheckCommand(program: Command, ctx: CommandContext): voi
     .option('--format <format>', 'jsonl | edn | jepsen-log | porcupine-kv (default: by extension; EDN content, Porcupine kv included, is detected)')
     .option('--time-limit <seconds>', 'time budget per checker')
     .option('--max-memory <MB>', "memory budget of loading and checking, MB (default: 80% of V8's heap limit)")
+    .option('--threads <n>', 'threads for the linearizable checker\'s keys, this one included (default: the CPUs, at most 4; 1: one thread)')
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')

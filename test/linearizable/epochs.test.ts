@@ -64,8 +64,8 @@ describe('the refutation by epochs', () => {
         }),
         { numRuns: RUNS * 4 },
       );
-      // (about 1.2% and 0.4% of the histories at 2 values, 2.9% and 0.5% at 3)
-      expect(refuted).toBeGreaterThan(RUNS / 25);
+      // (of the 6000 histories, 55-80 refuted and 20-30 past any fence at 2 values; 140-200 and 40-50 at 3)
+      expect(refuted).toBeGreaterThan(RUNS / 60);
       expect(beyondFences).toBeGreaterThan(RUNS / 200);
     });
   }
