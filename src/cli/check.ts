@@ -50,6 +50,7 @@ export async function checkOne(file: string, dir: string, flags: CheckFlags): Pr
   try {
     const format = formatOf(file, flags.format);
     const maxMemoryMb = parseMegabytes(flags.maxMemory);
+    const threads = flags.threads === undefined ? undefined : intOption(flags.threads, '--threads', 1, 1, 64);
     const overBudget = overBudgetCheck(file, dir, flags, format, maxMemoryMb);
     if (overBudget) return overBudget;
     const history = loadHistory(file, flags.format);
@@ -60,7 +61,6 @@ export async function checkOne(file: string, dir: string, flags: CheckFlags): Pr
     // A JSONL file is copied by libuv's thread pool while the checkers run, not before them.
     const copied = format === 'jsonl' && resolve(file) !== resolve(historyOut) ? copyFile(file, historyOut) : undefined;
     copied?.catch(() => undefined); // awaited below; this only keeps a checker's throw from leaving it unhandled
-    const threads = flags.threads === undefined ? undefined : intOption(flags.threads, '--threads', 1, 1, 64);
     const results = await runCheckers(history, checkers, { timeLimitMs, maxMemoryMb, threads }, { workload: history.workload, history: resolve(file) });
     if (copied) await copied;
     else if (format !== 'jsonl') writeFileSync(historyOut, historyEvents(history).map((e) => eventToJson(e) + '\n').join(''));

@@ -81,6 +81,13 @@ describe('check: values nested deeper than a history holds', () => {
   });
 });
 
+describe('check: flags out of range', () => {
+  it('--threads 0, or not a number', BOUND, async () => {
+    await expectBadInput(VALID, '--threads: expected an integer from 1 to 64, got "0"', '--threads', '0');
+    await expectBadInput(VALID, '--threads: expected an integer from 1 to 64, got "two"', '--threads', 'two');
+  });
+});
+
 describe('check: files it cannot read', () => {
   it('a directory, in every format', BOUND, async () => {
     for (const name of ['dir.log', 'dir.jsonl', 'dir.edn']) {
