@@ -40,17 +40,45 @@ describe('the memo', () => {
     words[1] = 0b0111; // a superset of the stored variant
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false);
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, false)).toBe(true);
-    words[1] = 0b0001; // a subset of both: not dominated
+    expect(m.size).toBe(2);
+    words[1] = 0b0001; // a subset of both: not dominated, and it unlinks both (it stands for them now)
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(true);
+    expect(m.size).toBe(1);
+    words[1] = 0b0111;
+    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false); // still dominated, by 0b0001
+    words[1] = 0b0001;
     expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2, true)).toBe(true); // another state
     words[0] = 0b1;
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(true); // another range A
     words[0] = 0b11;
     words[1] = 0;
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 0, 0, true)).toBe(true); // none placed: a subset of none stored
+    expect(m.addIfAbsent(7, 2, words, 0, 1, 0, 0, true)).toBe(true); // none placed: a subset of none stored (it unlinks 0b0001)
     words[1] = 0b1000;
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false); // the empty variant dominates
-    expect(m.size).toBe(6);
+    expect(m.size).toBe(3);
+  });
+
+  it('keeps a group an antichain under dominance: a variant that holds a new one goes, one that does not stays', () => {
+    const m = new MemoSet(16);
+    const words = new Int32Array([0b1, 0, 0]);
+    // range A = word 0; range B = words 1..2
+    const add = (w1: number, w2: number) => {
+      words[1] = w1;
+      words[2] = w2;
+      const lo = w1 !== 0 ? 1 : w2 !== 0 ? 2 : 0;
+      const hi = w2 !== 0 ? 3 : w1 !== 0 ? 2 : 0;
+      return m.addIfAbsent(1, 4, words, 0, 1, lo, hi, true);
+    };
+    expect(add(0b110, 0)).toBe(true);
+    expect(add(0b011, 0b1)).toBe(true);
+    expect(add(0, 0b1)).toBe(true); // held by the second only
+    expect(m.size).toBe(2);
+    expect(add(0b110, 0b1)).toBe(false); // held: dominated by the first (and by the third)
+    expect(add(0b011, 0)).toBe(true); // neither the first nor the third is a subset of it
+    expect(add(0b010, 0)).toBe(true); // unlinks the first and the one before
+    expect(m.size).toBe(2);
+    expect(add(0b110, 0)).toBe(false);
+    expect(add(0b100, 0)).toBe(true);
   });
 });
 

@@ -1,7 +1,8 @@
 // The search's memo: a set of (set of linearized ops, state) pairs, grouped by the part of the set
 // that must take effect (range A of the bitset) and the state: an open-addressing hash table of
 // groups, each with a list of its variants (range B, the optional ops placed). A lookup may ask
-// for a variant that is a subset of the one given (dominance, see KeySearch) or an equal one. Sets
+// for a variant that is a subset of the one given (dominance, see KeySearch) or an equal one; with
+// dominance, a new variant unlinks those that hold it, so each list stays an antichain. Sets
 // are stored trimmed in one growing Int32Array arena; sets are pooled and cleared in O(1) by a
 // generation stamp, so many small searches allocate nothing.
 
@@ -109,7 +110,7 @@ export class MemoSet {
       if (gens[i] !== gen) break;
       if (hashes[i] === h && this.states[i] === state && this.sameA(this.offsets[i], words, loA, hiA)) {
         const g = this.offsets[i];
-        if (this.hasVariant(g, words, loB, hiB, dominance)) return false;
+        if (dominance ? this.dominated(g, words, loB, hiB) : this.hasVariant(g, words, loB, hiB)) return false;
         this.addVariant(g, words, loB, hiB);
         return true;
       }
@@ -141,21 +142,47 @@ export class MemoSet {
     return true;
   }
 
-  /** Whether group `g` has a variant equal to range B of `words` (a subset, with `dominance`). */
-  private hasVariant(g: number, words: Int32Array, loB: number, hiB: number, dominance: boolean): boolean {
+  /** Whether group `g` has a variant equal to range B of `words`. */
+  private hasVariant(g: number, words: Int32Array, loB: number, hiB: number): boolean {
     const a = this.arena;
     next: for (let v = a[g + 2]; v !== -1; v = a[v]) {
       const lo = a[v + 1];
       const hi = a[v + 2];
+      if (lo !== loB || hi !== hiB) continue;
       let p = v + VARIANT_WORDS;
-      if (!dominance) {
-        if (lo !== loB || hi !== hiB) continue;
-        for (let w = lo; w < hi; w++) if (a[p++] !== words[w]) continue next;
-        return true;
-      }
-      if (hi > lo && (lo < loB || hi > hiB)) continue;
-      for (let w = lo; w < hi; w++) if ((a[p++] & ~words[w]) !== 0) continue next;
+      for (let w = lo; w < hi; w++) if (a[p++] !== words[w]) continue next;
       return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether group `g` has a variant that is a subset of range B of `words`; if not, the variants
+   * that hold range B are unlinked on the way, since the new one (added next) stands for them: a
+   * set that holds one of them holds it. So a group looked up with dominance keeps an antichain,
+   * and no variant is unlinked before a subset is found (it would be a subset of that one too).
+   * Unlinked variants' words stay in the arena.
+   */
+  private dominated(g: number, words: Int32Array, loB: number, hiB: number): boolean {
+    const a = this.arena;
+    let link = g + 2;
+    for (let v = a[link]; v !== -1; v = a[v]) {
+      const lo = a[v + 1];
+      const hi = a[v + 2];
+      // variant within B (an empty one is), and B within the variant (an empty B is)
+      let sub = hi === lo || (lo >= loB && hi <= hiB);
+      let sup = hiB === loB || (loB >= lo && hiB <= hi);
+      for (let w = Math.max(lo, loB), end = Math.min(hi, hiB); (sub || sup) && w < end; w++) {
+        const x = a[v + VARIANT_WORDS + (w - lo)];
+        const y = words[w];
+        if ((x & ~y) !== 0) sub = false;
+        if ((y & ~x) !== 0) sup = false;
+      }
+      if (sub) return true;
+      if (sup) {
+        a[link] = a[v];
+        this.size--;
+      } else link = v;
     }
     return false;
   }
