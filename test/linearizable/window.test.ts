@@ -34,20 +34,26 @@ describe('the memo', () => {
   it('finds a variant equal to the one given, or with dominance a subset of it', () => {
     const m = new MemoSet(16);
     const words = new Int32Array([0b11, 0b0101, 0]);
-    // range A = word 0; range B = word 1 (bits 0 and 2)
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2)).toBe(true);
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2)).toBe(false);
-    words[1] = 0b0111; // a superset of the stored variant
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false);
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, false)).toBe(true);
+    // range A = word 0; range B = word 1 (bits 0 and 2). Exact lookups (state 3, as the search
+    // makes them after an optional op): only an equal variant is present.
+    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2)).toBe(true);
+    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2)).toBe(false);
+    words[1] = 0b0111; // a superset is another entry
+    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2)).toBe(true);
+    words[1] = 0b0101;
+    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2)).toBe(false); // both stay
     expect(m.size).toBe(2);
-    words[1] = 0b0001; // a subset of both: not dominated, and it unlinks both (it stands for them now)
+    // With dominance (state 2, after an op that must take effect): a subset stands for its supersets.
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(true);
-    expect(m.size).toBe(1);
     words[1] = 0b0111;
-    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false); // still dominated, by 0b0001
+    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false);
+    words[1] = 0b0001; // a subset: not dominated, and it unlinks 0b0101 (it stands for it now)
+    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(true);
+    expect(m.size).toBe(3);
+    words[1] = 0b0111;
+    expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false); // dominated, by 0b0001
     words[1] = 0b0001;
-    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2, true)).toBe(true); // another state
+    expect(m.addIfAbsent(7, 4, words, 0, 1, 1, 2, true)).toBe(true); // another state
     words[0] = 0b1;
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(true); // another range A
     words[0] = 0b11;
@@ -55,7 +61,10 @@ describe('the memo', () => {
     expect(m.addIfAbsent(7, 2, words, 0, 1, 0, 0, true)).toBe(true); // none placed: a subset of none stored (it unlinks 0b0001)
     words[1] = 0b1000;
     expect(m.addIfAbsent(7, 2, words, 0, 1, 1, 2, true)).toBe(false); // the empty variant dominates
-    expect(m.size).toBe(3);
+    expect(m.size).toBe(5);
+    // the exact entries are untouched by the dominance ones
+    words[1] = 0b0111;
+    expect(m.addIfAbsent(7, 3, words, 0, 1, 1, 2)).toBe(false);
   });
 
   it('keeps a group an antichain under dominance: a variant that holds a new one goes, one that does not stays', () => {

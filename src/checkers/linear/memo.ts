@@ -97,10 +97,13 @@ export class MemoSet {
   /**
    * Adds the pair unless present; returns true when it was added. With `dominance`, a variant of
    * the group whose range B is a subset of the given one counts as present. `hash` covers range A
-   * only; the state is mixed in here.
+   * only; the state is mixed in here, and without dominance range B too: an equal variant is then
+   * in a group of its own hash, not one of many a lookup would walk.
    */
   addIfAbsent(hash: number, state: number, words: Int32Array, loA: number, hiA: number, loB: number, hiB: number, dominance = false): boolean {
-    const h = mix32(hash ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1));
+    let hb = hash;
+    if (!dominance) for (let w = loB; w < hiB; w++) hb = Math.imul(hb ^ words[w], 0x01000193) ^ w;
+    const h = mix32(hb ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1));
     const mask = this.mask;
     let i = h & mask;
     const hashes = this.hashes;
