@@ -14,8 +14,8 @@
 // has a group even with no observer pinned to it; an indeterminate one only with one (then it
 // took effect).
 
-import { ABSENT, K_READ, K_WRITE, type KeyProblem } from './model.js';
-import { fenceCalls, observersByCall, positions } from './refute.js';
+import { ABSENT, K_READ, type KeyProblem } from './model.js';
+import { fenceCalls, observersByCall, positions, settersSorted } from './refute.js';
 
 /** The initial nil as a setter: placed before every op. */
 const INIT = -1;
@@ -55,17 +55,8 @@ interface Prefixes {
 }
 
 function setterPrefixes(p: KeyProblem, call: Int32Array, ret: Float64Array): Map<number, Prefixes> {
-  const by = new Map<number, number[]>();
-  for (let s = 0; s < p.ops.length; s++) {
-    if (p.kind[s] === K_READ) continue;
-    const v = p.kind[s] === K_WRITE ? p.arg1[s] : p.arg2[s];
-    let l = by.get(v);
-    if (!l) by.set(v, (l = []));
-    l.push(s);
-  }
   const out = new Map<number, Prefixes>();
-  for (const [v, l] of by) {
-    l.sort((a, b) => call[a] - call[b]);
+  for (const [v, l] of settersSorted(p, call)) {
     const px: Prefixes = { calls: [], first: [], second: [], firstSlot: [] };
     let first = -Infinity;
     let second = -Infinity;

@@ -34,8 +34,8 @@ function after(p: KeyProblem, s: number): number {
   return p.kind[s] === K_CAS ? p.arg2[s] : p.arg1[s];
 }
 
-/** Per value, its setters sorted by call with the running maximum of their returns. */
-function settersByValue(p: KeyProblem, call: Int32Array, ret: Float64Array): Map<number, { calls: number[]; maxRet: number[] }> {
+/** Per value, the slots of the ops that set it (writes of it, cas to it, ok or not), sorted by call. */
+export function settersSorted(p: KeyProblem, call: Int32Array): Map<number, number[]> {
   const by = new Map<number, number[]>();
   for (let s = 0; s < p.ops.length; s++) {
     if (p.kind[s] === K_READ) continue;
@@ -44,9 +44,14 @@ function settersByValue(p: KeyProblem, call: Int32Array, ret: Float64Array): Map
     if (!l) by.set(v, (l = []));
     l.push(s);
   }
+  for (const l of by.values()) l.sort((a, b) => call[a] - call[b]);
+  return by;
+}
+
+/** Per value, its setters sorted by call with the running maximum of their returns. */
+function settersByValue(p: KeyProblem, call: Int32Array, ret: Float64Array): Map<number, { calls: number[]; maxRet: number[] }> {
   const out = new Map<number, { calls: number[]; maxRet: number[] }>();
-  for (const [v, l] of by) {
-    l.sort((a, b) => call[a] - call[b]);
+  for (const [v, l] of settersSorted(p, call)) {
     let m = -NEVER;
     const maxRet = l.map((s) => (m = Math.max(m, ret[s])));
     out.set(v, { calls: l.map((s) => call[s]), maxRet });
