@@ -9,6 +9,7 @@ import { deepMerge, loadRunConfig, type ConfigFlags } from '../../src/config/loa
 import { formatMs, LIMITS } from '../../src/config/limits.js';
 import { parseYaml } from '../../src/config/yamlfile.js';
 import { UserError } from '../../src/errors.js';
+import { userError } from '../support/user-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,15 +21,7 @@ function file(text: string): string {
 }
 const load = (flags: ConfigFlags) => loadRunConfig(flags, () => 1).config;
 
-function errorOf(flags: ConfigFlags): string {
-  try {
-    load(flags);
-  } catch (e) {
-    if (e instanceof UserError) return e.describe();
-    throw e;
-  }
-  throw new Error(`expected a UserError for ${JSON.stringify(flags)}`);
-}
+const errorOf = (flags: ConfigFlags): string => userError(() => load(flags), JSON.stringify(flags));
 const set = (...s: string[]): ConfigFlags => ({ set: s });
 const schedule = (entry: string) => file(`name: s\ndescription: d\nschedule:\n  - ${entry}\n`);
 

@@ -5,21 +5,11 @@ import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { loadHistory } from '../../src/history/load.js';
+import { userError } from '../support/user-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function described(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e.describe();
-    throw e;
-  }
-  throw new Error('expected a UserError');
-}
 
 /** A path that cannot be opened for reading (EACCES), or undefined when none can be made here (root). */
 function unreadablePath(name: string): string | undefined {
@@ -41,30 +31,30 @@ describe('loadHistory', () => {
     for (const ext of ['.jsonl', '.edn', '.log']) {
       const d = join(dir, `dir${ext}`);
       mkdirSync(d);
-      expect(described(() => loadHistory(d))).toBe(`${d}: cannot read: EISDIR`);
+      expect(userError(() => loadHistory(d))).toBe(`${d}: cannot read: EISDIR`);
     }
   });
 
   it('says "cannot read: EACCES" for an unreadable file in every format', (ctx) => {
     const p = unreadablePath('unreadable.log');
     if (!p) return ctx.skip();
-    for (const format of ['jsonl', 'edn', 'jepsen-log']) expect(described(() => loadHistory(p, format))).toBe(`${p}: cannot read: EACCES`);
+    for (const format of ['jsonl', 'edn', 'jepsen-log']) expect(userError(() => loadHistory(p, format))).toBe(`${p}: cannot read: EACCES`);
   });
 
   it('rejects a history with no operations: empty, blank, /dev/null, only nemesis events', () => {
     const nothing = (p: string) => `${p}: no operations: the history is empty, so there is nothing to check`;
     const empty = join(dir, 'empty.jsonl');
     writeFileSync(empty, '');
-    expect(described(() => loadHistory(empty))).toBe(nothing(empty));
+    expect(userError(() => loadHistory(empty))).toBe(nothing(empty));
     const blank = join(dir, 'blank.jsonl');
     writeFileSync(blank, '\ufeff  \n\n\t\r\n');
-    expect(described(() => loadHistory(blank))).toBe(nothing(blank));
-    expect(described(() => loadHistory('/dev/null'))).toBe(nothing('/dev/null'));
+    expect(userError(() => loadHistory(blank))).toBe(nothing(blank));
+    expect(userError(() => loadHistory('/dev/null'))).toBe(nothing('/dev/null'));
     const nemesis = join(dir, 'nemesis.jsonl');
     writeFileSync(nemesis, `${JSON.stringify({ index: 0, time: 0, process: 'nemesis', type: 'info', f: 'kill', value: null })}\n`);
-    expect(described(() => loadHistory(nemesis))).toBe(`${nemesis}: no operations: the history holds only nemesis events (1), so there is nothing to check`);
+    expect(userError(() => loadHistory(nemesis))).toBe(`${nemesis}: no operations: the history holds only nemesis events (1), so there is nothing to check`);
     // The importers keep their own words for an empty file.
-    expect(described(() => loadHistory('/dev/null', 'edn'))).toBe('/dev/null: empty file: expected EDN op maps');
-    expect(described(() => loadHistory('/dev/null', 'jepsen-log'))).toMatch(/^\/dev\/null: no Jepsen events found/);
+    expect(userError(() => loadHistory('/dev/null', 'edn'))).toBe('/dev/null: empty file: expected EDN op maps');
+    expect(userError(() => loadHistory('/dev/null', 'jepsen-log'))).toMatch(/^\/dev\/null: no Jepsen events found/);
   });
 });

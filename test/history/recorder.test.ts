@@ -3,12 +3,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import { EventRecorder } from '../../src/history/recorder.js';
 import type { HistoryEvent } from '../../src/history/types.js';
 import { appendModelEvents } from '../support/append-model.js';
 import { plainHistory } from '../support/plain-history.js';
+import { userError } from '../support/user-error.js';
 
 function recorded(events: HistoryEvent[]): EventRecorder {
   const rec = new EventRecorder();
@@ -35,17 +35,6 @@ function registerEvents(seed: number): HistoryEvent[] {
     events.push(done);
   }
   return events.map((e, index) => ({ ...e, index }));
-}
-
-/** The UserError f throws, as the CLI words it (f must throw one). */
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as UserError).describe();
-  }
-  throw new Error('no error');
 }
 
 describe('EventRecorder', () => {
@@ -80,8 +69,8 @@ describe('EventRecorder', () => {
       { index: 1, time: 1, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
       { index: 2, time: 2, process: 0, type: 'ok', f: 'append', key: 'k', value: 1 },
     ];
-    const got = message(() => recorded(events).toHistory('h.jsonl'));
-    expect(got).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
+    const got = userError(() => recorded(events).toHistory('h.jsonl'));
+    expect(got).toBe(userError(() => historyFromEvents(events, 'h.jsonl')));
     expect(got).toMatch(/^h\.jsonl:3: type: /);
   });
 
@@ -95,7 +84,7 @@ describe('EventRecorder', () => {
       [invoke, ok(1, 4, {})],
     ];
     for (const events of cases) {
-      expect(message(() => recorded(events).toHistory('h.jsonl'))).toBe(message(() => historyFromEvents(events, 'h.jsonl')));
+      expect(userError(() => recorded(events).toHistory('h.jsonl'))).toBe(userError(() => historyFromEvents(events, 'h.jsonl')));
     }
     // the same served object on many events is checked once, and kept on each
     const shared = { role: 'leader', term: 2 };

@@ -7,17 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/presets.js';
 import { UserError } from '../../src/errors.js';
 import { defaultDesignRows, knownDesigns, knownNemeses, matrixSeeds, parseDesignList, parseNameList, planMatrix, runName } from '../../src/matrix/plan.js';
+import { userErrorOf } from '../support/user-error.js';
 
 /** The one line the CLI would print for the UserError `f` throws. */
-function errorOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e.describe();
-    throw e;
-  }
-  return undefined;
-}
+const errorOf = userErrorOf;
 
 const stems = (dir: string) => readdirSync(join(PACKAGE_ROOT, dir)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
 

@@ -3,19 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadRunConfig } from '../../src/config/load.js';
-import { UserError } from '../../src/errors.js';
 import { matrixSeeds } from '../../src/matrix/plan.js';
 import { configHash, parseRunsFlags, parseShard, planRuns, shardIndices } from '../../src/runs/plan.js';
+import { userErrorOf } from '../support/user-error.js';
 
-function errorOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e.describe();
-    throw e;
-  }
-  return undefined;
-}
+const errorOf = userErrorOf;
 
 describe('shardIndices', () => {
   it('gives disjoint slices covering every index once, for many runs and shard counts', () => {

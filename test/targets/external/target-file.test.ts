@@ -12,12 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configToYaml } from '../../../src/config/dump.js';
 import { loadRunConfig } from '../../../src/config/load.js';
 import type { ExternalTargetConfig } from '../../../src/config/types.js';
-import { UserError } from '../../../src/errors.js';
 import { externalCapabilities } from '../../../src/targets/external/capabilities.js';
 import type { ExternalClient } from '../../../src/targets/external/client-api.js';
 import { completionOf, ExternalSession, thrownCompletion } from '../../../src/targets/external/client-module.js';
 import { substitute, withFileVars } from '../../../src/targets/external/placeholders.js';
 import type { Completion } from '../../../src/targets/types.js';
+import { userError } from '../../support/user-error.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'replcheck.js');
@@ -44,16 +44,6 @@ knobs:
 
 function loadTarget(file: string, set: string[] = []): ExternalTargetConfig {
   return loadRunConfig({ target: file, set }, () => 1).config.target as ExternalTargetConfig;
-}
-
-function userError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as UserError).describe();
-  }
-  throw new Error('expected a UserError');
 }
 
 describe('target files', () => {
