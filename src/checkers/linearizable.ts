@@ -11,7 +11,7 @@ import { keyProblems, type Dropped } from './linear/model.js';
 import { KeySearch, type Frontier } from './linear/search.js';
 import { findModelWitness } from './linear/model-witness.js';
 import { epochConflict } from './linear/epochs.js';
-import { jobFrontier, jobSteps, newJob, runJobs, SLICE_STEPS, type Job, type LoopOptions, type LoopOutcome } from './linear/jobs.js';
+import { jobFrontier, jobSteps, newJob, runJobs, SLICE_STEPS, type Job, type LoopOptions, type LoopOutcome, type Verdict } from './linear/jobs.js';
 import { checkerThreads, KeyPool } from './linear/key-pool.js';
 import { findWitness } from './linear/witness.js';
 import { ABSENT } from './linear/model.js';
@@ -29,7 +29,7 @@ export interface KeyStats {
   steps: number;
   memo: number;
   ms: number;
-  valid: boolean | 'unknown' | 'not checked';
+  valid: Verdict;
   reason?: string;
 }
 

@@ -102,7 +102,7 @@ export interface LoopOptions {
   deadline: number;
   /** The heap budget (--max-memory), looked at every few slices. */
   budget?: Budget;
-  /** Looked at between turns: true stops the loop (another thread found a violation). */
+  /** Looked at between turns: true stops the loop (another thread found a violation; the jobs left keep no verdict). */
   stop?: () => boolean;
   /** Called after each round with the jobs still running: returns those this loop keeps (the others went elsewhere). */
   afterRound?: (still: Job[]) => Job[];
@@ -113,7 +113,6 @@ export interface LoopOptions {
 export interface LoopOutcome {
   violation?: Job;
   timedOut: boolean;
-  stopped: boolean;
   outOfMemory?: string;
 }
 
@@ -122,16 +121,13 @@ export interface LoopOutcome {
  * memo budget holds over all the loop's keys: past it, the largest searches give up first.
  */
 export function runJobs(jobs: Job[], o: LoopOptions): LoopOutcome {
-  const out: LoopOutcome = { timedOut: false, stopped: false };
+  const out: LoopOutcome = { timedOut: false };
   let active = jobs.slice();
   while (active.length > 0 && !out.violation) {
     const still: Job[] = [];
     let memoTotal = 0;
     for (const job of active) {
-      if (o.stop?.()) {
-        out.stopped = true;
-        return out;
-      }
+      if (o.stop?.()) return out;
       const t0 = performance.now();
       const status = turn(job, o.memoLimit, o.deadline);
       const t1 = performance.now();
@@ -160,7 +156,8 @@ export function runJobs(jobs: Job[], o: LoopOptions): LoopOutcome {
     }
     if (out.violation || out.timedOut || out.outOfMemory) break;
     giveUpOverMemo(still, memoTotal, o);
-    active = o.afterRound ? o.afterRound(still.filter((j) => j.verdict === undefined)) : still.filter((j) => j.verdict === undefined);
+    const running = still.filter((j) => j.verdict === undefined);
+    active = o.afterRound ? o.afterRound(running) : running;
   }
   return out;
 }

@@ -74,7 +74,7 @@ export class KeyPool {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly stopWord = new Int32Array(new SharedArrayBuffer(4));
   /** Why a worker ran out of memory, if one did. */
-  outOfMemory: string | undefined;
+  private outOfMemory: string | undefined;
   /** A worker's error (it crashed): its keys end unknown with it. */
   private failure: string | undefined;
   private readonly index: Map<Job, number>;
@@ -96,10 +96,6 @@ export class KeyPool {
       });
       return m;
     });
-  }
-
-  get size(): number {
-    return this.members.length;
   }
 
   /** Sends worker `w` the jobs (their problems are rebuilt there from the ops); their searches here end. */
