@@ -29,6 +29,20 @@ export class Interner {
     return s;
   }
 
+  /** The interned string equal to `s` (ASCII, as get() makes them): for strings made elsewhere (another thread's scanner). */
+  getString(s: string): string {
+    let h = HASH_START;
+    for (let i = 0; i < s.length; i++) h = hashStep(h, s.charCodeAt(i));
+    const strs = this.strs;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const t = strs[i];
+      if (t === undefined) break;
+      if (this.hashes[i] === h && t === s) return t;
+    }
+    if (this.size < MAX_ENTRIES) this.insert(s, h);
+    return s;
+  }
+
   private insert(s: string, h: number): void {
     if ((this.size + 1) * 2 > this.strs.length) this.grow();
     let i = h & this.mask;

@@ -5,7 +5,9 @@ import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
 import { ENCODE_SLACK, encodeEvent } from './encode.js';
 import { MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
-import { forEachLineBytes } from './lines.js';
+import { Interner } from './intern.js';
+import { forEachLineBytes, type ByteLineFn } from './lines.js';
+import { readLinesInParallel, type ParallelOptions } from './parallel-jsonl.js';
 import { LineScanner } from './scan.js';
 import { ScannedEvent } from './scanned.js';
 import type { History, HistoryEvent } from './types.js';
@@ -23,14 +25,18 @@ export function forEachLine(path: string, onLine: (text: string, line: number) =
  * of the common shape is scanned from its bytes (scan.ts) into the builder; any other line, and
  * any line the builder would reject, takes JSON.parse and HistoryBuilder.add, which say why.
  */
-export function readJsonlHistory(path: string): History {
+export function readJsonlHistory(path: string, opts: ParallelOptions = {}): History {
   const builder = new HistoryBuilder(path, true);
-  const scanner = new LineScanner();
+  const strings = new Interner();
+  const scanner = new LineScanner(strings);
   const scanned = new ScannedEvent();
-  forEachLineBytes(path, (buf, start, end, line) => {
+  const onLine: ByteLineFn = (buf, start, end, line) => {
     if (scanner.scan(buf, start, end, scanned) && builder.addScanned(scanned, line)) return;
     addParsed(builder, buf.toString('utf8', start, end), path, line);
-  });
+  };
+  // (a large file: another thread scans the second half meanwhile; every line still enters the builder here, in order)
+  const parallel = readLinesInParallel(path, { onLine, onScanned: (s, line) => builder.addScanned(s, line), intern: (s) => strings.getString(s) }, opts);
+  if (!parallel) forEachLineBytes(path, onLine);
   return builder.finish();
 }
 

@@ -38,20 +38,38 @@ export function forEachLineBytes(path: string, onLine: ByteLineFn): void {
   }
 }
 
-function readLines(fd: number, path: string, onLine: ByteLineFn): void {
+/** The bytes of a file read, and the lines counted: where a range's lines begin and how many came before. */
+export interface LineRange {
+  /** The first byte, and the end (exclusive); lines end at newlines inside it, the last one at `to`. */
+  from: number;
+  to: number;
+  /** Lines before the range (its first line is number firstLine + 1). */
+  firstLine: number;
+}
+
+/**
+ * Calls `onLine` for each line of an open file, read in 8 MiB chunks: the whole file from where it
+ * stands (a pipe, too), or only `range` of a regular file (positional reads). A line longer than a
+ * chunk is kept as the chunks it spans and joined once it ends (so memory stays about the line's
+ * size). Returns the number of the last line.
+ */
+export function readLines(fd: number, path: string, onLine: ByteLineFn, range?: LineRange): number {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let have = 0; // buf[0, have) holds the end of a line not yet ended
   let parts: Buffer[] = []; // the earlier chunks of that line, when it is longer than a chunk
   let units = 0; // the line's length so far, in UTF-16 units
-  let line = 0;
+  let line = range?.firstLine ?? 0;
+  let at = range?.from ?? 0;
   for (;;) {
     let n: number;
     try {
-      n = readSync(fd, buf, have, CHUNK_BYTES - have, null);
+      const want = range === undefined ? CHUNK_BYTES - have : Math.min(CHUNK_BYTES - have, range.to - at);
+      n = want === 0 ? 0 : readSync(fd, buf, have, want, range === undefined ? null : at);
     } catch (e) {
       throw cannotRead(path, e);
     }
     if (n === 0) break;
+    at += n;
     const from = have;
     have += n;
     const filled = buf.subarray(0, have);
@@ -87,4 +105,5 @@ function readLines(fd: number, path: string, onLine: ByteLineFn): void {
     const last = parts.length > 0 ? Buffer.concat([...parts, buf.subarray(0, have)]) : buf;
     onLine(last, 0, parts.length > 0 ? last.length : have, ++line);
   }
+  return line;
 }

@@ -7,15 +7,19 @@ import { readEdnHistory } from './import/edn-history.js';
 import { readJepsenLog } from './import/jepsen-log.js';
 import { readPorcupineKv } from './import/porcupine-kv.js';
 import { readJsonlHistory } from './jsonl.js';
+import type { ParallelOptions } from './parallel-jsonl.js';
 import type { History } from './types.js';
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log' | 'porcupine-kv';
 export const FORMATS: HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log', 'porcupine-kv'];
 
-type Importer = (path: string) => History;
+type Importer = (path: string, opts: LoadOptions) => History;
+
+/** How a history is read: `threads` (2: a large JSONL file is scanned by two threads; 1: one). */
+export type LoadOptions = ParallelOptions;
 /** One importer per format; importers live in src/history/import/. */
 const importers: Partial<Record<HistoryFormat, Importer>> = {
-  jsonl: readJsonlHistory,
+  jsonl: (path, opts) => readJsonlHistory(path, opts),
   edn: readEdnHistory,
   'jepsen-log': readJepsenLog,
   'porcupine-kv': (path) => readPorcupineKv(path),
@@ -51,11 +55,11 @@ export function formatOf(path: string, format?: string): HistoryFormat {
   return 'jsonl';
 }
 
-export function loadHistory(path: string, format?: string): History {
+export function loadHistory(path: string, format?: string, opts: LoadOptions = {}): History {
   const f = formatOf(path, format);
   const imp = importers[f];
   if (!imp) throw new UserError(`the ${f} format is not supported yet`, { file: path, field: '--format' });
-  const history = imp(path);
+  const history = imp(path, opts);
   if (history.ops.length === 0) {
     // Nothing would be checked, so no verdict can be "valid".
     const holds = history.eventCount === 0 ? 'the history is empty' : `the history holds only nemesis events (${history.eventCount})`;
