@@ -1,6 +1,6 @@
 // Streaming JSONL reader (file -> validated History) and an append-only JSONL writer for runs.
 
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
 import { ENCODE_SLACK, encodeEvent } from './encode.js';
@@ -191,5 +191,18 @@ export class HistoryWriter {
     }
     closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /**
+   * Writes what is left now (the file is then complete for any reader), and syncs it to disk on
+   * libuv's thread pool while this thread goes on (a run's checkers): resolves once it is synced
+   * and closed (best effort: a sync that fails, e.g. on a pipe, still closes).
+   */
+  closeDurable(): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return Promise.resolve();
+    this.flush();
+    this.fd = undefined;
+    return new Promise((resolve) => fsync(fd, () => close(fd, () => resolve())));
   }
 }

@@ -44,6 +44,8 @@ export interface Execution {
   opsIssued: number;
   lag: LagSample[];
   historyPath: string;
+  /** Resolves once the history file is synced to disk and closed (it is complete for readers before). */
+  durable: Promise<void>;
 }
 
 /** A client session as one process. Its callbacks are made once, not per op. */
@@ -74,6 +76,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   validateSchedule(config.nemesis, target);
 
   const writer = new HistoryWriter(opts.historyPath);
+  let durable: Promise<void> = Promise.resolve();
   const sink = historySink(sched, opts.historyPath);
   let index = 0;
   // Every event is made by this file and handed over once: emit stamps it (no copy per event).
@@ -261,12 +264,13 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    writer.close();
+    // (written whole now; synced to disk meanwhile, off this thread)
+    durable = writer.closeDurable();
   }
   const lag = target.faults.lag?.lagSamples() ?? [];
-  if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath };
+  if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath, durable };
   opts.onProgress?.(progress.total);
-  return { history: sink.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath };
+  return { history: sink.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath, durable };
 }
 
 interface HistorySink {

@@ -72,6 +72,7 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
   opts.onExecuted?.();
   if (execution.lag.length > 0) writeFileSync(join(opts.dir, 'metrics.json'), metricsJson(execution.lag));
   if (execution.interrupted || !execution.history) {
+    await execution.durable;
     return { dir: opts.dir, code: EXIT_INTERRUPTED, interrupted: true, execution };
   }
   const history = execution.history;
@@ -90,5 +91,6 @@ export async function runTest(config: RunConfig, opts: RunOptions): Promise<RunO
   );
   writeRunOutputs({ dir: opts.dir, results, history, junitFile: opts.junit, html: opts.html, githubSummary: opts.githubSummary });
   if (opts.runsIndex !== undefined) writeRunsIndex(opts.runsIndex);
+  await execution.durable;
   return { dir: opts.dir, code: exitCodeFor(results.valid), interrupted: false, results, execution };
 }

@@ -107,6 +107,7 @@ class Replayer {
       writeFileSync(file, configToYaml(c));
       config = loadRunConfig({ config: file }).config;
       const ex = await executeRun(config, { historyPath: join(this.dir, 'history.jsonl') });
+      await ex.durable;
       if (!ex.history) return undefined;
       const result = await checkOne(this.checker, ex.history);
       return result?.valid === false ? { config, events: ex.history.eventCount, result } : undefined;
