@@ -8,7 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -193,10 +193,10 @@ function best(fn, repeats = REPEATS) {
  * `replcheck check FILE --no-html` in a child process, with its peak RSS (bytes): by /usr/bin/time -v
  * when present, else a wrapper that reports process.resourceUsage().maxRSS as the CLI exits.
  */
-function checkCli(file, dir) {
+function checkCli(file, dir, extra = []) {
   const out = join(dir, 'run');
   const bin = join(root, 'bin/replcheck.js');
-  const args = ['check', file, '--no-html', '--quiet', '--out', out];
+  const args = ['check', file, '--no-html', '--quiet', '--out', out, ...extra];
   const wrapper =
     `process.on('exit', () => process.stderr.write('\\nmaxRSS kB: ' + process.resourceUsage().maxRSS + '\\n'));` +
     `process.argv.splice(1, 0, ${JSON.stringify(bin)}); await import(${JSON.stringify(pathToFileURL(bin).href)});`;
@@ -226,6 +226,8 @@ function inProcess(file, repeats) {
     }
     return { anomalies };
   }, repeats);
+  perBest.loadOneThread = best(() => loadHistory(file, undefined, { threads: 1 }), repeats).ms;
+  perBest.loadTwoThreads = best(() => loadHistory(file, undefined, { threads: 2 }), repeats).ms;
   return { ...r, per: perBest };
 }
 
@@ -233,7 +235,7 @@ const f2 = (ms) => (ms / 1000).toFixed(2);
 const mb = (bytes) => (bytes / 1e6).toFixed(0);
 
 /** The detailed table of one size: baseline, context, in-process checker by checker, the CLI. */
-function detailTable(size, parse, parseKeep, inproc, cli) {
+function detailTable(size, parse, parseKeep, inproc, cli, cliTwo) {
   const row = (what, r) =>
     `| ${what} | ${f2(r.ms)} | ${(r.ms / parse.ms).toFixed(2)}x | ${r.cpu === undefined ? '' : f2(r.cpu)} | ${r.cpu === undefined ? '' : `${(r.cpu / parse.cpu).toFixed(2)}x`} |`;
   const repeats = size > 1_000_000 ? BIG_REPEATS : REPEATS;
@@ -241,11 +243,14 @@ function detailTable(size, parse, parseKeep, inproc, cli) {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(row('baseline: read in 8 MiB chunks + JSON.parse every line', parse));
   console.log(row('context: the same parse keeping every event in memory', parseKeep));
-  const { loadHistory: loadMs, ...checkers } = inproc.per;
-  console.log(row('in-process: loadHistory (read + parse + validate + pair)', { ms: loadMs }));
+  const { loadHistory: loadMs, loadOneThread, loadTwoThreads, ...checkers } = inproc.per;
+  console.log(row(`in-process: loadHistory (read + parse + validate + pair), as by default on ${availableParallelism()} CPUs`, { ms: loadMs }));
+  console.log(row('in-process: loadHistory with one thread', { ms: loadOneThread }));
+  console.log(row('in-process: loadHistory with two threads', { ms: loadTwoThreads }));
   for (const [name, ms] of Object.entries(checkers)) console.log(row(`in-process: ${name}${name === 'read-your-writes' ? ' (+ the shared index)' : ''}`, { ms }));
   console.log(row('in-process: loadHistory + all append checkers', inproc));
   console.log(row('`replcheck check FILE --no-html` (child process, all of it)', cli));
+  console.log(row('`replcheck check FILE --no-html --threads 2` (two threads reading)', cliTwo));
   console.log(
     `\nanomalies found: ${inproc.out.anomalies} (expected 0). Aim: check <= 1.20x parse. Reached: CLI ${(cli.ms / parse.ms).toFixed(2)}x wall, ` +
       `${(cli.cpu / parse.cpu).toFixed(2)}x CPU; in-process ${(inproc.ms / parse.ms).toFixed(2)}x wall, ${(inproc.cpu / parse.cpu).toFixed(2)}x CPU.\n`,
@@ -273,7 +278,8 @@ function measureSize(size, dir) {
       // Context, not the baseline: the same parse keeping every event in memory, the floor of any
       // checker that holds the history as objects (the old-generation GC of 2M live objects).
       const parseKeep = best(() => parseOnly(file, true), repeats);
-      detailTable(size, parse, parseKeep, inProcess(file, repeats), cli);
+      const cliTwo = best(() => checkCli(file, dir, ['--threads', '2']), repeats);
+      detailTable(size, parse, parseKeep, inProcess(file, repeats), cli, cliTwo);
     }
     return { size, bytes, parse, cli, rss };
   } finally {
