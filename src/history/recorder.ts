@@ -5,6 +5,7 @@
 // have built event by event, with the same messages for the same faults.
 
 import { HistoryBuilder } from './builder.js';
+import { byteColumn, floatColumn, intColumn as ints, NameTable } from './growable.js';
 import { ScannedEvent, VALUE_INT, VALUE_LIST, VALUE_NULL } from './scanned.js';
 import { servedProblem } from './served.js';
 import type { EventType, History, HistoryEvent, WorkloadKind } from './types.js';
@@ -19,49 +20,12 @@ const V_INT = 1;
 const V_LIST = 2;
 const V_OTHER = 3;
 
-/** Strings as small ints, both ways. */
-class Interner {
-  private readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-  id(s: string | undefined): number {
-    if (s === undefined) return NONE;
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(s, id);
-      this.names.push(s);
-    }
-    return id;
-  }
-  name(id: number): string | undefined {
-    return id < 0 ? undefined : this.names[id];
-  }
-}
-
-/** A growable column of one typed-array kind. */
-class Column<T extends Int32Array | Float64Array | Uint8Array> {
-  constructor(
-    public a: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  set(i: number, v: number): void {
-    if (i >= this.a.length) {
-      const grown = this.make(this.a.length * 2);
-      grown.set(this.a);
-      this.a = grown;
-    }
-    this.a[i] = v;
-  }
-}
-
-const ints = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
-
 export class EventRecorder {
   private n = 0;
-  private readonly time = new Column(new Float64Array(1024), (m) => new Float64Array(m));
+  private readonly time = floatColumn(1024);
   private readonly process = ints(1024);
-  private readonly type = new Column(new Uint8Array(1024), (m) => new Uint8Array(m));
-  private readonly flags = new Column(new Uint8Array(1024), (m) => new Uint8Array(m));
+  private readonly type = byteColumn(1024);
+  private readonly flags = byteColumn(1024);
   private readonly f = ints(1024);
   private readonly key = ints(1024);
   private readonly session = ints(1024);
@@ -69,11 +33,11 @@ export class EventRecorder {
   private readonly node = ints(1024);
   private readonly error = ints(1024);
   /** The value: an int, a flat list's start, or an index into `others`. */
-  private readonly num = new Column(new Float64Array(1024), (m) => new Float64Array(m));
+  private readonly num = floatColumn(1024);
   private readonly listLen = ints(1024);
   /** What the serving node said of itself (an index into `others`), or NONE. */
   private readonly served = ints(1024);
-  private readonly strings = new Interner();
+  private readonly strings = new NameTable();
   private flat = new Int32Array(1 << 12);
   private flatPos = 0;
   private readonly others: unknown[] = [];

@@ -6,6 +6,7 @@
 // take is read again from the file and takes the general path there.
 
 import { UserError, type UserErrorWhere } from '../errors.js';
+import { byteColumn, floatColumn, intColumn, NameTable } from './growable.js';
 import { VALUE_INT, VALUE_LIST, VALUE_NULL, type ScannedEvent } from './scanned.js';
 import type { Served } from './types.js';
 
@@ -45,36 +46,21 @@ export function transferables(b: ScanBatch): ArrayBuffer[] {
   return [b.lens, b.flags, b.index, b.time, b.process, b.strs, b.num, b.flat].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Growable typed columns a batch is written into. */
-class Grow<T extends Int32Array | Float64Array | Uint8Array> {
-  constructor(
-    public a: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  room(n: number): T {
-    if (n > this.a.length) {
-      const grown = this.make(Math.max(n, this.a.length * 2));
-      grown.set(this.a);
-      this.a = grown;
-    }
-    return this.a;
-  }
-}
-
 /** Writes the scanned lines of one stretch after another (the scanning thread); one per thread, for the string table. */
 export class BatchWriter {
-  private readonly ids = new Map<string, number>();
-  private newStrings: string[] = [];
+  private readonly names = new NameTable();
+  /** The names the last batch had taken (the next one gives those after them). */
+  private namesTaken = 0;
   private n = 0;
   private flatPos = 0;
-  private lens = ints(4096);
-  private flags = new Grow(new Uint8Array(4096), (m) => new Uint8Array(m));
-  private index = floats(4096);
-  private time = floats(4096);
-  private process = floats(4096);
-  private strs = ints(4096 * STRINGS);
-  private num = floats(4096);
-  private flat = ints(1 << 16);
+  private lens = intColumn(4096);
+  private flags = byteColumn(4096);
+  private index = floatColumn(4096);
+  private time = floatColumn(4096);
+  private process = floatColumn(4096);
+  private strs = intColumn(4096 * STRINGS);
+  private num = floatColumn(4096);
+  private flat = intColumn(1 << 16);
   private served: [number, Served][] = [];
 
   /** A line the scanner took (`s` as it filled it), or any other line (`s` undefined). */
@@ -123,31 +109,22 @@ export class BatchWriter {
       strs: this.strs.a.slice(0, n * STRINGS),
       num: this.num.a.slice(0, n),
       flat: this.flat.a.slice(0, this.flatPos),
-      newStrings: this.newStrings,
+      newStrings: this.names.names.slice(this.namesTaken),
       served: this.served,
       ...(stop ? { stop } : {}),
     };
     this.n = 0;
     this.flatPos = 0;
-    this.newStrings = [];
+    this.namesTaken = this.names.names.length;
     this.served = [];
     return batch;
   }
 
   private id(s: string | undefined): number {
-    if (s === undefined) return -1;
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(s, id);
-      this.newStrings.push(s);
-    }
-    return id;
+    return this.names.id(s);
   }
 }
 
-const ints = (n: number) => new Grow(new Int32Array(n), (m) => new Int32Array(m));
-const floats = (n: number) => new Grow(new Float64Array(n), (m) => new Float64Array(m));
 
 /** A batch's lines read back, in order, into a ScannedEvent (the reading thread). */
 export class BatchReader {
