@@ -51,7 +51,8 @@ export interface LineHandlers {
 /**
  * CPUs from which a scanning thread is used unless told otherwise. With 2, the two threads share
  * them with the garbage collector's own: measured on a 2-core machine, the whole check came out
- * even (0-10% faster) for 15-25% more CPU and up to 60 MB more memory, so there it takes `--threads 2`.
+ * between 8% slower and 13% faster, for 5-25% more CPU and up to 100 MB more memory, so there it
+ * takes `--threads 2` (docs/history.md).
  */
 export const PARALLEL_MIN_CPUS = 4;
 
