@@ -74,7 +74,12 @@ export function readLinesInParallel(path: string, h: LineHandlers, opts: Paralle
     const st = fstatSync(fd);
     if (!st.isFile() || st.size < (opts.minBytes ?? PARALLEL_MIN_BYTES)) return false;
     const bounds = stretchBounds(fd, path, st.size, Math.max(1, opts.stretchBytes ?? STRETCH_BYTES));
-    const read = new TwoThreadRead(fd, path, bounds, h, opts.failScanner === true);
+    let read: TwoThreadRead;
+    try {
+      read = new TwoThreadRead(fd, path, bounds, h, opts.failScanner === true);
+    } catch {
+      return false; // no thread to be had (nothing is read yet): one thread reads it
+    }
     try {
       read.run(opts.awaitScanner === true);
     } finally {
