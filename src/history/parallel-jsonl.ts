@@ -31,8 +31,11 @@ export interface ParallelOptions {
   threads?: number;
   minBytes?: number;
   stretchBytes?: number;
-  /** The scanning thread fails at once (the tests: this thread then reads every stretch itself). */
+  /** The scanning thread fails at once, or stalls once it has claimed a stretch (the tests: this thread then reads every stretch itself). */
   failScanner?: boolean;
+  stallScanner?: boolean;
+  /** How long the scanning thread may show no progress before this thread reads its stretch itself, ms (default STALLED_MS). */
+  stalledMs?: number;
   /** Waits for the scanning thread's first stretch before reading (the tests: a small file is then read by both). */
   awaitScanner?: boolean;
   /** Told, after a read with two threads (also one that met an error), how many of the stretches the scanning thread read. */
@@ -76,7 +79,7 @@ export function readLinesInParallel(path: string, h: LineHandlers, opts: Paralle
     const bounds = stretchBounds(fd, path, st.size, Math.max(1, opts.stretchBytes ?? STRETCH_BYTES));
     let read: TwoThreadRead;
     try {
-      read = new TwoThreadRead(fd, path, bounds, h, opts.failScanner === true);
+      read = new TwoThreadRead(fd, path, bounds, h, opts);
     } catch {
       return false; // no thread to be had (nothing is read yet): one thread reads it
     }
@@ -141,18 +144,20 @@ class TwoThreadRead {
   private lineBuf = Buffer.allocUnsafe(64 * 1024);
   /** Stretches the scanning thread read (for the tests: that it took part). */
   replayedStretches = 0;
+  private readonly stalledMs: number;
 
   constructor(
     private readonly fd: number,
     private readonly path: string,
     private readonly bounds: Float64Array,
     private readonly h: LineHandlers,
-    fail: boolean,
+    opts: ParallelOptions,
   ) {
+    this.stalledMs = opts.stalledMs ?? STALLED_MS;
     this.claims = new Int32Array(new SharedArrayBuffer(4 * (bounds.length - 1)));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const data: ScanWorkerData & { port: MessagePort } = { path, bounds, claims: this.claims, signal: this.signal, port: port2, fail };
+    const data: ScanWorkerData & { port: MessagePort } = { path, bounds, claims: this.claims, signal: this.signal, port: port2, fail: opts.failScanner === true, stall: opts.stallScanner === true };
     this.worker = new Worker(WORKER, { workerData: data, transferList: [port2] });
     this.worker.unref();
     // (a failure shows as its message, or as a stall: this thread then reads what is left itself)
@@ -161,7 +166,7 @@ class TwoThreadRead {
 
   run(awaitScanner: boolean): void {
     try {
-      if (awaitScanner) for (let t = 0; t < STALLED_MS / 50 && Atomics.load(this.signal, POSTED) === 0; t++) Atomics.wait(this.signal, POSTED, 0, 50);
+      if (awaitScanner) this.awaitFirst();
       let line = 0;
       for (let c = 0; c < this.claims.length; c++) {
         const mine = Atomics.compareExchange(this.claims, c, CLAIM_FREE, CLAIM_READER) === CLAIM_FREE;
@@ -174,6 +179,13 @@ class TwoThreadRead {
       this.port.close();
       void this.worker.terminate();
     }
+  }
+
+  /** Waits (up to stalledMs) until the scanning thread has posted something or claimed a stretch. */
+  private awaitFirst(): void {
+    const until = performance.now() + this.stalledMs;
+    const last = this.claims.length - 1;
+    while (Atomics.load(this.signal, POSTED) === 0 && Atomics.load(this.claims, last) === CLAIM_FREE && performance.now() < until) Atomics.wait(this.signal, POSTED, 0, 10);
   }
 
   private readHere(c: number, line: number): number {
@@ -228,7 +240,7 @@ class TwoThreadRead {
       const p = Atomics.load(this.signal, POSTED);
       const q = Atomics.load(this.signal, BEAT);
       if (p !== posted || q !== beat) [posted, beat, progressAt] = [p, q, performance.now()];
-      else if (performance.now() - progressAt > STALLED_MS) return undefined;
+      else if (performance.now() - progressAt > this.stalledMs) return undefined;
       Atomics.wait(this.signal, POSTED, p, 50);
     }
   }

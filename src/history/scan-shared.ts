@@ -19,6 +19,7 @@ export interface ScanWorkerData {
   /** One word per stretch (Int32Array over a SharedArrayBuffer). */
   claims: Int32Array;
   signal: Int32Array;
-  /** Fail at once (the tests). */
+  /** Fail at once; stall once a stretch is claimed, until told to stop (the tests). */
   fail?: boolean;
+  stall?: boolean;
 }

@@ -13,7 +13,7 @@ import { LineScanner } from './scan.js';
 import { ScannedEvent } from './scanned.js';
 import { BEAT, CLAIM_FREE, CLAIM_SCANNER, POSTED, STOP, type ScanWorkerData } from './scan-shared.js';
 
-const { path, bounds, claims, signal, port, fail } = workerData as ScanWorkerData & { port: MessagePort };
+const { path, bounds, claims, signal, port, fail, stall } = workerData as ScanWorkerData & { port: MessagePort };
 
 function post(msg: unknown, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -52,6 +52,10 @@ function main(): void {
     for (let c = claims.length - 1; c >= 0; c--) {
       if (Atomics.load(signal, STOP) !== 0) break;
       if (Atomics.compareExchange(claims, c, CLAIM_FREE, CLAIM_SCANNER) !== CLAIM_FREE) break;
+      if (stall === true) {
+        Atomics.wait(signal, STOP, 0);
+        break;
+      }
       const batch = scanStretch(fd, c, scanner, s, out);
       post(batch, transferables(batch));
     }

@@ -7,6 +7,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { readJsonlHistory as ReadJsonl } from '../../src/history/jsonl.js';
@@ -146,6 +147,16 @@ describe('reading a JSONL history with two threads', () => {
     const path = file(lines(9, 1500).join('\n') + '\n');
     let scanned = -1;
     const two = outcome(path, { threads: 2, minBytes: 0, stretchBytes: 4096, awaitScanner: true, failScanner: true, onRead: (s) => (scanned = s) });
+    expect(scanned).toBe(0);
+    expect(two).toBe(outcome(path, { threads: 1 }));
+  });
+
+  it('reads a stretch the scanning thread claimed but stalls on itself, once it shows no progress', () => {
+    const path = file(lines(11, 1500).join('\n') + '\n');
+    let scanned = -1;
+    const t0 = performance.now();
+    const two = outcome(path, { threads: 2, minBytes: 0, stretchBytes: 4096, awaitScanner: true, stallScanner: true, stalledMs: 300, onRead: (s) => (scanned = s) });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
     expect(scanned).toBe(0);
     expect(two).toBe(outcome(path, { threads: 1 }));
   });
