@@ -19,7 +19,7 @@ type Importer = (path: string, opts: LoadOptions) => History;
 export type LoadOptions = ParallelOptions;
 /** One importer per format; importers live in src/history/import/. */
 const importers: Partial<Record<HistoryFormat, Importer>> = {
-  jsonl: (path, opts) => readJsonlHistory(path, opts),
+  jsonl: readJsonlHistory,
   edn: readEdnHistory,
   'jepsen-log': readJepsenLog,
   'porcupine-kv': (path) => readPorcupineKv(path),

@@ -125,7 +125,6 @@ export class BatchWriter {
   }
 }
 
-
 /** A batch's lines read back, in order, into a ScannedEvent (the reading thread). */
 export class BatchReader {
   private flatPos = 0;
@@ -142,19 +141,17 @@ export class BatchReader {
     const b = this.batch;
     const flags = b.flags[i];
     if ((flags & SCANNED) === 0) return false;
-    const names = this.names;
     const at = i * STRINGS;
-    const str = (k: number): string | undefined => (b.strs[at + k] < 0 ? undefined : names[b.strs[at + k]]);
     s.index = b.index[i];
     s.time = b.time[i];
     s.process = b.process[i];
-    s.type = str(TYPE) as string;
-    s.f = str(F) as string;
-    s.key = str(KEY) as string;
-    s.session = str(SESSION);
-    s.user = str(USER);
-    s.node = str(NODE);
-    s.error = str(ERROR);
+    s.type = this.name(b.strs[at + TYPE]) as string;
+    s.f = this.name(b.strs[at + F]) as string;
+    s.key = this.name(b.strs[at + KEY]) as string;
+    s.session = this.name(b.strs[at + SESSION]);
+    s.user = this.name(b.strs[at + USER]);
+    s.node = this.name(b.strs[at + NODE]);
+    s.error = this.name(b.strs[at + ERROR]);
     s.final = (flags & HAS_FINAL) === 0 ? undefined : (flags & FINAL_TRUE) !== 0;
     const served = b.served[this.servedAt];
     if (served !== undefined && served[0] === i) {
@@ -171,6 +168,10 @@ export class BatchReader {
       this.flatPos += len;
     } else s.valueKind = VALUE_NULL;
     return true;
+  }
+
+  private name(id: number): string | undefined {
+    return id < 0 ? undefined : this.names[id];
   }
 
   /** The error the scanning thread met where the batch stops, as it would have been thrown here (line `base + its line`). */
