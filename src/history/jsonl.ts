@@ -1,6 +1,6 @@
 // Streaming JSONL reader (file -> validated History) and an append-only JSONL writer for runs.
 
-import { close, closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { close, fsync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
 import { ENCODE_SLACK, encodeEvent } from './encode.js';
@@ -179,18 +179,6 @@ export class HistoryWriter {
     let off = 0;
     while (off < this.pos) off += writeSync(this.fd, this.buf, off, this.pos - off);
     this.pos = 0;
-  }
-
-  close(): void {
-    if (this.fd === undefined) return;
-    this.flush();
-    try {
-      fsyncSync(this.fd);
-    } catch {
-      // fsync is best effort (e.g. on pipes).
-    }
-    closeSync(this.fd);
-    this.fd = undefined;
   }
 
   /**

@@ -87,13 +87,13 @@ describe('encodeEvent', () => {
     }
   });
 
-  it('HistoryWriter files hold eventToJson lines whichever path each event took', () => {
-    fc.assert(
-      fc.property(fc.array(anyEvent, { maxLength: 30 }), (events) => {
+  it('HistoryWriter files hold eventToJson lines whichever path each event took', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyEvent, { maxLength: 30 }), async (events) => {
         const path = join(dir, 'w.jsonl');
         const w = new HistoryWriter(path);
         for (const e of events) w.write(e);
-        w.close();
+        await w.closeDurable();
         expect(readFileSync(path, 'utf8')).toBe(events.map((e) => eventToJson(e) + '\n').join(''));
       }),
       { numRuns: 200 },
