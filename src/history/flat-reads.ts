@@ -19,7 +19,8 @@ export interface FlatReads {
 
 /** The growing store behind FlatReads, owned by one HistoryBuilder. */
 export class FlatLists {
-  private elems = new Int32Array(1 << 10); // grows by doubling
+  private readonly store = new GrowingInts(1 << 10);
+  private elems = this.store.view;
   private pos = 0;
   private start = new Int32Array(1024).fill(-1);
   private len = new Int32Array(1024);
@@ -51,7 +52,7 @@ export class FlatLists {
 
   /** Room for `n` elements in all, allocated at once (nothing is kept yet: before the first copy). */
   reserveElements(n: number): void {
-    if (this.pos === 0 && n > this.elems.length) this.elems = new Int32Array(n);
+    if (this.pos === 0 && n > this.elems.length) this.elems = this.store.grow(n, 0);
   }
 
   /** Op `id`'s list as a new JS array (it must have one here). */
@@ -71,7 +72,7 @@ export class FlatLists {
    * more than an eighth of the buffer is spare room (the builder is done with it).
    */
   finish(ops: number): FlatReads {
-    if (this.elems.length - this.pos > this.elems.length >> 3) this.elems = this.elems.slice(0, this.pos);
+    this.elems = this.store.trim(this.pos, this.elems.length >> 3);
     if (this.start.length !== ops) {
       this.start = this.start.length > ops ? this.start.slice(0, ops) : grownCopy(this.start, ops, -1);
       this.len = this.len.length > ops ? this.len.slice(0, ops) : grownCopy(this.len, ops, 0);
@@ -82,11 +83,7 @@ export class FlatLists {
   /** Room for `n` more elements and a slot for op `id`; returns where the elements go. */
   private reserve(id: number, n: number): number {
     const pos = this.pos;
-    if (pos + n > this.elems.length) {
-      const grown = new Int32Array(Math.max(pos + n, this.elems.length * 2));
-      grown.set(this.elems.subarray(0, pos));
-      this.elems = grown;
-    }
+    if (pos + n > this.elems.length) this.elems = this.store.grow(Math.max(pos + n, this.elems.length * 2), pos);
     if (id >= this.start.length) {
       const size = Math.max(id + 1, this.start.length * 2);
       this.start = grownCopy(this.start, size, -1);
@@ -107,4 +104,78 @@ function grownCopy(a: Int32Array, size: number, fill: number): Int32Array<ArrayB
   if (fill !== 0) out.fill(fill, a.length);
   out.set(a);
   return out;
+}
+
+/** The most bytes a resizable buffer reserves (V8's limit for one ArrayBuffer's maxByteLength is 2^32 on 64-bit). */
+const MAX_RESERVE_BYTES = 2 ** 32;
+/** The size (in slots) from which the store grows in place (smaller ones copy: a few MB at most). */
+const RESERVE_FROM = 1 << 20;
+
+/** ES2024's resizable ArrayBuffer (Node 20 has it; the project's lib is ES2023, whose Node 20 subset it keeps to). */
+interface Resizable extends ArrayBuffer {
+  readonly maxByteLength: number;
+  resize(bytes: number): void;
+}
+const ResizableBuffer = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => Resizable;
+
+/**
+ * An Int32 buffer that grows in place: a resizable ArrayBuffer reserves the address space once, so
+ * growing commits pages instead of copying what is there (at 1M ops of long reads the copies of
+ * doubling, and the copy that trims the slack at the end, took most of the time spent here). Where
+ * the reservation is refused (a capped address space), or once it is full, it grows by copying.
+ */
+export class GrowingInts {
+  private buffer: Resizable | undefined;
+  /** Whether the resizable reservation was refused or is full (then every growth copies). */
+  refused = false;
+  view: Int32Array;
+
+  /** reserveFrom and maxBytes are the defaults but in tests (a reservation too large to be granted takes the copying path). */
+  constructor(
+    n: number,
+    private readonly reserveFrom = RESERVE_FROM,
+    private readonly maxBytes = MAX_RESERVE_BYTES,
+  ) {
+    this.view = new Int32Array(n);
+  }
+
+  /** The view grown to n slots (n > its length), keeping its first `keep`. */
+  grow(n: number, keep: number): Int32Array {
+    const b = this.buffer ?? this.reserve(n, keep);
+    if (b !== undefined && n * 4 <= b.maxByteLength) {
+      b.resize(n * 4);
+      return (this.view = new Int32Array(b, 0, n));
+    }
+    // (full, or never reserved: from here on it copies)
+    if (b !== undefined) this.refused = true;
+    this.buffer = undefined;
+    const grown = new Int32Array(n);
+    grown.set(this.view.subarray(0, keep));
+    return (this.view = grown);
+  }
+
+  /** The first n slots as the final view; the rest is given back when more than `slack` slots are spare. */
+  trim(n: number, slack: number): Int32Array {
+    const spare = this.view.length - n;
+    if (spare <= slack) return this.view;
+    const b = this.buffer;
+    if (b !== undefined) {
+      b.resize(n * 4);
+      return (this.view = new Int32Array(b, 0, n));
+    }
+    return (this.view = this.view.slice(0, n));
+  }
+
+  /** Moves to a resizable buffer once the store is large (a small history never reserves address space). */
+  private reserve(n: number, keep: number): Resizable | undefined {
+    if (this.refused || n < this.reserveFrom) return undefined;
+    try {
+      const b = new ResizableBuffer(n * 4, { maxByteLength: this.maxBytes });
+      new Int32Array(b).set(this.view.subarray(0, keep));
+      return (this.buffer = b);
+    } catch {
+      this.refused = true;
+      return undefined;
+    }
+  }
 }
