@@ -1,9 +1,8 @@
-// Streaming JSONL reader (file -> validated History) and an append-only JSONL writer for runs.
+// Streaming JSONL reader (file -> validated History) and the reference encoder of one event
+// (the run's writer is writer.ts).
 
-import { close, fsync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { HistoryBuilder } from './builder.js';
-import { ENCODE_SLACK, encodeEvent } from './encode.js';
 import { MAX_VALUE_DEPTH, TOO_DEEP } from './limits.js';
 import { Interner } from './intern.js';
 import { forEachLineBytes, type ByteLineFn } from './lines.js';
@@ -132,65 +131,4 @@ export function eventToJson(e: HistoryEvent): string {
   if (e.error !== undefined) s += `,"error":${JSON.stringify(e.error)}`;
   if (e.served !== undefined) s += `,"served":${JSON.stringify(e.served)}`;
   return s + '}';
-}
-
-/**
- * Append-only history file. Lines are encoded straight into one buffer (no string per chunk to
- * join) and written with writeSync when it fills, so a flush() from a signal handler leaves a
- * well-formed file of every event recorded so far.
- */
-export class HistoryWriter {
-  private fd: number | undefined;
-  private buf: Buffer;
-  private pos = 0;
-  count = 0;
-
-  constructor(
-    readonly path: string,
-    flushBytes = 1 << 20,
-  ) {
-    this.fd = openSync(path, 'w');
-    this.buf = Buffer.allocUnsafe(flushBytes);
-  }
-
-  write(e: HistoryEvent): void {
-    if (this.pos + ENCODE_SLACK > this.buf.length) this.flush();
-    if (ENCODE_SLACK <= this.buf.length) {
-      const at = encodeEvent(this.buf, this.pos, e);
-      if (at >= 0) {
-        this.pos = at;
-        this.count++;
-        return;
-      }
-    }
-    const line = eventToJson(e);
-    // A UTF-16 unit is at most 3 bytes of UTF-8; the newline is one more.
-    if (this.pos + line.length * 3 + 1 > this.buf.length) {
-      this.flush();
-      if (line.length * 3 + 1 > this.buf.length) this.buf = Buffer.allocUnsafe(line.length * 3 + 1);
-    }
-    this.pos += this.buf.write(line, this.pos);
-    this.buf[this.pos++] = 10;
-    this.count++;
-  }
-
-  flush(): void {
-    if (this.fd === undefined || this.pos === 0) return;
-    let off = 0;
-    while (off < this.pos) off += writeSync(this.fd, this.buf, off, this.pos - off);
-    this.pos = 0;
-  }
-
-  /**
-   * Writes what is left now (the file is then complete for any reader), and syncs it to disk on
-   * libuv's thread pool while this thread goes on (a run's checkers): resolves once it is synced
-   * and closed (best effort: a sync that fails, e.g. on a pipe, still closes).
-   */
-  closeDurable(): Promise<void> {
-    const fd = this.fd;
-    if (fd === undefined) return Promise.resolve();
-    this.flush();
-    this.fd = undefined;
-    return new Promise((resolve) => fsync(fd, () => close(fd, () => resolve())));
-  }
 }

@@ -3,7 +3,7 @@
 
 import type { RunConfig } from '../config/types.js';
 import { HistoryBuilder } from '../history/builder.js';
-import { HistoryWriter } from '../history/jsonl.js';
+import { HistoryWriter } from '../history/writer.js';
 import { EventRecorder } from '../history/recorder.js';
 import type { History, HistoryEvent } from '../history/types.js';
 import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
@@ -20,6 +20,8 @@ const NS_PER_MS = 1_000_000;
  */
 export const MIN_THINK_NS = 100_000;
 const TEARDOWN_WAIT_MS = 5000;
+/** History buffers (1 MiB each) a simulated run may have in flight to the file. */
+const WRITE_BEHIND = 8;
 
 export interface ExecuteOptions {
   /** Where history.jsonl goes. */
@@ -75,7 +77,8 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const sched = target.scheduler;
   validateSchedule(config.nemesis, target);
 
-  const writer = new HistoryWriter(opts.historyPath);
+  // A simulated run never waits on I/O: its buffers are written behind it, on libuv's thread pool.
+  const writer = new HistoryWriter(opts.historyPath, { behind: sched.virtual ? WRITE_BEHIND : 0 });
   let durable: Promise<void> = Promise.resolve();
   const sink = historySink(sched, opts.historyPath);
   let index = 0;

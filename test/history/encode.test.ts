@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENCODE_SLACK, encodeEvent } from '../../src/history/encode.js';
-import { eventToJson, HistoryWriter } from '../../src/history/jsonl.js';
+import { eventToJson } from '../../src/history/jsonl.js';
+import { HistoryWriter } from '../../src/history/writer.js';
 import type { HistoryEvent } from '../../src/history/types.js';
 import { anyEvent } from '../support/event-arb.js';
 
