@@ -81,18 +81,26 @@ export class HistoryWriter {
   }
 
   /**
-   * Writes what is left, and once every write behind has landed, syncs the file to disk and closes
-   * it on libuv's thread pool while this thread goes on (a run's checkers). Resolves once it is
-   * synced and closed (best effort: a sync that fails, e.g. on a pipe, still closes); rejects if a
-   * write failed.
+   * Writes what is left, and what is still in flight, in place (so the file is whole once this
+   * returns its promise, as after flush(): a process that exits meanwhile loses nothing); once the
+   * writes behind have landed too, syncs the file to disk and closes it on libuv's thread pool while
+   * this thread goes on (a run's checkers). Resolves once it is synced and closed (best effort: a
+   * sync that fails, e.g. on a pipe, still closes); rejects if a write failed.
    */
   async closeDurable(): Promise<void> {
     const fd = this.fd;
     if (fd === undefined) return;
-    this.writeHere();
+    let failed: unknown;
+    try {
+      this.flush();
+    } catch (e) {
+      failed = e;
+    }
+    // (the fd is closed only once no write behind can still use it)
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.fd = undefined;
     await new Promise<void>((resolve) => fsync(fd, () => close(fd, () => resolve())));
+    if (failed !== undefined) throw failed;
     this.raise();
   }
 

@@ -61,6 +61,21 @@ describe('HistoryWriter behind', () => {
     expect(readFileSync(path, 'utf8')).toBe(text([...first, ...second]));
   });
 
+  it('has the file whole once closeDurable() returns its promise, before the writes behind land', async () => {
+    const path = fresh();
+    const w = new HistoryWriter(path, { flushBytes: 1 << 18, behind: 8 });
+    const all = events(6000);
+    const busy = holdThreadPool();
+    for (const e of all) w.write(e);
+    expect(statSync(path).size).toBeLessThan(text(all).length / 2);
+    const closed = w.closeDurable();
+    // (a run's Ctrl-C while checking exits here, without waiting)
+    expect(readFileSync(path, 'utf8')).toBe(text(all));
+    await busy;
+    await closed;
+    expect(readFileSync(path, 'utf8')).toBe(text(all));
+  });
+
   it('writes in place once `behind` buffers are in flight (the file is still whole)', async () => {
     const path = fresh();
     const w = new HistoryWriter(path, { flushBytes: 256, behind: 1 });
