@@ -94,6 +94,8 @@ interface PendingOp extends Route {
   hops: number;
   deadlineNs: number;
   finished: boolean;
+  /** Its slot in the deadline ring while it is in flight. */
+  slot: number;
 }
 
 class NodeEnvImpl implements NodeEnv {
@@ -153,13 +155,12 @@ class Cluster implements MemoryTarget {
   private readonly maxRedirects: number;
   private readonly probeEveryNs: number;
   private nextReq = 1;
-  /** Ops in flight, by id (finished ops leave at once, so nothing outlives its op). */
-  private readonly inFlight = new Map<number, PendingOp>();
   /**
-   * Deadlines in invoke order (the timeout is the same for every op): a ring of (id, deadline)
-   * numbers, so finished ops are not kept alive until their deadline; one timer for the head.
+   * Ops in flight in invoke order, which is deadline order (the timeout is the same for every op):
+   * a ring of (op, deadline), one timer for the head. A finished op leaves its slot at once (it is
+   * not kept alive until its deadline), and no map by id is kept: the op knows its slot.
    */
-  private ringIds = new Float64Array(1024);
+  private ringOps: (PendingOp | undefined)[] = new Array<PendingOp | undefined>(1024).fill(undefined);
   private ringDeadlines = new Float64Array(1024);
   private ringHead = 0;
   private ringLen = 0;
@@ -434,11 +435,11 @@ class Cluster implements MemoryTarget {
       hops: 0,
       deadlineNs: this.sched.nowNs() + this.clientTimeoutNs,
       finished: false,
+      slot: -1,
     };
     p.ctx = p;
     rt.route(f, session, user, p, op.key, this.sched.nowNs() / 1e6);
-    this.inFlight.set(p.id, p);
-    this.ringPush(p.id, p.deadlineNs);
+    this.ringPush(p);
     if (this.deadlineTimer === undefined) this.deadlineTimer = this.sched.scheduleAt(p.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
     this.sendReq(p);
   }
@@ -450,7 +451,7 @@ class Cluster implements MemoryTarget {
 
   private finish(p: PendingOp, c: Completion): void {
     p.finished = true;
-    this.inFlight.delete(p.id);
+    if (this.ringOps[p.slot] === p) this.ringOps[p.slot] = undefined;
     p.done(c);
   }
 
@@ -480,23 +481,26 @@ class Cluster implements MemoryTarget {
     return ctx;
   }
 
-  private ringPush(id: number, deadlineNs: number): void {
-    const cap = this.ringIds.length;
+  private ringPush(p: PendingOp): void {
+    const cap = this.ringOps.length;
     if (this.ringLen === cap) {
-      const ids = new Float64Array(cap * 2);
+      const ops = new Array<PendingOp | undefined>(cap * 2).fill(undefined);
       const dls = new Float64Array(cap * 2);
       for (let i = 0; i < this.ringLen; i++) {
         const j = (this.ringHead + i) % cap;
-        ids[i] = this.ringIds[j];
+        const q = this.ringOps[j];
+        ops[i] = q;
+        if (q !== undefined) q.slot = i;
         dls[i] = this.ringDeadlines[j];
       }
-      this.ringIds = ids;
+      this.ringOps = ops;
       this.ringDeadlines = dls;
       this.ringHead = 0;
     }
-    const j = (this.ringHead + this.ringLen) % this.ringIds.length;
-    this.ringIds[j] = id;
-    this.ringDeadlines[j] = deadlineNs;
+    const j = (this.ringHead + this.ringLen) % this.ringOps.length;
+    this.ringOps[j] = p;
+    p.slot = j;
+    this.ringDeadlines[j] = p.deadlineNs;
     this.ringLen++;
   }
 
@@ -504,9 +508,8 @@ class Cluster implements MemoryTarget {
   private clientTimeouts(): void {
     this.deadlineTimer = undefined;
     const now = this.sched.nowNs();
-    const cap = this.ringIds.length;
     while (this.ringLen > 0) {
-      const p = this.inFlight.get(this.ringIds[this.ringHead]);
+      const p = this.ringOps[this.ringHead];
       if (p !== undefined) {
         if (this.ringDeadlines[this.ringHead] > now) break;
         p.rt.timedOut(p.node);
@@ -514,7 +517,8 @@ class Cluster implements MemoryTarget {
         if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
         else this.finish(p, { type: 'info', value: p.value, node, error: 'timeout' });
       }
-      this.ringHead = (this.ringHead + 1) % cap;
+      // (the ring's size is read again: a completion's callback may have invoked an op that grew it)
+      this.ringHead = (this.ringHead + 1) % this.ringOps.length;
       this.ringLen--;
     }
     if (this.ringLen > 0) this.deadlineTimer = this.sched.scheduleAt(this.ringDeadlines[this.ringHead], K_CLIENT_TIMEOUT, 0, 0, 0, undefined);

@@ -67,6 +67,54 @@ describe('memory target', () => {
     expect(r.trace.some((e) => e.type === 'info')).toBe(true); // the kill made some writes indeterminate
   });
 
+  it('times out each op once, at its deadline, also with thousands in flight (the deadline ring grows)', async () => {
+    const cfg = baseConfig({ clientTimeoutMs: 1000, failover: { enabled: false, timeoutMs: 500, promote: 'most-up-to-date', fencing: false } });
+    const t = createMemoryTarget(cfg, new Rng(1));
+    const s = t.scheduler;
+    const done = new Map<number, { c: Completion; atNs: number; calls: number }>();
+    const batch = (from: number, n: number): void => {
+      for (let i = from; i < from + n; i++) {
+        const op = i % 2 === 0 ? { f: 'read', key: `k${i % 7}`, value: null } : { f: 'append', key: `k${i % 7}`, value: i };
+        t.client({ process: i, session: `s${i}` }).invoke(op, (c) => {
+          const prev = done.get(i);
+          done.set(i, { c, atNs: s.nowNs(), calls: (prev?.calls ?? 0) + 1 });
+        });
+      }
+    };
+    t.setup(() => {
+      // 0-799 answered at once; their deadlines (1000 ms) move the ring's head on
+      batch(0, 800);
+      s.after(1100e6, () => {
+        // 800-3799 answered at once, while the ring wraps and grows under them: every op keeps its slot
+        batch(800, 3000);
+        s.after(10e6, () => {
+          for (const n of t.nodes()) t.faults.pause.pause(n);
+          // 3800-6799 against paused nodes: they can only time out, at 2110 ms
+          batch(3800, 3000);
+        });
+      });
+      // resumed after that deadline: the nodes then answer the timed-out ops, and those answers are dropped
+      s.after(2200e6, () => {
+        for (const n of t.nodes()) t.faults.pause.resume(n);
+        // 6800-8299: answered again
+        s.after(100e6, () => batch(6800, 1500));
+      });
+      s.after(5000e6, () => t.teardown(() => undefined));
+    });
+    await s.run();
+    expect(done.size).toBe(8300);
+    for (const [i, d] of done) {
+      expect(d.calls).toBe(1);
+      if (i >= 3800 && i < 6800) {
+        expect(d.c).toMatchObject({ type: i % 2 === 0 ? 'fail' : 'info', error: 'timeout' });
+        expect(d.atNs).toBe(2110e6);
+      } else {
+        expect(d.c.type).toBe('ok');
+        expect(d.atNs).toBeLessThan(i < 800 ? 10e6 : i < 3800 ? 1110e6 : 2300e6 + 1000e6);
+      }
+    }
+  });
+
   it('a partition drops messages across groups; clients still reach every node', async () => {
     const cfg = baseConfig({ readFrom: 'any', failover: { enabled: false, timeoutMs: 500, promote: 'most-up-to-date', fencing: true } });
     const t = createMemoryTarget(cfg, new Rng(1));
