@@ -157,11 +157,10 @@ class Cluster implements MemoryTarget {
   private nextReq = 1;
   /**
    * Ops in flight in invoke order, which is deadline order (the timeout is the same for every op):
-   * a ring of (op, deadline), one timer for the head. A finished op leaves its slot at once (it is
+   * a ring of the ops (each holds its deadline), one timer for the head. A finished op leaves its slot at once (it is
    * not kept alive until its deadline), and no map by id is kept: the op knows its slot.
    */
   private ringOps: (PendingOp | undefined)[] = new Array<PendingOp | undefined>(1024).fill(undefined);
-  private ringDeadlines = new Float64Array(1024);
   private ringHead = 0;
   private ringLen = 0;
   private deadlineTimer: Ev | undefined;
@@ -485,22 +484,18 @@ class Cluster implements MemoryTarget {
     const cap = this.ringOps.length;
     if (this.ringLen === cap) {
       const ops = new Array<PendingOp | undefined>(cap * 2).fill(undefined);
-      const dls = new Float64Array(cap * 2);
       for (let i = 0; i < this.ringLen; i++) {
         const j = (this.ringHead + i) % cap;
         const q = this.ringOps[j];
         ops[i] = q;
         if (q !== undefined) q.slot = i;
-        dls[i] = this.ringDeadlines[j];
       }
       this.ringOps = ops;
-      this.ringDeadlines = dls;
       this.ringHead = 0;
     }
     const j = (this.ringHead + this.ringLen) % this.ringOps.length;
     this.ringOps[j] = p;
     p.slot = j;
-    this.ringDeadlines[j] = p.deadlineNs;
     this.ringLen++;
   }
 
@@ -511,7 +506,7 @@ class Cluster implements MemoryTarget {
     while (this.ringLen > 0) {
       const p = this.ringOps[this.ringHead];
       if (p !== undefined) {
-        if (this.ringDeadlines[this.ringHead] > now) break;
+        if (p.deadlineNs > now) break;
         p.rt.timedOut(p.node);
         const node = this.names[p.node];
         if (p.f === F_READ) this.finish(p, { type: 'fail', value: p.value, node, error: 'timeout' });
@@ -521,7 +516,8 @@ class Cluster implements MemoryTarget {
       this.ringHead = (this.ringHead + 1) % this.ringOps.length;
       this.ringLen--;
     }
-    if (this.ringLen > 0) this.deadlineTimer = this.sched.scheduleAt(this.ringDeadlines[this.ringHead], K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
+    // (the loop stops only at an op in flight, so the head is one)
+    if (this.ringLen > 0) this.deadlineTimer = this.sched.scheduleAt(this.ringOps[this.ringHead]!.deadlineNs, K_CLIENT_TIMEOUT, 0, 0, 0, undefined);
   }
 
   // ---- the proxy's leader health check ----
