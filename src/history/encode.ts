@@ -11,7 +11,7 @@ const MAX_FAST_STRING = 1024;
 const MAX_FAST_LIST = 2048;
 
 /** Writes an ASCII literal (field names, punctuation); returns the new position. */
-function lit(buf: Uint8Array, pos: number, s: string): number {
+export function lit(buf: Uint8Array, pos: number, s: string): number {
   for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
   return pos;
 }
@@ -24,7 +24,7 @@ for (let i = 0; i < 100; i++) {
 }
 
 /** Writes a number as JSON.stringify does (integers by hand, others through `${n}`, non-finite as null). */
-function num(buf: Uint8Array, pos: number, n: number): number {
+export function num(buf: Uint8Array, pos: number, n: number): number {
   if (!Number.isSafeInteger(n)) return lit(buf, pos, Number.isFinite(n) ? `${n}` : 'null');
   if (n < 0) {
     buf[pos++] = 45;
@@ -88,7 +88,7 @@ function intList(buf: Uint8Array, pos: number, v: unknown[]): number {
 }
 
 /** Any other JSON value, if its text fits in the room left; -1 if it does not. */
-function other(buf: Buffer, pos: number, v: unknown, room: number): number {
+export function other(buf: Buffer, pos: number, v: unknown, room: number): number {
   const s = JSON.stringify(v) ?? 'null';
   if (s.length * 3 > room) return -1;
   return pos + buf.write(s, pos);
@@ -124,7 +124,7 @@ const L_SERVED = ascii(',"served":');
 const L_FINAL_TRUE = ascii(',"final":true');
 const L_FINAL_FALSE = ascii(',"final":false');
 
-function bytes(buf: Uint8Array, pos: number, b: Uint8Array): number {
+export function bytes(buf: Uint8Array, pos: number, b: Uint8Array): number {
   for (let i = 0; i < b.length; i++) buf[pos + i] = b[i];
   return pos + b.length;
 }
@@ -133,7 +133,7 @@ function bytes(buf: Uint8Array, pos: number, b: Uint8Array): number {
  * What a serving node said of itself, by hand when it is exactly `{role, term?, pos?}` in that
  * order (as targets make it) with a short role and integer term and pos; -1 for anything else.
  */
-function served(buf: Buffer, pos: number, s: Served): number {
+export function served(buf: Buffer, pos: number, s: Served): number {
   const known = frozenServed.get(s);
   if (known !== undefined) return bytes(buf, pos, known);
   const end = servedText(buf, pos, s);

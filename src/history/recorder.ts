@@ -12,35 +12,36 @@ import type { EventType, History, HistoryEvent, WorkloadKind } from './types.js'
 
 const TYPES: EventType[] = ['invoke', 'ok', 'fail', 'info'];
 const TYPE_CODE: Record<string, number> = { invoke: 0, ok: 1, fail: 2, info: 3 };
-const NONE = -1;
-const NEMESIS = -2;
+export const NONE = -1;
+export const NEMESIS = -2;
 /** How an event's value is held: in `num`, as a flat int32 list, or as the JS value itself. */
-const V_NULL = 0;
-const V_INT = 1;
-const V_LIST = 2;
-const V_OTHER = 3;
+export const V_NULL = 0;
+export const V_INT = 1;
+export const V_LIST = 2;
+export const V_OTHER = 3;
 
+/** The columns are read (never written) by the history file's encoder (recorded-lines.ts). */
 export class EventRecorder {
   private n = 0;
-  private readonly time = floatColumn(1024);
-  private readonly process = ints(1024);
-  private readonly type = byteColumn(1024);
-  private readonly flags = byteColumn(1024);
-  private readonly f = ints(1024);
-  private readonly key = ints(1024);
-  private readonly session = ints(1024);
-  private readonly user = ints(1024);
-  private readonly node = ints(1024);
-  private readonly error = ints(1024);
+  readonly time = floatColumn(1024);
+  readonly process = ints(1024);
+  readonly type = byteColumn(1024);
+  readonly flags = byteColumn(1024);
+  readonly f = ints(1024);
+  readonly key = ints(1024);
+  readonly session = ints(1024);
+  readonly user = ints(1024);
+  readonly node = ints(1024);
+  readonly error = ints(1024);
   /** The value: an int, a flat list's start, or an index into `others`. */
-  private readonly num = floatColumn(1024);
-  private readonly listLen = ints(1024);
+  readonly num = floatColumn(1024);
+  readonly listLen = ints(1024);
   /** What the serving node said of itself (an index into `others`), or NONE. */
-  private readonly served = ints(1024);
-  private readonly strings = new NameTable();
-  private flat = new Int32Array(1 << 12);
+  readonly served = ints(1024);
+  readonly strings = new NameTable();
+  flat = new Int32Array(1 << 12);
   private flatPos = 0;
-  private readonly others: unknown[] = [];
+  readonly others: unknown[] = [];
 
   get length(): number {
     return this.n;

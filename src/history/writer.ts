@@ -17,6 +17,14 @@ export interface WriterOptions {
   behind?: number;
 }
 
+/** Events by number, as lines (RecordedLines: a run's event columns). */
+export interface LineSource {
+  /** Event i and a newline at buf[pos..] (ENCODE_SLACK bytes are free there); the new position, or -1 for text(i). */
+  encode(i: number, buf: Buffer, pos: number): number;
+  /** Event i's line, without the newline. */
+  text(i: number): string;
+}
+
 /** A full buffer on its way to the file. */
 interface InFlight {
   buf: Buffer;
@@ -61,7 +69,23 @@ export class HistoryWriter {
         return;
       }
     }
-    const line = eventToJson(e);
+    this.writeText(eventToJson(e));
+  }
+
+  /** The lines of events [from, to) of `lines` (a stretch of a run's event columns). */
+  writeFrom(lines: LineSource, from: number, to: number): void {
+    const fast = ENCODE_SLACK <= this.buf.length;
+    for (let i = from; i < to; i++) {
+      if (this.pos + ENCODE_SLACK > this.buf.length) this.full();
+      const at = fast ? lines.encode(i, this.buf, this.pos) : -1;
+      if (at >= 0) {
+        this.pos = at;
+        this.count++;
+      } else this.writeText(lines.text(i));
+    }
+  }
+
+  private writeText(line: string): void {
     // A UTF-16 unit is at most 3 bytes of UTF-8; the newline is one more.
     if (this.pos + line.length * 3 + 1 > this.buf.length) {
       this.full();

@@ -5,6 +5,7 @@ import type { RunConfig } from '../config/types.js';
 import { HistoryBuilder } from '../history/builder.js';
 import { HistoryWriter } from '../history/writer.js';
 import { EventRecorder } from '../history/recorder.js';
+import { RecordedLines } from '../history/recorded-lines.js';
 import type { History, HistoryEvent } from '../history/types.js';
 import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
 import { Rng } from '../rng.js';
@@ -22,6 +23,8 @@ export const MIN_THINK_NS = 100_000;
 const TEARDOWN_WAIT_MS = 5000;
 /** History buffers (1 MiB each) a simulated run may have in flight to the file. */
 const WRITE_BEHIND = 8;
+/** Events a run in real time holds in columns before their lines are written (see historySink). */
+const RECORDED_BATCH = 1024;
 
 export interface ExecuteOptions {
   /** Where history.jsonl goes. */
@@ -77,8 +80,6 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   const sched = target.scheduler;
   validateSchedule(config.nemesis, target);
 
-  // A simulated run never waits on I/O: its buffers are written behind it, on libuv's thread pool.
-  const writer = new HistoryWriter(opts.historyPath, { behind: sched.virtual ? WRITE_BEHIND : 0 });
   let durable: Promise<void> = Promise.resolve();
   const sink = historySink(sched, opts.historyPath);
   let index = 0;
@@ -87,7 +88,6 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     const ev = e as HistoryEvent;
     ev.index = index++;
     ev.time = Math.round(sched.nowNs());
-    writer.write(ev);
     sink.add(ev);
   };
 
@@ -250,7 +250,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     nemesis.stop();
     // Undo what the nemesis did (a partition command on the user's cluster must not stay in place).
     nemesis.healAll();
-    writer.flush();
+    sink.flush();
     teardown();
   };
   opts.signal?.addEventListener('abort', onAbort);
@@ -268,7 +268,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     // (written whole now; synced to disk meanwhile, off this thread)
-    durable = writer.closeDurable();
+    durable = sink.closeDurable();
   }
   const lag = target.faults.lag?.lagSamples() ?? [];
   if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath, durable };
@@ -278,21 +278,60 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
 
 interface HistorySink {
   add(e: HistoryEvent): void;
+  /** Every event so far is in the file once this returns (a signal's flush). */
+  flush(): void;
+  /** The file whole, then synced and closed (HistoryWriter.closeDurable). */
+  closeDurable(): Promise<void>;
   finish(): History;
 }
 
 /**
- * Where a run's events go besides the file. A simulated run builds its History as it goes (the
- * total work is what counts there); a run in real time keeps them in columns and builds the History
- * once it is over, so that while it drives no object per op is kept and the GC stays out of its way.
+ * Where a run's events go: the history file, and what becomes the run's History. A simulated run
+ * writes each event as it comes (its buffers written behind it, on libuv's thread pool: it never
+ * waits on I/O) and builds its History as it goes (the total work is what counts there). A run in
+ * real time keeps its events in columns and writes their lines from the columns RECORDED_BATCH at a
+ * time (and at a flush): while it drives, no object per op is kept, the GC stays out of its way,
+ * and a name's text is made once (issue 10: the driver's own cost per op); its History is built
+ * once it is over.
  */
 function historySink(sched: Target['scheduler'], path: string): HistorySink {
   if (sched.virtual) {
+    const writer = new HistoryWriter(path, { behind: WRITE_BEHIND });
     const builder = new HistoryBuilder(path, true);
-    return { add: (e) => builder.add(e, e.index + 1), finish: () => builder.finish() };
+    return {
+      add: (e) => (writer.write(e), builder.add(e, e.index + 1)),
+      flush: () => writer.flush(),
+      closeDurable: () => writer.closeDurable(),
+      finish: () => builder.finish(),
+    };
   }
+  const writer = new HistoryWriter(path);
   const rec = new EventRecorder();
-  return { add: (e) => rec.add(e), finish: () => rec.toHistory(path) };
+  const lines = new RecordedLines(rec);
+  let written = 0;
+  const writeOut = (): void => {
+    writer.writeFrom(lines, written, rec.length);
+    written = rec.length;
+  };
+  return {
+    add: (e) => {
+      rec.add(e);
+      if (rec.length - written >= RECORDED_BATCH) writeOut();
+    },
+    flush: () => (writeOut(), writer.flush()),
+    closeDurable: async () => {
+      let failed: { e: unknown } | undefined;
+      try {
+        writeOut();
+      } catch (e) {
+        failed = { e };
+      }
+      // (closed also when the last lines could not be written)
+      await writer.closeDurable();
+      if (failed) throw failed.e;
+    },
+    finish: () => rec.toHistory(path),
+  };
 }
 
 /** Tears a target down after a failure, waiting at most TEARDOWN_WAIT_MS. */
