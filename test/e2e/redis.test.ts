@@ -114,15 +114,20 @@ describe.skipIf(!HAVE_REDIS || !netnsSupport().ok)('replcheck run --target redis
     'reads from replicas are stale (read-your-writes and monotonic reads fail) while no acknowledged write is lost',
     async () => {
       const { out, tmp } = runDirs('replica-reads');
-      // Partitions of 2 s cut a replica (or the primary) off from the rest: that replica's reads fall
-      // behind. Sentinel's down-after of 5 s is longer than any cut, so there is no failover.
+      // Partitions of 2 s at 4 s and 8 s cut a replica off from the rest: that replica's reads fall
+      // behind the other's, so a session reading one and then the other goes back in time. Sentinel's
+      // down-after of 5 s is longer than any cut, so there is no failover. Seed 3 picks n2, then n3
+      // (a seed whose cuts both isolate the primary n1 leaves both replicas equally behind: no
+      // monotonic-reads anomaly), asserted below so that a change in the nemesis's choices shows here.
       const r = await replcheck(
-        ['run', '--target', 'redis', '--set', 'target.reads=replica', '--set', 'target.downAfterMs=5000', '--set', 'target.settleMs=4000', '--nemesis', 'partition-majority', '--time-limit', '10', '--out', out],
+        ['run', '--target', 'redis', '--seed', '3', '--set', 'target.reads=replica', '--set', 'target.downAfterMs=5000', '--set', 'target.settleMs=4000', '--nemesis', 'partition-majority', '--time-limit', '10', '--out', out],
         tmp,
       );
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(1);
       const res = results(out);
+      const cuts = readJsonlHistory(join(out, 'history.jsonl')).nemesis.filter((e) => e.f === 'partition');
+      expect(cuts.map((e) => (e.value as { groups: string[][] }).groups[1])).toEqual([['n2'], ['n3']]);
       expect(verdicts(res)).toEqual(held('read-your-writes', 'read-your-writes-user', 'monotonic-reads'));
       // Every stale read came from a replica: the read each anomaly ends with was served by n2 or n3.
       const op = opNamed(readJsonlHistory(join(out, 'history.jsonl')));
