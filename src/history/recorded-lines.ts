@@ -75,28 +75,28 @@ export class RecordedLines {
    */
   encode(i: number, buf: Buffer, pos: number): number {
     const r = this.rec;
-    const p = r.process.a[i];
+    const p = r.process(i);
     if (p === NEMESIS) return -1;
     const end = pos + ENCODE_SLACK;
     pos = num(buf, bytes(buf, pos, L_INDEX), i);
-    pos = num(buf, bytes(buf, pos, L_TIME), r.time.a[i]);
+    pos = num(buf, bytes(buf, pos, L_TIME), r.time(i));
     pos = num(buf, bytes(buf, pos, L_PROCESS), p);
-    pos = this.put(this.session, r.session.a[i], buf, pos);
-    pos = this.put(this.user, r.user.a[i], buf, pos);
+    pos = this.put(this.session, r.session(i), buf, pos);
+    pos = this.put(this.user, r.user(i), buf, pos);
     if (pos < 0) return -1;
-    pos = bytes(buf, pos, L_TYPE[r.type.a[i]]);
-    pos = this.put(this.f, r.f.a[i], buf, pos);
-    pos = this.put(this.key, r.key.a[i], buf, pos);
+    pos = bytes(buf, pos, L_TYPE[r.type(i)]);
+    pos = this.put(this.f, r.f(i), buf, pos);
+    pos = this.put(this.key, r.key(i), buf, pos);
     if (pos < 0) return -1;
     pos = this.value(i, buf, pos, end);
     if (pos < 0) return -1;
-    pos = this.put(this.node, r.node.a[i], buf, pos);
+    pos = this.put(this.node, r.node(i), buf, pos);
     if (pos < 0) return -1;
-    const flags = r.flags.a[i];
+    const flags = r.flags(i);
     if (flags & 12) pos = bytes(buf, pos, L_FINAL[(flags & 8) >> 3]);
-    pos = this.put(this.error, r.error.a[i], buf, pos);
+    pos = this.put(this.error, r.error(i), buf, pos);
     if (pos < 0) return -1;
-    const s = r.served.a[i];
+    const s = r.served(i);
     if (s !== NONE) {
       pos = bytes(buf, pos, L_SERVED);
       const v = r.others[s] as Served;
@@ -119,22 +119,22 @@ export class RecordedLines {
 
   private value(i: number, buf: Buffer, pos: number, end: number): number {
     const r = this.rec;
-    const kind = r.flags.a[i] & 3;
-    if (kind === V_INT) return num(buf, bytes(buf, pos, L_VALUE), r.num.a[i]);
+    const kind = r.flags(i) & 3;
+    if (kind === V_INT) return num(buf, bytes(buf, pos, L_VALUE), r.num(i));
     if (kind === V_LIST) {
-      const len = r.listLen.a[i];
+      const len = r.listLen(i);
       if (len > MAX_FAST_LIST) return -1;
       pos = bytes(buf, pos, L_VALUE);
       buf[pos++] = 91;
       const flat = r.flat;
-      for (let j = 0, at = r.num.a[i]; j < len; j++) {
+      for (let j = 0, at = r.num(i); j < len; j++) {
         if (j > 0) buf[pos++] = 44;
         pos = num(buf, pos, flat[at + j]);
       }
       buf[pos++] = 93;
       return pos;
     }
-    if (kind === V_OTHER) return other(buf, bytes(buf, pos, L_VALUE), r.others[r.num.a[i]], end - pos - 2 * MAX_FIELD_BYTES - 64);
+    if (kind === V_OTHER) return other(buf, bytes(buf, pos, L_VALUE), r.others[r.num(i)], end - pos - 2 * MAX_FIELD_BYTES - 64);
     return bytes(buf, pos, L_VALUE_NULL);
   }
 }

@@ -1,17 +1,17 @@
-// The events of a run held in columns while the run goes on (typed arrays and interned strings, read
+// The events of a run held in rows of typed arrays while the run goes on (typed arrays and interned strings, read
 // lists in one flat buffer), turned into a History by the builder once the run is over. A driver
 // against a real database keeps no object per op while it drives: that is what keeps the garbage
 // collector out of its way (issue 13). The History built at the end is the one the builder would
 // have built event by event, with the same messages for the same faults.
 
 import { HistoryBuilder } from './builder.js';
-import { byteColumn, floatColumn, intColumn as ints, NameTable } from './growable.js';
+import { NameTable } from './growable.js';
 import { ScannedEvent, VALUE_INT, VALUE_LIST, VALUE_NULL } from './scanned.js';
 import { servedProblem } from './served.js';
-import type { EventType, History, HistoryEvent, WorkloadKind } from './types.js';
+import type { EventType, History, HistoryEvent, Served, WorkloadKind } from './types.js';
 
 const TYPES: EventType[] = ['invoke', 'ok', 'fail', 'info'];
-const TYPE_CODE: Record<string, number> = { invoke: 0, ok: 1, fail: 2, info: 3 };
+export const TYPE_CODE: Record<string, number> = { invoke: 0, ok: 1, fail: 2, info: 3 };
 export const NONE = -1;
 export const NEMESIS = -2;
 /** How an event's value is held: in `num`, as a flat int32 list, or as the JS value itself. */
@@ -20,24 +20,36 @@ export const V_INT = 1;
 export const V_LIST = 2;
 export const V_OTHER = 3;
 
-/** The columns are read (never written) by the history file's encoder (recorded-lines.ts). */
+/** An event's slots in its row: 16 int32s (time and num are the row's first two float64s). */
+const ROW_SHIFT = 4;
+/** Rows come in chunks of 1 MiB, never copied: a run's rows do not move as they grow. */
+const CHUNK_SHIFT = 14;
+const CHUNK_ROWS = 1 << CHUNK_SHIFT;
+const IN_CHUNK = CHUNK_ROWS - 1;
+const F_TIME = 0;
+const F_NUM = 1;
+const I_PROCESS = 4;
+const I_TYPE = 5;
+const I_FLAGS = 6;
+const I_F = 7;
+const I_KEY = 8;
+const I_SESSION = 9;
+const I_USER = 10;
+const I_NODE = 11;
+const I_ERROR = 12;
+const I_LIST_LEN = 13;
+const I_SERVED = 14;
+
+/**
+ * One row of 64 bytes (a cache line) per event, read (never written) by the history file's encoder
+ * (recorded-lines.ts) through the accessors. Rows, not a column per field: between two events of a
+ * run the client library runs, and an event written over 13 columns touched 13 cache lines; rows
+ * in fixed chunks are never copied as a run grows (the doubling columns copied every field).
+ */
 export class EventRecorder {
   private n = 0;
-  readonly time = floatColumn(1024);
-  readonly process = ints(1024);
-  readonly type = byteColumn(1024);
-  readonly flags = byteColumn(1024);
-  readonly f = ints(1024);
-  readonly key = ints(1024);
-  readonly session = ints(1024);
-  readonly user = ints(1024);
-  readonly node = ints(1024);
-  readonly error = ints(1024);
-  /** The value: an int, a flat list's start, or an index into `others`. */
-  readonly num = floatColumn(1024);
-  readonly listLen = ints(1024);
-  /** What the serving node said of itself (an index into `others`), or NONE. */
-  readonly served = ints(1024);
+  private readonly intChunks: Int32Array[] = [];
+  private readonly floatChunks: Float64Array[] = [];
   readonly strings = new NameTable();
   flat = new Int32Array(1 << 12);
   private flatPos = 0;
@@ -47,36 +59,115 @@ export class EventRecorder {
     return this.n;
   }
 
+  time(i: number): number {
+    return this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_TIME];
+  }
+  /** The value: an int, a flat list's start, or an index into `others`. */
+  num(i: number): number {
+    return this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM];
+  }
+  process(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_PROCESS];
+  }
+  type(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_TYPE];
+  }
+  /** The value's kind (V_*) | 4 for final: false | 8 for final: true. */
+  flags(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_FLAGS];
+  }
+  f(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_F];
+  }
+  key(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_KEY];
+  }
+  session(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_SESSION];
+  }
+  user(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_USER];
+  }
+  node(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_NODE];
+  }
+  error(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_ERROR];
+  }
+  listLen(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_LIST_LEN];
+  }
+  /** What the serving node said of itself (an index into `others`), or NONE. */
+  served(i: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_SERVED];
+  }
+
   /** Records the event (stamped with index and time). Nemesis events are kept whole. */
   add(e: HistoryEvent): void {
-    const i = this.n++;
-    this.time.set(i, e.time);
     if (e.process === 'nemesis') {
-      this.process.set(i, NEMESIS);
-      this.num.set(i, this.others.push(e) - 1);
+      const i = this.row();
+      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_TIME] = e.time;
+      this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_PROCESS] = NEMESIS;
+      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = this.others.push(e) - 1;
       return;
     }
+    this.record(e.time, e.process, TYPE_CODE[e.type] ?? 0, e.f, e.key, e.value, e.session, e.user, e.node, e.error, e.served, e.final);
+  }
+
+  /**
+   * Records a client event from its fields (`type`: TYPE_CODE's), as add() would the event object
+   * with them: the run's hot path makes no object per event (issue 10).
+   */
+  record(
+    time: number,
+    process: number,
+    type: number,
+    f: string,
+    key: string | undefined,
+    value: unknown,
+    session: string | undefined,
+    user: string | undefined,
+    node: string | undefined,
+    error: string | undefined,
+    served: Served | undefined,
+    final: boolean | undefined,
+  ): void {
+    const i = this.row();
     const s = this.strings;
-    this.process.set(i, e.process);
-    this.type.set(i, TYPE_CODE[e.type] ?? 0);
-    this.f.set(i, s.id(e.f));
-    this.key.set(i, s.id(e.key));
-    this.session.set(i, s.id(e.session));
-    this.user.set(i, s.id(e.user));
-    this.node.set(i, s.id(e.node));
-    this.error.set(i, s.id(e.error));
-    this.flags.set(i, this.valueKind(i, e.value) | (e.final === undefined ? 0 : e.final ? 8 : 4));
-    this.served.set(i, e.served === undefined ? NONE : this.others.push(e.served) - 1);
+    const a = this.intChunks[i >> CHUNK_SHIFT];
+    const at = (i & IN_CHUNK) << ROW_SHIFT;
+    this.floatChunks[i >> CHUNK_SHIFT][(at >> 1) + F_TIME] = time;
+    a[at + I_PROCESS] = process;
+    a[at + I_TYPE] = type;
+    a[at + I_F] = s.id(f);
+    a[at + I_KEY] = s.id(key);
+    a[at + I_SESSION] = s.id(session);
+    a[at + I_USER] = s.id(user);
+    a[at + I_NODE] = s.id(node);
+    a[at + I_ERROR] = s.id(error);
+    a[at + I_FLAGS] = this.valueKind(i, value) | (final === undefined ? 0 : final ? 8 : 4);
+    a[at + I_SERVED] = served === undefined ? NONE : this.others.push(served) - 1;
+  }
+
+  /** The next event's row (a new chunk when the last is full). */
+  private row(): number {
+    const i = this.n++;
+    if ((i & IN_CHUNK) === 0) {
+      const chunk = new Int32Array(CHUNK_ROWS << ROW_SHIFT);
+      this.intChunks.push(chunk);
+      this.floatChunks.push(new Float64Array(chunk.buffer));
+    }
+    return i;
   }
 
   private valueKind(i: number, v: unknown): number {
     if (v === null || v === undefined) return V_NULL;
     if (typeof v === 'number' && (v | 0) === v) {
-      this.num.set(i, v);
+      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = v;
       return V_INT;
     }
     if (Array.isArray(v) && this.copyList(i, v)) return V_LIST;
-    this.num.set(i, this.others.push(v) - 1);
+    this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = this.others.push(v) - 1;
     return V_OTHER;
   }
 
@@ -95,47 +186,47 @@ export class EventRecorder {
       this.flat[at + j] = x;
     }
     this.flatPos += len;
-    this.num.set(i, at);
-    this.listLen.set(i, len);
+    this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = at;
+    this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_LIST_LEN] = len;
     return true;
   }
 
   /** Event i as the object the runner recorded (same fields, same order as it built them). */
   event(i: number): HistoryEvent {
-    const p = this.process.a[i];
-    if (p === NEMESIS) return this.others[this.num.a[i]] as HistoryEvent;
+    const p = this.process(i);
+    if (p === NEMESIS) return this.others[this.num(i)] as HistoryEvent;
     const s = this.strings;
-    const e = { index: i, time: this.time.a[i], process: p } as HistoryEvent;
-    const session = s.name(this.session.a[i]);
+    const e = { index: i, time: this.time(i), process: p } as HistoryEvent;
+    const session = s.name(this.session(i));
     if (session !== undefined) e.session = session;
-    const user = s.name(this.user.a[i]);
+    const user = s.name(this.user(i));
     if (user !== undefined) e.user = user;
-    e.type = TYPES[this.type.a[i]];
-    e.f = s.name(this.f.a[i]) as string;
-    const key = s.name(this.key.a[i]);
+    e.type = TYPES[this.type(i)];
+    e.f = s.name(this.f(i)) as string;
+    const key = s.name(this.key(i));
     if (key !== undefined) e.key = key;
     e.value = this.value(i);
-    const node = s.name(this.node.a[i]);
+    const node = s.name(this.node(i));
     if (node !== undefined) e.node = node;
-    const flags = this.flags.a[i];
+    const flags = this.flags(i);
     if (flags & 12) e.final = (flags & 8) !== 0;
-    const error = s.name(this.error.a[i]);
+    const error = s.name(this.error(i));
     if (error !== undefined) e.error = error;
-    const served = this.served.a[i];
+    const served = this.served(i);
     if (served !== NONE) e.served = this.others[served] as HistoryEvent['served'];
     return e;
   }
 
   private value(i: number): unknown {
-    switch (this.flags.a[i] & 3) {
+    switch (this.flags(i) & 3) {
       case V_INT:
-        return this.num.a[i];
+        return this.num(i);
       case V_LIST: {
-        const at = this.num.a[i];
-        return Array.from(this.flat.subarray(at, at + this.listLen.a[i]));
+        const at = this.num(i);
+        return Array.from(this.flat.subarray(at, at + this.listLen(i)));
       }
       case V_OTHER:
-        return this.others[this.num.a[i]];
+        return this.others[this.num(i)];
       default:
         return null;
     }
@@ -160,13 +251,13 @@ export class EventRecorder {
 
   /** Event i into `s` as the scanner would read its line; false for a nemesis event or a value that is not null, an int or an int list. */
   private scanned(i: number, s: ScannedEvent, checked: WeakSet<object>): boolean {
-    const p = this.process.a[i];
-    const flags = this.flags.a[i];
+    const p = this.process(i);
+    const flags = this.flags(i);
     if (p === NEMESIS || (flags & 3) === V_OTHER) return false;
     const names = this.strings;
-    const key = names.name(this.key.a[i]);
+    const key = names.name(this.key(i));
     if (key === undefined) return false;
-    const served = this.served.a[i];
+    const served = this.served(i);
     if (served !== NONE) {
       // (a served object is shared by many events: each one is checked once)
       const v = this.others[served] as object;
@@ -177,15 +268,15 @@ export class EventRecorder {
       s.served = v as HistoryEvent['served'];
     } else s.served = undefined;
     s.index = i;
-    s.time = this.time.a[i];
+    s.time = this.time(i);
     s.process = p;
-    s.type = TYPES[this.type.a[i]];
-    s.f = names.name(this.f.a[i]) as string;
+    s.type = TYPES[this.type(i)];
+    s.f = names.name(this.f(i)) as string;
     s.key = key;
-    s.session = names.name(this.session.a[i]);
-    s.user = names.name(this.user.a[i]);
-    s.node = names.name(this.node.a[i]);
-    s.error = names.name(this.error.a[i]);
+    s.session = names.name(this.session(i));
+    s.user = names.name(this.user(i));
+    s.node = names.name(this.node(i));
+    s.error = names.name(this.error(i));
     s.final = flags & 12 ? (flags & 8) !== 0 : undefined;
     this.scannedValue(i, flags & 3, s);
     return true;
@@ -194,10 +285,10 @@ export class EventRecorder {
   private scannedValue(i: number, kind: number, s: ScannedEvent): void {
     if (kind === V_INT) {
       s.valueKind = VALUE_INT;
-      s.valueInt = this.num.a[i];
+      s.valueInt = this.num(i);
     } else if (kind === V_LIST) {
-      const at = this.num.a[i];
-      const len = this.listLen.a[i];
+      const at = this.num(i);
+      const len = this.listLen(i);
       s.valueKind = VALUE_LIST;
       s.list = this.flat.subarray(at, at + len);
       s.listLen = len;

@@ -2,16 +2,13 @@
 // every invoke/completion recorded as it happens; then heal, settle, final reads on every node.
 
 import type { RunConfig } from '../config/types.js';
-import { HistoryBuilder } from '../history/builder.js';
-import { HistoryWriter } from '../history/writer.js';
-import { EventRecorder } from '../history/recorder.js';
-import { RecordedLines } from '../history/recorded-lines.js';
-import type { History, HistoryEvent } from '../history/types.js';
+import type { History } from '../history/types.js';
 import { createNemesis, validateSchedule } from '../nemesis/interpreter.js';
 import { Rng } from '../rng.js';
 import type { Client, Completion, Invocation, LagSample, Target } from '../targets/types.js';
 import { clientSlots, createGenerator, type ClientSlot } from '../workload/index.js';
 import { createDriver } from './drive.js';
+import { historySink } from './history-sink.js';
 import { createTarget, type TargetFactory } from './targets.js';
 
 const NS_PER_MS = 1_000_000;
@@ -21,10 +18,6 @@ const NS_PER_MS = 1_000_000;
  */
 export const MIN_THINK_NS = 100_000;
 const TEARDOWN_WAIT_MS = 5000;
-/** History buffers (1 MiB each) a simulated run may have in flight to the file. */
-const WRITE_BEHIND = 8;
-/** Events a run in real time holds in columns before their lines are written (see historySink). */
-const RECORDED_BATCH = 1024;
 
 export interface ExecuteOptions {
   /** Where history.jsonl goes. */
@@ -82,14 +75,6 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
 
   let durable: Promise<void> = Promise.resolve();
   const sink = historySink(sched, opts.historyPath);
-  let index = 0;
-  // Every event is made by this file and handed over once: emit stamps it (no copy per event).
-  const emit = (e: Omit<HistoryEvent, 'index' | 'time'>): void => {
-    const ev = e as HistoryEvent;
-    ev.index = index++;
-    ev.time = Math.round(sched.nowNs());
-    sink.add(ev);
-  };
 
   const w = config.workload;
   const gen = createGenerator(w, workloadRng);
@@ -98,7 +83,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     faults: target.faults,
     scheduler: sched,
     rng: nemesisRng,
-    record: (f, value) => emit({ process: 'nemesis', type: 'info', f, value }),
+    record: (f, value) => sink.add({ process: 'nemesis', type: 'info', f, value }),
   });
   const driver = createDriver(sched);
   const progress = progressTotal(config);
@@ -144,7 +129,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
       for (const node of target.nodes()) {
         const process = nextProcess++;
         byNode.set(node, process);
-        emit({ process, type: 'invoke', f: 'read', key, value: null, node, final: true });
+        sink.add({ process, type: 'invoke', f: 'read', key, value: null, node, final: true });
       }
       target.finalRead(key, (reads) => {
         if (interrupted) return;
@@ -152,13 +137,13 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
           let process = byNode.get(r.node);
           if (process === undefined) {
             process = nextProcess++;
-            emit({ process, type: 'invoke', f: 'read', key, value: null, node: r.node, final: true });
+            sink.add({ process, type: 'invoke', f: 'read', key, value: null, node: r.node, final: true });
           }
           byNode.delete(r.node);
-          completion(process, undefined, { f: 'read', key, value: null }, { ...r.completion, node: r.node }, true);
+          sink.complete(process, undefined, { f: 'read', key, value: null }, { ...r.completion, node: r.node }, true);
         }
         for (const [node, process] of byNode) {
-          emit({ process, type: 'fail', f: 'read', key, value: null, node, final: true, error: 'node did not answer the final read' });
+          sink.add({ process, type: 'fail', f: 'read', key, value: null, node, final: true, error: 'node did not answer the final read' });
         }
         nextKey();
       });
@@ -180,19 +165,6 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     maybeWindDown();
   };
 
-  const completion = (process: number, slot: ClientSlot | undefined, op: Invocation, c: Completion, final: boolean): void => {
-    const e: Omit<HistoryEvent, 'index' | 'time'> = { process, type: c.type, f: op.f, key: op.key, value: c.value === undefined ? (op.f === 'read' ? null : op.value) : c.value };
-    if (slot) {
-      e.session = slot.session;
-      if (slot.user !== undefined) e.user = slot.user;
-    }
-    if (c.node !== undefined) e.node = c.node;
-    if (final) e.final = true;
-    if (c.error !== undefined && c.type !== 'ok') e.error = c.error;
-    if (c.served !== undefined) e.served = c.served;
-    emit(e);
-  };
-
   const issue = (st: ClientState): void => {
     if (!generating || interrupted) return;
     if (w.ops > 0 && opsIssued >= w.ops) {
@@ -202,9 +174,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     opsIssued++;
     inFlight++;
     const op = gen.next(st.slot);
-    const ev: Omit<HistoryEvent, 'index' | 'time'> = { process: st.process, session: st.slot.session, type: 'invoke', f: op.f, key: op.key, value: op.value };
-    if (st.slot.user !== undefined) ev.user = st.slot.user;
-    emit(ev);
+    sink.invoke(st.process, st.slot, op);
     st.op = op;
     st.client.invoke(op, st.answer);
   };
@@ -216,7 +186,7 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
     st.op = undefined;
     inFlight--;
     opsDone++;
-    completion(st.process, st.slot, op, c, false);
+    sink.complete(st.process, st.slot, op, c, false);
     // After an indeterminate op a process never issues another; the client goes on as a new one.
     const next = c.type === 'info' ? newClient(st.slot) : st;
     if (opsDone % 64 === 0 && progress.unit === 'ops') opts.onProgress?.(opsDone);
@@ -274,64 +244,6 @@ export async function executeRun(config: RunConfig, opts: ExecuteOptions): Promi
   if (interrupted) return { interrupted, opsIssued, lag, historyPath: opts.historyPath, durable };
   opts.onProgress?.(progress.total);
   return { history: sink.finish(), interrupted, opsIssued, lag, historyPath: opts.historyPath, durable };
-}
-
-interface HistorySink {
-  add(e: HistoryEvent): void;
-  /** Every event so far is in the file once this returns (a signal's flush). */
-  flush(): void;
-  /** The file whole, then synced and closed (HistoryWriter.closeDurable). */
-  closeDurable(): Promise<void>;
-  finish(): History;
-}
-
-/**
- * Where a run's events go: the history file, and what becomes the run's History. A simulated run
- * writes each event as it comes (its buffers written behind it, on libuv's thread pool: it never
- * waits on I/O) and builds its History as it goes (the total work is what counts there). A run in
- * real time keeps its events in columns and writes their lines from the columns RECORDED_BATCH at a
- * time (and at a flush): while it drives, no object per op is kept, the GC stays out of its way,
- * and a name's text is made once (issue 10: the driver's own cost per op); its History is built
- * once it is over.
- */
-function historySink(sched: Target['scheduler'], path: string): HistorySink {
-  if (sched.virtual) {
-    const writer = new HistoryWriter(path, { behind: WRITE_BEHIND });
-    const builder = new HistoryBuilder(path, true);
-    return {
-      add: (e) => (writer.write(e), builder.add(e, e.index + 1)),
-      flush: () => writer.flush(),
-      closeDurable: () => writer.closeDurable(),
-      finish: () => builder.finish(),
-    };
-  }
-  const writer = new HistoryWriter(path);
-  const rec = new EventRecorder();
-  const lines = new RecordedLines(rec);
-  let written = 0;
-  const writeOut = (): void => {
-    writer.writeFrom(lines, written, rec.length);
-    written = rec.length;
-  };
-  return {
-    add: (e) => {
-      rec.add(e);
-      if (rec.length - written >= RECORDED_BATCH) writeOut();
-    },
-    flush: () => (writeOut(), writer.flush()),
-    closeDurable: async () => {
-      let failed: { e: unknown } | undefined;
-      try {
-        writeOut();
-      } catch (e) {
-        failed = { e };
-      }
-      // (closed also when the last lines could not be written)
-      await writer.closeDurable();
-      if (failed) throw failed.e;
-    },
-    finish: () => rec.toHistory(path),
-  };
 }
 
 /** Tears a target down after a failure, waiting at most TEARDOWN_WAIT_MS. */

@@ -46,6 +46,27 @@ describe('EventRecorder', () => {
     }
   });
 
+  it('keeps every field of every event across its 16,384-row chunks, through record() as through add()', () => {
+    const rec = new EventRecorder();
+    const n = 40_000;
+    for (let i = 0; i < n; i++) {
+      const final = i % 7 === 0 ? i % 14 === 0 : undefined;
+      rec.record(i * 1000 + 0.5, i % 37, i % 4, i % 3 === 0 ? 'read' : 'write', `k${i % 101}`, i % 5 === 0 ? null : i % 5 === 1 ? [i, i + 1] : i, `s${i % 37}`, i % 11 === 0 ? `u${i % 3}` : undefined, i % 2 === 0 ? `n${i % 3}` : undefined, i % 4 >= 2 ? `e${i % 13}` : undefined, i % 9 === 0 ? { role: 'primary', term: i } : undefined, final);
+    }
+    expect(rec.length).toBe(n);
+    for (const i of [0, 1, 16_383, 16_384, 16_385, 32_767, 32_768, 39_999]) {
+      const e = rec.event(i);
+      expect(e.time).toBe(i * 1000 + 0.5);
+      expect(e.process).toBe(i % 37);
+      expect(e.type).toBe(['invoke', 'ok', 'fail', 'info'][i % 4]);
+      expect(e.key).toBe(`k${i % 101}`);
+      expect(e.value).toEqual(i % 5 === 0 ? null : i % 5 === 1 ? [i, i + 1] : i);
+      expect([e.session, e.user, e.node, e.error]).toEqual([`s${i % 37}`, i % 11 === 0 ? `u${i % 3}` : undefined, i % 2 === 0 ? `n${i % 3}` : undefined, i % 4 >= 2 ? `e${i % 13}` : undefined]);
+      expect(e.served).toEqual(i % 9 === 0 ? { role: 'primary', term: i } : undefined);
+      expect(e.final).toBe(i % 7 === 0 ? i % 14 === 0 : undefined);
+    }
+  });
+
   it('builds the History the builder builds event by event (append and register)', () => {
     for (let seed = 1; seed <= 20; seed++) {
       for (const events of [appendModelEvents(seed, { finalReads: seed % 2 === 0 }), registerEvents(seed)]) {
