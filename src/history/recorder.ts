@@ -1,5 +1,5 @@
-// The events of a run held in rows of typed arrays while the run goes on (typed arrays and interned strings, read
-// lists in one flat buffer), turned into a History by the builder once the run is over. A driver
+// The events of a run held while the run goes on (a row of typed-array slots per event, interned
+// strings, read lists in one flat buffer), turned into a History by the builder once the run is over. A driver
 // against a real database keeps no object per op while it drives: that is what keeps the garbage
 // collector out of its way (issue 13). The History built at the end is the one the builder would
 // have built event by event, with the same messages for the same faults.
@@ -59,56 +59,70 @@ export class EventRecorder {
     return this.n;
   }
 
+  /** Slot `slot` of event i's row as an int32 (I_*) or a float64 (F_*). */
+  private int(i: number, slot: number): number {
+    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + slot];
+  }
+  private float(i: number, slot: number): number {
+    return this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + slot];
+  }
+  private setInt(i: number, slot: number, v: number): void {
+    this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + slot] = v;
+  }
+  private setFloat(i: number, slot: number, v: number): void {
+    this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + slot] = v;
+  }
+
   time(i: number): number {
-    return this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_TIME];
+    return this.float(i, F_TIME);
   }
   /** The value: an int, a flat list's start, or an index into `others`. */
   num(i: number): number {
-    return this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM];
+    return this.float(i, F_NUM);
   }
   process(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_PROCESS];
+    return this.int(i, I_PROCESS);
   }
   type(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_TYPE];
+    return this.int(i, I_TYPE);
   }
   /** The value's kind (V_*) | 4 for final: false | 8 for final: true. */
   flags(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_FLAGS];
+    return this.int(i, I_FLAGS);
   }
   f(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_F];
+    return this.int(i, I_F);
   }
   key(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_KEY];
+    return this.int(i, I_KEY);
   }
   session(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_SESSION];
+    return this.int(i, I_SESSION);
   }
   user(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_USER];
+    return this.int(i, I_USER);
   }
   node(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_NODE];
+    return this.int(i, I_NODE);
   }
   error(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_ERROR];
+    return this.int(i, I_ERROR);
   }
   listLen(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_LIST_LEN];
+    return this.int(i, I_LIST_LEN);
   }
   /** What the serving node said of itself (an index into `others`), or NONE. */
   served(i: number): number {
-    return this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_SERVED];
+    return this.int(i, I_SERVED);
   }
 
   /** Records the event (stamped with index and time). Nemesis events are kept whole. */
   add(e: HistoryEvent): void {
     if (e.process === 'nemesis') {
       const i = this.row();
-      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_TIME] = e.time;
-      this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_PROCESS] = NEMESIS;
-      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = this.others.push(e) - 1;
+      this.setFloat(i, F_TIME, e.time);
+      this.setInt(i, I_PROCESS, NEMESIS);
+      this.setFloat(i, F_NUM, this.others.push(e) - 1);
       return;
     }
     this.record(e.time, e.process, TYPE_CODE[e.type] ?? 0, e.f, e.key, e.value, e.session, e.user, e.node, e.error, e.served, e.final);
@@ -163,11 +177,11 @@ export class EventRecorder {
   private valueKind(i: number, v: unknown): number {
     if (v === null || v === undefined) return V_NULL;
     if (typeof v === 'number' && (v | 0) === v) {
-      this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = v;
+      this.setFloat(i, F_NUM, v);
       return V_INT;
     }
     if (Array.isArray(v) && this.copyList(i, v)) return V_LIST;
-    this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = this.others.push(v) - 1;
+    this.setFloat(i, F_NUM, this.others.push(v) - 1);
     return V_OTHER;
   }
 
@@ -186,8 +200,8 @@ export class EventRecorder {
       this.flat[at + j] = x;
     }
     this.flatPos += len;
-    this.floatChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << (ROW_SHIFT - 1)) + F_NUM] = at;
-    this.intChunks[i >> CHUNK_SHIFT][((i & IN_CHUNK) << ROW_SHIFT) + I_LIST_LEN] = len;
+    this.setFloat(i, F_NUM, at);
+    this.setInt(i, I_LIST_LEN, len);
     return true;
   }
 
