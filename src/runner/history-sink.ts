@@ -33,6 +33,8 @@ export interface HistorySink {
 
 /** What a completion records as its value: the op's own for a write the client did not echo. */
 const completedValue = (op: Invocation, c: Completion): unknown => (c.value === undefined ? (op.f === 'read' ? null : op.value) : c.value);
+/** What a completion records as its error: none for an ok. */
+const completedError = (c: Completion): string | undefined => (c.type !== 'ok' ? c.error : undefined);
 
 /**
  * A simulated run writes each event as it comes (its buffers written behind it, on libuv's thread
@@ -72,7 +74,8 @@ function eventSink(sched: Scheduler, path: string): HistorySink {
       }
       if (c.node !== undefined) e.node = c.node;
       if (final) e.final = true;
-      if (c.error !== undefined && c.type !== 'ok') e.error = c.error;
+      const error = completedError(c);
+      if (error !== undefined) e.error = error;
       if (c.served !== undefined) e.served = c.served;
       add(e);
     },
@@ -102,8 +105,7 @@ function columnSink(sched: Scheduler, path: string): HistorySink {
       recorded();
     },
     complete: (process, slot, op, c, final) => {
-      const error = c.type !== 'ok' ? c.error : undefined;
-      rec.record(now(), process, TYPE_CODE[c.type], op.f, op.key, completedValue(op, c), slot?.session, slot?.user, c.node, error, c.served, final ? true : undefined);
+      rec.record(now(), process, TYPE_CODE[c.type], op.f, op.key, completedValue(op, c), slot?.session, slot?.user, c.node, completedError(c), c.served, final ? true : undefined);
       recorded();
     },
     add: (e) => {
