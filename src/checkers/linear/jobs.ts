@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import type { Budget } from '../budget.js';
 import { epochConflict, type EpochProof } from './epochs.js';
 import type { KeyProblem } from './model.js';
+import { problemPrint } from './problem.js';
 import { fencedObserver } from './refute.js';
-import { KeySearch, type Frontier } from './search.js';
+import { KeySearch, type Frontier, type SearchSnapshot } from './search.js';
 import { refuteByWindows } from './window.js';
 import { unwrittenObserver } from './witness.js';
 
@@ -46,6 +47,35 @@ export interface Job {
 
 export function newJob(problem: KeyProblem): Job {
   return { problem, ms: 0, windowsAt: WINDOWS_FROM_STEPS, windowsFrontier: 0, windowSteps: 0 };
+}
+
+/** A running job's search as it goes to a worker thread (key-pool.ts), to go on there. */
+export interface HandedSearch {
+  snapshot: SearchSnapshot;
+  /** problemPrint of the problem it searches. */
+  print: number;
+  windowsAt: number;
+  windowsFrontier: number;
+}
+
+/** Ends the job's search here and gives it over to go on elsewhere (undefined: it was not running). */
+export function handOver(job: Job): HandedSearch | undefined {
+  const search = job.search;
+  if (search?.status !== 'running') return undefined;
+  return { snapshot: search.suspend(), print: problemPrint(job.problem), windowsAt: job.windowsAt, windowsFrontier: job.windowsFrontier };
+}
+
+/**
+ * A job of `problem` going on with the search handed over: its refutations were tried where it
+ * began, and its steps count from there. The problem must be coded as the one it began on.
+ */
+export function resumedJob(problem: KeyProblem, handed: HandedSearch, memoLimit: number): Job {
+  if (problemPrint(problem) !== handed.print) throw new Error(`key ${problem.key}: the search handed over is of another problem than the one built here`);
+  const job = newJob(problem);
+  job.search = KeySearch.resume(problem, memoLimit, handed.snapshot);
+  job.windowsAt = handed.windowsAt;
+  job.windowsFrontier = handed.windowsFrontier;
+  return job;
 }
 
 /** Steps of a job: its searches' here and in a worker, and its windows'. */

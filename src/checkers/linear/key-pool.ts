@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { EpochProof } from './epochs.js';
-import type { Job, Verdict } from './jobs.js';
+import { handOver, type HandedSearch, type Job, type Verdict } from './jobs.js';
+import type { MemoState } from './memo.js';
 import type { Frontier } from './search.js';
 import type { Op } from '../../history/types.js';
 
@@ -26,8 +27,11 @@ const GRACE_MS = 2_000;
 export type PortableOp = Pick<Op, 'id' | 'f' | 'type' | 'invokeIndex' | 'completeIndex' | 'invokeTime' | 'completeTime' | 'invokeValue' | 'value'>;
 
 export interface KeyRequest {
-  /** `index`: the job's position in the checker's list; `ops`: the key's searched ops, in invoke order. */
-  keys: { index: number; key: string; ops: PortableOp[] }[];
+  /**
+   * `index`: the job's position in the checker's list; `ops`: the key's searched ops by slot (so the
+   * problem built there is coded as the one here); `handed`: its search so far, to go on with.
+   */
+  keys: { index: number; key: string; ops: PortableOp[]; handed?: HandedSearch }[];
   memoLimit: number;
   /** The checker's deadline as an epoch time (each thread has its own performance.timeOrigin). */
   deadlineEpochMs: number;
@@ -98,19 +102,25 @@ export class KeyPool {
     });
   }
 
-  /** Sends worker `w` the jobs (their problems are rebuilt there from the ops); their searches here end. */
+  /**
+   * Sends worker `w` the jobs (their problems are rebuilt there from the ops). A job's search
+   * running here ends here and goes on there from where it is, memo and all (its memo's arrays are
+   * moved, not copied); the worker's count of its steps then includes the ones taken here.
+   */
   send(w: number, jobs: Job[], memoLimit: number, deadline: number, maxMemoryMb?: number): void {
+    const transfer: ArrayBuffer[] = [];
     const keys = jobs.map((j) => {
       const steps = j.search?.steps ?? 0;
+      const handed = handOver(j);
       j.search?.end('stopped');
       j.search = undefined;
-      j.remote = { steps, memo: 0 };
-      const ops = j.problem.ops.slice().sort((a, b) => a.invokeIndex - b.invokeIndex).map(portable);
-      return { index: this.index.get(j)!, key: j.problem.key, ops };
+      j.remote = { steps: handed ? 0 : steps, memo: 0 };
+      if (handed) transfer.push(...memoBuffers(handed.snapshot.memo));
+      return { index: this.index.get(j)!, key: j.problem.key, ops: j.problem.ops.map(portable), handed };
     });
     const m = this.members[w];
     m.busy = true;
-    m.port.postMessage({ keys, memoLimit, deadlineEpochMs: performance.timeOrigin + deadline, maxMemoryMb } satisfies KeyRequest);
+    m.port.postMessage({ keys, memoLimit, deadlineEpochMs: performance.timeOrigin + deadline, maxMemoryMb } satisfies KeyRequest, transfer);
   }
 
   /** Takes the answers posted so far; returns a job found not linearizable, if any. */
@@ -174,6 +184,10 @@ export class KeyPool {
       void m.worker.terminate();
     }
   }
+}
+
+function memoBuffers(m: MemoState): ArrayBuffer[] {
+  return [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer as ArrayBuffer);
 }
 
 function portable(o: Op): PortableOp {

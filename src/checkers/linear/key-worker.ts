@@ -1,11 +1,12 @@
 // A worker thread of the linearizable checker (key-pool.ts): it rebuilds the register problems of
-// the keys it is sent from their ops, runs them round-robin with the same loop as the checker's own
-// thread (jobs.ts), and answers each key's verdict as it comes, then `done`.
+// the keys it is sent from their ops, goes on with the searches begun in the checker's thread (or
+// begins them), runs them round-robin with the same loop as the checker's own thread (jobs.ts),
+// and answers each key's verdict as it comes, then `done`.
 
 import { performance } from 'node:perf_hooks';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { Budget } from '../budget.js';
-import { newJob, runJobs, type Job } from './jobs.js';
+import { newJob, resumedJob, runJobs, type Job } from './jobs.js';
 import type { KeyDone, KeyReply, KeyRequest, PortableOp } from './key-pool.js';
 import { keyProblem } from './model.js';
 import type { Op } from '../../history/types.js';
@@ -39,7 +40,10 @@ function reply(index: number, job: Job): KeyReply {
 /** Runs the keys sent and answers each (then `done`); an error of its own ends it with `done` saying so. */
 function work(req: KeyRequest): void {
   const deadline = req.deadlineEpochMs - performance.timeOrigin;
-  const jobs = req.keys.map((k) => newJob(keyProblem(k.key, k.ops.map((o) => op(o, k.key)))));
+  const jobs = req.keys.map((k) => {
+    const problem = keyProblem(k.key, k.ops.map((o) => op(o, k.key)));
+    return k.handed ? resumedJob(problem, k.handed, req.memoLimit) : newJob(problem);
+  });
   const index = new Map(jobs.map((j, i) => [j, req.keys[i].index]));
   const budget = new Budget({ timeLimitMs: Math.max(0, deadline - performance.now()), maxMemoryMb: req.maxMemoryMb });
   const sent = new Set<Job>();

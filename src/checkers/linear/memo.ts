@@ -41,6 +41,19 @@ export function releaseMemo(m: MemoSet): void {
   if (pool.length < POOL_SIZE && m.capacity <= MAX_POOLED_SLOTS && m.arenaLength <= MAX_POOLED_ARENA_WORDS && !pool.includes(m)) pool.push(m);
 }
 
+/** A set's whole state, to carry it to another thread (its arrays' buffers can be transferred). */
+export interface MemoState {
+  size: number;
+  gen: number;
+  groups: number;
+  arenaUsed: number;
+  hashes: Int32Array;
+  states: Int32Array;
+  offsets: Int32Array;
+  gens: Int32Array;
+  arena: Int32Array;
+}
+
 /**
  * The set. The caller guarantees equal sets give equal ranges (a canonical trimming) and that the
  * hash covers range A only; `size` counts variants (the entries).
@@ -70,6 +83,32 @@ export class MemoSet {
     this.offsets = new Int32Array(c);
     this.gens = new Int32Array(c);
     this.arena = new Int32Array(Math.max(1024, initialCapacity * 8));
+  }
+
+  /** A set holding what `state` holds (its arrays, not copies). */
+  static fromState(state: MemoState): MemoSet {
+    const m = new MemoSet(0);
+    m.size = state.size;
+    m.gen = state.gen;
+    m.groups = state.groups;
+    m.arenaUsed = state.arenaUsed;
+    m.hashes = state.hashes;
+    m.states = state.states;
+    m.offsets = state.offsets;
+    m.gens = state.gens;
+    m.arena = state.arena;
+    m.capacity = state.hashes.length;
+    m.mask = m.capacity - 1;
+    return m;
+  }
+
+  /**
+   * The set's state, its arrays themselves: once they are transferred this set is unusable, so it
+   * must not go back to the pool (KeySearch.suspend).
+   */
+  toState(): MemoState {
+    const { size, gen, groups, arenaUsed, hashes, states, offsets, gens, arena } = this;
+    return { size, gen, groups, arenaUsed, hashes, states, offsets, gens, arena };
   }
 
   /** Empties the set in O(1). */

@@ -111,3 +111,16 @@ export function modelProblem<S, I, O>(key: string, keyOps: Op[], model: HistoryM
   const zeros = { kind: new Uint8Array(n), arg1: new Int32Array(n), arg2: new Int32Array(n) };
   return { key, ops, okCount, ...zeros, ...buildEntries(ops, okCount), values: [], coded: coded as CodedModel };
 }
+
+/**
+ * A 32-bit print of a problem's coding (slots, entries, the register's codes): a search resumed in
+ * another thread (KeySearch.resume) is of the problem built there only if both prints agree.
+ */
+export function problemPrint(p: KeyProblem): number {
+  let h = Math.imul(p.ops.length, 0x9e3779b1) ^ p.okCount;
+  const mixIn = (a: ArrayLike<number>): void => {
+    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i], 0x01000193);
+  };
+  for (const a of [p.kind, p.arg1, p.arg2, p.entrySlot, p.entryIsCall, p.entryReturn]) mixIn(a);
+  return h | 0;
+}

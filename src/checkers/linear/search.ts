@@ -4,7 +4,7 @@
 // of a CodedModel (seam.ts) for any other model, whose step the search calls instead.
 
 import { NO_CLASS, pureAllowed, returnKeys, twinClasses } from './canon.js';
-import { releaseMemo, takeMemo, type MemoSet } from './memo.js';
+import { MemoSet, releaseMemo, takeMemo, type MemoState } from './memo.js';
 import { K_CAS, K_READ, K_WRITE, type KeyProblem } from './model.js';
 import { reachable, type CodedModel } from './seam.js';
 
@@ -20,6 +20,26 @@ export interface Frontier {
   /** State code after the prefix: the register's value code, or the CodedModel's state code. */
   state: number;
 }
+
+/**
+ * A running search's state (KeySearch.suspend), for a worker thread to go on with it
+ * (KeySearch.resume) on the same problem: its arrays are copies, the memo's are the memo's own.
+ */
+export interface SearchSnapshot {
+  valuePruning: boolean;
+  dominance: boolean;
+  /** The scalars, in SCALARS' order. */
+  scalars: number[];
+  /** The arrays that change as it runs, in ARRAYS' order. */
+  arrays: Int32Array[];
+  memo: MemoState;
+}
+
+/** What of a KeySearch changes as it runs, besides its memo (the rest follows from the problem). */
+const SCALARS = ['steps', 'sp', 'gen', 'resetsLeft', 'hash', 'state', 'okLeft', 'infoSet', 'cur', 'loA', 'hiA', 'bestEntry', 'bestState', 'bestLen', 'lowWater'] as const;
+const ARRAYS = ['next', 'prev', 'stackEntry', 'stackState', 'words', 'obsLeft', 'bestStack', 'classBest', 'classGen'] as const;
+/** A search's fields by name, for the snapshot (the names above are its private fields). */
+type Fields = Record<(typeof SCALARS)[number], number> & Record<(typeof ARRAYS)[number], Int32Array>;
 
 /** 32-bit words from a small seeded xorshift, one random word per op for the incremental hash. */
 function randomWords(n: number, seed: number): Uint32Array {
@@ -216,6 +236,42 @@ export class KeySearch {
     this.status = status;
     this.memoSize = this.memo.size;
     releaseMemo(this.memo);
+  }
+
+  /**
+   * Ends the search here ('stopped') and gives where it is, memo included, for a worker thread to
+   * go on from there (resume): the steps that follow are the ones it would have taken here. The memo
+   * goes with the snapshot, not back to the pool (its arrays may be transferred).
+   */
+  suspend(): SearchSnapshot {
+    if (this.status !== 'running') throw new Error(`a search that is ${this.status} cannot be suspended`);
+    const f = this as unknown as Fields;
+    const snap: SearchSnapshot = {
+      valuePruning: this.valuePruning,
+      dominance: this.dominance,
+      scalars: SCALARS.map((k) => f[k]),
+      arrays: ARRAYS.map((k) => f[k].slice()),
+      memo: this.memo.toState(),
+    };
+    this.status = 'stopped';
+    this.memoSize = this.memo.size;
+    this.memo = new MemoSet(0);
+    return snap;
+  }
+
+  /** The search `snap` was taken of (suspend), on the same problem (built the same way), going on. */
+  static resume(problem: KeyProblem, memoLimit: number, snap: SearchSnapshot): KeySearch {
+    const s = new KeySearch(problem, memoLimit, snap.valuePruning, snap.dominance);
+    const f = s as unknown as Fields;
+    ARRAYS.forEach((k, i) => {
+      if (f[k].length !== snap.arrays[i].length) throw new Error(`the search resumed is not of this problem (${k}: ${snap.arrays[i].length} entries, expected ${f[k].length})`);
+      f[k].set(snap.arrays[i]);
+    });
+    SCALARS.forEach((k, i) => (f[k] = snap.scalars[i]));
+    releaseMemo(s.memo);
+    s.memo = MemoSet.fromState(snap.memo);
+    s.status = 'running';
+    return s;
   }
 
   /** Runs up to `budget` steps; returns the status. */
