@@ -128,7 +128,7 @@ export class GrowingInts {
   private buffer: Resizable | undefined;
   /** Whether the resizable reservation was refused or is full (then every growth copies). */
   refused = false;
-  view: Int32Array;
+  view: Int32Array<ArrayBuffer>;
 
   /** reserveFrom and maxBytes are the defaults but in tests (a reservation too large to be granted takes the copying path). */
   constructor(
@@ -140,7 +140,7 @@ export class GrowingInts {
   }
 
   /** The view grown to n slots (n > its length), keeping its first `keep`. */
-  grow(n: number, keep: number): Int32Array {
+  grow(n: number, keep: number): Int32Array<ArrayBuffer> {
     const b = this.buffer ?? this.reserve(n, keep);
     if (b !== undefined && n * 4 <= b.maxByteLength) {
       b.resize(n * 4);
@@ -155,7 +155,7 @@ export class GrowingInts {
   }
 
   /** The first n slots as the final view; the rest is given back when more than `slack` slots are spare. */
-  trim(n: number, slack: number): Int32Array {
+  trim(n: number, slack: number): Int32Array<ArrayBuffer> {
     const spare = this.view.length - n;
     if (spare <= slack) return this.view;
     const b = this.buffer;

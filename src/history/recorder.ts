@@ -5,6 +5,7 @@
 // have built event by event, with the same messages for the same faults.
 
 import { HistoryBuilder } from './builder.js';
+import { GrowingInts } from './flat-reads.js';
 import { NameTable } from './growable.js';
 import { ScannedEvent, VALUE_INT, VALUE_LIST, VALUE_NULL } from './scanned.js';
 import { servedProblem } from './served.js';
@@ -51,12 +52,18 @@ export class EventRecorder {
   private readonly intChunks: Int32Array[] = [];
   private readonly floatChunks: Float64Array[] = [];
   readonly strings = new NameTable();
-  flat = new Int32Array(1 << 12);
+  /** Read lists, back to back: grown in place where it can be (flat-reads.ts), not copied as it doubles. */
+  private readonly lists = new GrowingInts(1 << 12);
   private flatPos = 0;
   readonly others: unknown[] = [];
 
   get length(): number {
     return this.n;
+  }
+
+  /** The read lists' buffer (a list's start is its event's num, its length listLen). */
+  get flat(): Int32Array<ArrayBuffer> {
+    return this.lists.view;
   }
 
   /** Slot `slot` of event i's row as an int32 (I_*) or a float64 (F_*). */
@@ -188,16 +195,13 @@ export class EventRecorder {
   /** Copies an all-int32 list into `flat`; false (nothing kept) if it holds anything else. */
   private copyList(i: number, v: unknown[]): boolean {
     const len = v.length;
-    if (this.flatPos + len > this.flat.length) {
-      const grown = new Int32Array(Math.max(this.flatPos + len, this.flat.length * 2));
-      grown.set(this.flat.subarray(0, this.flatPos));
-      this.flat = grown;
-    }
+    let flat = this.lists.view;
+    if (this.flatPos + len > flat.length) flat = this.lists.grow(Math.max(this.flatPos + len, flat.length * 2), this.flatPos);
     const at = this.flatPos;
     for (let j = 0; j < len; j++) {
       const x = v[j];
       if (typeof x !== 'number' || (x | 0) !== x) return false;
-      this.flat[at + j] = x;
+      flat[at + j] = x;
     }
     this.flatPos += len;
     this.setFloat(i, F_NUM, at);

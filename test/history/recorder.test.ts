@@ -46,6 +46,25 @@ describe('EventRecorder', () => {
     }
   });
 
+  it('keeps every read list as its list buffer grows past the size where it grows in place (4M elements)', () => {
+    const rec = new EventRecorder();
+    const list = (i: number) => Array.from({ length: 1000 + (i % 7) }, (_, j) => i * 10_000 + j);
+    let elements = 0;
+    let n = 0;
+    for (; elements < 4 << 20; n++) {
+      rec.record(2 * n, 1, 0, 'read', 'x', null, 's1', undefined, undefined, undefined, undefined, undefined);
+      rec.record(2 * n + 1, 1, 1, 'read', 'x', list(n), 's1', undefined, undefined, undefined, undefined, undefined);
+      elements += list(n).length;
+    }
+    expect(rec.flat.buffer.resizable).toBe(true); // grown in place, not copied as it doubled
+    const h = rec.toHistory('mem');
+    expect(h.ops).toHaveLength(n);
+    for (const i of [0, 1, 1023, 1024, n - 1]) {
+      expect(rec.event(2 * i + 1).value).toEqual(list(i));
+      expect(h.ops[i].value).toEqual(list(i));
+    }
+  });
+
   it('keeps every field of every event across its 16,384-row chunks, through record() as through add()', () => {
     const rec = new EventRecorder();
     const n = 40_000;
