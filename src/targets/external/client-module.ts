@@ -84,6 +84,8 @@ function uncertain(op: ClientOp, error: string): Completion {
 export interface InvokeEnv {
   client: ExternalClient;
   timeoutMs: number;
+  /** The deadlines of every session's op in flight (one per target, of timeoutMs). */
+  deadlines: Deadlines;
   /** Called when an op begins and ends (the scheduler's hold). */
   hold(): () => void;
   /** Runs fn on the scheduler: at once when nothing of it is running (the scheduler's callNow), else next. */
@@ -150,17 +152,58 @@ class InFlight {
   }
 }
 
+/** Ticks of the deadlines' timer per timeout: an op ends at most 1/TICKS of the timeout late. */
+const TICKS = 8;
+
 /**
- * One client session's ops through the module, each with a deadline: exactly one call of done per
- * op. The runner has at most one op of a session in flight, so one timer per session serves every
- * op: re-armed (refresh()) when an op starts, it fires exactly when the op in flight then is due.
- * No timer, and no context literal with a getter, is made per op: each kept the driver's short-
- * lived garbage alive into the old generation (measured: 600 bytes per op, a third of its time in
- * the GC).
+ * The deadline of each session's op in flight, all on one timer: no timer is set, refreshed or
+ * cleared per op (against Redis each cost a timer-list insert and a wakeup's worth of work, a
+ * few percent of the driver's rate). While an op is in flight it ticks TICKS times per timeout;
+ * an op begun at tick b ends at tick b + TICKS + 1, so never before its timeout and at most
+ * 1/TICKS of it after. With nothing in flight it stops, so nothing is left to close.
+ */
+export class Deadlines {
+  private tick = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly sessions = new Set<ExternalSession>();
+
+  constructor(readonly timeoutMs: number) {}
+
+  /** Whether its timer runs (an op is in flight, or was at the last tick). */
+  get ticking(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** The tick an op of `s` begins at (the timer is started if it is not running). */
+  begin(s: ExternalSession): number {
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.expire(), Math.max(1, this.timeoutMs / TICKS));
+      this.timer.unref(); // what keeps a run alive is the scheduler's hold on the op
+    }
+    this.sessions.add(s);
+    return this.tick;
+  }
+
+  /** A tick: ops due end; sessions with nothing in flight leave the set (an op's begin adds its own again). */
+  private expire(): void {
+    const due = ++this.tick - TICKS - 1;
+    for (const s of this.sessions) if (!s.expireBegunBefore(due)) this.sessions.delete(s);
+    if (this.sessions.size > 0) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * One client session's ops through the module, each with a deadline (Deadlines): exactly one call
+ * of done per op. The runner has at most one op of a session in flight. No timer, and no context
+ * literal with a getter, is made per op: each kept the driver's short-lived garbage alive into the
+ * old generation (measured: 600 bytes per op, a third of its time in the GC).
  */
 export class ExternalSession {
-  private timer: NodeJS.Timeout | undefined;
   private current: InFlight | undefined;
+  /** The deadlines' tick the op in flight began at. */
+  private begunAt = 0;
 
   constructor(
     readonly env: InvokeEnv,
@@ -170,10 +213,7 @@ export class ExternalSession {
   invoke(op: Invocation, done: (c: Completion) => void): void {
     const fly = new InFlight(this, op as ClientOp, done, this.env.hold());
     this.current = fly;
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.current?.expire(), this.env.timeoutMs);
-      this.timer.unref(); // what keeps a run alive is the scheduler's hold on the op
-    } else this.timer.refresh();
+    this.begunAt = this.env.deadlines.begin(this);
     let p: Promise<OpResult>;
     try {
       p = Promise.resolve(this.env.client.invoke(fly.op, fly.ctx));
@@ -186,11 +226,14 @@ export class ExternalSession {
     );
   }
 
-  /**
-   * The op answered or timed out. The timer is left to fire with nothing to expire (a cleared
-   * timer cannot be re-armed by refresh(); an unref'd one keeps nothing alive).
-   */
+  /** The op answered or timed out. */
   settled(fly: InFlight): void {
     if (this.current === fly) this.current = undefined;
+  }
+
+  /** Times out the op in flight if it began at tick `t` or before; whether an op is still in flight. */
+  expireBegunBefore(t: number): boolean {
+    if (this.current !== undefined && this.begunAt <= t) this.current.expire();
+    return this.current !== undefined;
   }
 }

@@ -14,7 +14,7 @@ import { createRealScheduler, runHeld, type RealScheduler } from '../real/schedu
 import type { Capabilities, Capability, Client, Completion, FinalRead, NodeId, SessionInfo, Target } from '../types.js';
 import { usesNamespaces } from './capabilities.js';
 import type { ClientNode, ExternalClient } from './client-api.js';
-import { clientModuleUrl, ExternalSession, openClient } from './client-module.js';
+import { clientModuleUrl, Deadlines, ExternalSession, openClient } from './client-module.js';
 import { ExternalNodes, type NodeSlot } from './external-nodes.js';
 import { buildFaults, PendingWork } from './faults.js';
 import { startLeaderWatch, type LeaderWatch } from './leader.js';
@@ -58,12 +58,15 @@ class External implements ExternalTarget {
   private lifecycle: Lifecycle | undefined;
   private readonly shared: Record<string, unknown> = {};
   private readonly stopping = new AbortController();
+  /** Every session's op deadline, on one timer. */
+  private readonly deadlines: Deadlines;
 
   constructor(
     private readonly cfg: ExternalTargetConfig,
     private readonly opts: ExternalTargetOptions,
   ) {
     this.name = cfg.name;
+    this.deadlines = new Deadlines(cfg.clientTimeoutMs);
     requireBinaries(cfg.binaries, 'target');
     clientModuleUrl(cfg.client.module, 'target.client.module');
     if (cfg.lifecycle !== undefined) checkLifecycleModule(cfg.lifecycle.module);
@@ -166,7 +169,7 @@ class External implements ExternalTarget {
       invoke: (op, done: (c: Completion) => void) => {
         if (this.ext === undefined) return this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: 'client not open' }));
         ops ??= new ExternalSession(
-          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.callNow(fn) },
+          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, deadlines: this.deadlines, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.callNow(fn) },
           session,
         );
         ops.invoke(op, done);

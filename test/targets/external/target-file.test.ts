@@ -14,7 +14,7 @@ import { loadRunConfig } from '../../../src/config/load.js';
 import type { ExternalTargetConfig } from '../../../src/config/types.js';
 import { externalCapabilities } from '../../../src/targets/external/capabilities.js';
 import type { ExternalClient } from '../../../src/targets/external/client-api.js';
-import { completionOf, ExternalSession, thrownCompletion } from '../../../src/targets/external/client-module.js';
+import { completionOf, Deadlines, ExternalSession, thrownCompletion } from '../../../src/targets/external/client-module.js';
 import { substitute, withFileVars } from '../../../src/targets/external/placeholders.js';
 import type { Completion } from '../../../src/targets/types.js';
 import { userError } from '../../support/user-error.js';
@@ -139,7 +139,7 @@ describe('the client-module adapter', () => {
       },
     };
     let holds = 0;
-    new ExternalSession({ client: full, timeoutMs, hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(op, (c) => calls.push(c));
+    new ExternalSession({ client: full, timeoutMs, deadlines: new Deadlines(timeoutMs), hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(op, (c) => calls.push(c));
     return new Promise((resolve) => setTimeout(() => resolve({ calls, signal }), timeoutMs + 150)).then((r) => {
       expect(holds).toBe(0);
       return r as { calls: Completion[]; signal?: AbortSignal };
@@ -161,15 +161,42 @@ describe('the client-module adapter', () => {
     let late: AbortSignal | undefined;
     let early: { signal: AbortSignal } | undefined;
     const lateReader = { invoke: (_o: unknown, ctx: { signal: AbortSignal }) => new Promise<never>((r) => setTimeout(() => ((late = ctx.signal), r({ type: 'ok', value: 7 } as never)), 120)) };
-    new ExternalSession({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(append, () => undefined);
+    new ExternalSession({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(append, () => undefined);
     const quick = { finalRead: async () => null, invoke: async (_o: unknown, ctx: { signal: AbortSignal }) => ((early = ctx), { type: 'ok' as const, value: 7 }) };
     const done: Completion[] = [];
-    new ExternalSession({ client: quick as never, timeoutMs: 40, hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }).invoke(append, (c) => done.push(c));
+    new ExternalSession({ client: quick as never, timeoutMs: 40, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }).invoke(append, (c) => done.push(c));
     await new Promise((r) => setTimeout(r, 200));
     expect(late?.aborted).toBe(true);
     expect(done).toEqual([{ type: 'ok', value: 7 }]);
     // (read after the answer: the op ended in time, so its signal is not aborted)
     expect(early!.signal.aborted).toBe(false);
+  });
+});
+
+describe('Deadlines: every session\'s op deadline on one timer', () => {
+  it('ends a hung op after its timeout, never before, while quick ops of another session never time out; then stops its timer', async () => {
+    const append = { f: 'append' as const, key: 'k', value: 7 };
+    const deadlines = new Deadlines(80);
+    const env = (invoke: ExternalClient['invoke']) => ({ client: { finalRead: async () => null, invoke }, timeoutMs: 80, deadlines, hold: () => () => undefined, later: (fn: () => void) => setImmediate(fn) });
+    const t0 = performance.now();
+    let hungAt = 0;
+    const hung: Completion[] = [];
+    new ExternalSession(env(() => new Promise<never>(() => undefined)), { process: 1, session: 's1' }).invoke(append, (c) => ((hungAt = performance.now() - t0), hung.push(c)));
+    expect(deadlines.ticking).toBe(true);
+    // 30 ops one after another, 5 ms each: 150 ms in all, each well within its own 80 ms
+    const quick = new ExternalSession(env(() => new Promise((r) => setTimeout(() => r({ type: 'ok', value: 7 }), 5))), { process: 2, session: 's2' });
+    const quickDone: Completion[] = [];
+    await new Promise<void>((resolve) => {
+      const next = (): void => (quickDone.length < 30 ? quick.invoke(append, (c) => (quickDone.push(c), next())) : resolve());
+      next();
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(quickDone).toHaveLength(30);
+    expect(quickDone.every((c) => c.type === 'ok')).toBe(true);
+    expect(hung).toEqual([{ type: 'info', value: 7, error: 'timeout' }]);
+    expect(hungAt).toBeGreaterThanOrEqual(80);
+    expect(hungAt).toBeLessThan(80 + 10 + 60); // one tick (1/8 of the timeout) late at most, and the timers' slack
+    expect(deadlines.ticking).toBe(false); // nothing in flight: its timer stopped
   });
 });
 
