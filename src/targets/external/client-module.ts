@@ -157,8 +157,8 @@ const TICKS = 8;
 
 /**
  * The deadline of each session's op in flight, all on one timer: no timer is set, refreshed or
- * cleared per op (against Redis each cost a timer-list insert and a wakeup's worth of work, a
- * few percent of the driver's rate). While an op is in flight it ticks TICKS times per timeout;
+ * cleared per op (a refresh is a timer-list insert per op, beside the client library's own
+ * timers). While an op is in flight it ticks TICKS times per timeout;
  * an op begun at tick b ends at tick b + TICKS + 1, so never before its timeout and at most
  * 1/TICKS of it after. With nothing in flight it stops, so nothing is left to close.
  */
