@@ -1,7 +1,9 @@
 // What the real-database benches share: free ports, waiting for a server, replcheck's driver through
 // executeRun (history written, no checkers) against a target file, and the alternating-rounds table
 // beside a plain client loop at the same concurrency against the same servers in the same run.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadRunConfig } from '../../dist/config/load.js';
@@ -65,24 +67,47 @@ export async function loopRate(concurrency, seconds, step) {
 }
 
 /**
+ * The host's CPU accounting (/proc/stat's first line: user nice system idle iowait irq softirq
+ * steal ...), or undefined where there is none: the steal column says how much of the machine a
+ * virtual host took away while a row was measured, which moves every figure in it.
+ */
+function cpuTicks() {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/ +/).slice(1).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cores stolen by the host between two cpuTicks() (averaged over the span), or '-'. */
+function stolenCores(a, b) {
+  if (a === undefined || b === undefined || a.length < 8) return '-';
+  const d = b.map((x, i) => x - a[i]);
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? ((d[7] / total) * availableParallelism()).toFixed(2) : '-';
+}
+
+/**
  * Prints the Markdown table: best of `rounds` alternating rounds per concurrency. `plain` is the
  * baseline the ratio is taken against; `others` are more baselines shown beside it, with their ratio.
+ * The last column is the host's steal over the row's rounds, in cores.
  */
 export async function ratioTable({ concurrency, rounds, plain, ours, others = [], aim = 0.8 }) {
   const extra = others.map((o) => ` ${o.name}, ops/s | ratio to it |`).join('');
-  console.log(`| concurrency | plain client loop, ops/s | replcheck driver, ops/s | ratio |${extra}`);
-  console.log(`| ---: | ---: | ---: | ---: |${others.map(() => ' ---: | ---: |').join('')}`);
+  console.log(`| concurrency | plain client loop, ops/s | replcheck driver, ops/s | ratio |${extra} host steal, cores |`);
+  console.log(`| ---: | ---: | ---: | ---: |${others.map(() => ' ---: | ---: |').join('')} ---: |`);
   const fmt = (x) => Math.round(x).toLocaleString('en');
   for (const c of concurrency) {
     let p = 0, o = 0;
     const best = others.map(() => 0);
+    const t0 = cpuTicks();
     for (let r = 0; r < rounds; r++) {
       p = Math.max(p, await plain(c));
       o = Math.max(o, await ours(c));
       for (let i = 0; i < others.length; i++) best[i] = Math.max(best[i], await others[i].run(c));
     }
     const cells = best.map((b) => ` ${fmt(b)} | ${(o / b).toFixed(2)} |`).join('');
-    console.log(`| ${c} | ${fmt(p)} | ${fmt(o)} | ${(o / p).toFixed(2)} |${cells}`);
+    console.log(`| ${c} | ${fmt(p)} | ${fmt(o)} | ${(o / p).toFixed(2)} |${cells} ${stolenCores(t0, cpuTicks())} |`);
   }
-  console.log(`\naim: the driver reaches >= ${aim} of the plain loop.`);
+  console.log(`\naim: the driver reaches >= ${aim} of the plain loop. Host steal: CPU time a virtual machine's host took away (of ${availableParallelism()} cores); with much of it, the figures swing from round to round.`);
 }
