@@ -56,7 +56,7 @@ describe('EventRecorder', () => {
       rec.record(2 * n + 1, 1, 1, 'read', 'x', list(n), 's1', undefined, undefined, undefined, undefined, undefined);
       elements += list(n).length;
     }
-    expect(rec.flat.buffer.resizable).toBe(true); // grown in place, not copied as it doubled
+    expect((rec.flat.buffer as ArrayBuffer & { resizable: boolean }).resizable).toBe(true); // grown in place, not copied as it doubled
     const h = rec.toHistory('mem');
     expect(h.ops).toHaveLength(n);
     for (const i of [0, 1, 1023, 1024, n - 1]) {

@@ -19,7 +19,7 @@ const histories = fc.array(fc.record({ ...opSpecShape, v: values, v2: values }) 
 /** The snapshot as postMessage hands it over: cloned, the memo's buffers moved. */
 function carried(snap: SearchSnapshot): SearchSnapshot {
   const m = snap.memo;
-  return structuredClone(snap, { transfer: [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer) });
+  return structuredClone(snap, { transfer: [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer as ArrayBuffer) });
 }
 
 /** The problem as the worker builds it: from the ops by slot. */
