@@ -83,8 +83,7 @@ function uncertain(op: ClientOp, error: string): Completion {
 
 export interface InvokeEnv {
   client: ExternalClient;
-  timeoutMs: number;
-  /** The deadlines of every session's op in flight (one per target, of timeoutMs). */
+  /** The deadlines of every session's op in flight (one per target, of its clientTimeoutMs). */
   deadlines: Deadlines;
   /** Called when an op begins and ends (the scheduler's hold). */
   hold(): () => void;

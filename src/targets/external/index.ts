@@ -169,7 +169,7 @@ class External implements ExternalTarget {
       invoke: (op, done: (c: Completion) => void) => {
         if (this.ext === undefined) return this.scheduler.after(0, () => done({ type: 'fail', value: op.value, error: 'client not open' }));
         ops ??= new ExternalSession(
-          { client: this.ext, timeoutMs: this.cfg.clientTimeoutMs, deadlines: this.deadlines, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.callNow(fn) },
+          { client: this.ext, deadlines: this.deadlines, hold: () => this.scheduler.hold(), later: (fn) => this.scheduler.callNow(fn) },
           session,
         );
         ops.invoke(op, done);

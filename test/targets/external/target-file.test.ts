@@ -139,7 +139,7 @@ describe('the client-module adapter', () => {
       },
     };
     let holds = 0;
-    new ExternalSession({ client: full, timeoutMs, deadlines: new Deadlines(timeoutMs), hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(op, (c) => calls.push(c));
+    new ExternalSession({ client: full, deadlines: new Deadlines(timeoutMs), hold: () => (holds++, () => holds--), later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(op, (c) => calls.push(c));
     return new Promise((resolve) => setTimeout(() => resolve({ calls, signal }), timeoutMs + 150)).then((r) => {
       expect(holds).toBe(0);
       return r as { calls: Completion[]; signal?: AbortSignal };
@@ -161,10 +161,10 @@ describe('the client-module adapter', () => {
     let late: AbortSignal | undefined;
     let early: { signal: AbortSignal } | undefined;
     const lateReader = { invoke: (_o: unknown, ctx: { signal: AbortSignal }) => new Promise<never>((r) => setTimeout(() => ((late = ctx.signal), r({ type: 'ok', value: 7 } as never)), 120)) };
-    new ExternalSession({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, timeoutMs: 40, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(append, () => undefined);
+    new ExternalSession({ client: { finalRead: async () => null, invoke: lateReader.invoke as never }, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 1, session: 's1' }).invoke(append, () => undefined);
     const quick = { finalRead: async () => null, invoke: async (_o: unknown, ctx: { signal: AbortSignal }) => ((early = ctx), { type: 'ok' as const, value: 7 }) };
     const done: Completion[] = [];
-    new ExternalSession({ client: quick as never, timeoutMs: 40, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }).invoke(append, (c) => done.push(c));
+    new ExternalSession({ client: quick as never, deadlines: new Deadlines(40), hold: () => () => undefined, later: (fn) => setImmediate(fn) }, { process: 2, session: 's2' }).invoke(append, (c) => done.push(c));
     await new Promise((r) => setTimeout(r, 200));
     expect(late?.aborted).toBe(true);
     expect(done).toEqual([{ type: 'ok', value: 7 }]);
@@ -177,7 +177,7 @@ describe('Deadlines: every session\'s op deadline on one timer', () => {
   it('ends a hung op after its timeout, never before, while quick ops of another session never time out; then stops its timer', async () => {
     const append = { f: 'append' as const, key: 'k', value: 7 };
     const deadlines = new Deadlines(80);
-    const env = (invoke: ExternalClient['invoke']) => ({ client: { finalRead: async () => null, invoke }, timeoutMs: 80, deadlines, hold: () => () => undefined, later: (fn: () => void) => setImmediate(fn) });
+    const env = (invoke: ExternalClient['invoke']) => ({ client: { finalRead: async () => null, invoke }, deadlines, hold: () => () => undefined, later: (fn: () => void) => setImmediate(fn) });
     const t0 = performance.now();
     let hungAt = 0;
     const hung: Completion[] = [];
