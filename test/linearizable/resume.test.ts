@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hardHistory } from '../../src/checkers/linear/generate.js';
 import { handOver, newJob, resumedJob } from '../../src/checkers/linear/jobs.js';
+import { memoBuffers } from '../../src/checkers/linear/memo.js';
 import { keyProblem, keyProblems, type KeyProblem } from '../../src/checkers/linear/model.js';
 import { KeySearch, type SearchSnapshot } from '../../src/checkers/linear/search.js';
 import { opSpecShape, rawHistory, type RawOp } from './brute-force.js';
@@ -18,8 +19,7 @@ const histories = fc.array(fc.record({ ...opSpecShape, v: values, v2: values }) 
 
 /** The snapshot as postMessage hands it over: cloned, the memo's buffers moved. */
 function carried(snap: SearchSnapshot): SearchSnapshot {
-  const m = snap.memo;
-  return structuredClone(snap, { transfer: [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer as ArrayBuffer) });
+  return structuredClone(snap, { transfer: memoBuffers(snap.memo) });
 }
 
 /** The problem as the worker builds it: from the ops by slot. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { EpochProof } from './epochs.js';
 import { handOver, type HandedSearch, type Job, type Verdict } from './jobs.js';
-import type { MemoState } from './memo.js';
+import { memoBuffers } from './memo.js';
 import type { Frontier } from './search.js';
 import type { Op } from '../../history/types.js';
 
@@ -111,8 +111,8 @@ export class KeyPool {
     const transfer: ArrayBuffer[] = [];
     const keys = jobs.map((j) => {
       const steps = j.search?.steps ?? 0;
+      // (a search not running has ended already: only a running one is handed over)
       const handed = handOver(j);
-      j.search?.end('stopped');
       j.search = undefined;
       j.remote = { steps: handed ? 0 : steps, memo: 0 };
       if (handed) transfer.push(...memoBuffers(handed.snapshot.memo));
@@ -184,10 +184,6 @@ export class KeyPool {
       void m.worker.terminate();
     }
   }
-}
-
-function memoBuffers(m: MemoState): ArrayBuffer[] {
-  return [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer as ArrayBuffer);
 }
 
 function portable(o: Op): PortableOp {

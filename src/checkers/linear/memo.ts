@@ -54,6 +54,11 @@ export interface MemoState {
   arena: Int32Array;
 }
 
+/** The buffers of a set's state, for postMessage's transfer list (they move, not copied). */
+export function memoBuffers(m: MemoState): ArrayBuffer[] {
+  return [m.hashes, m.states, m.offsets, m.gens, m.arena].map((a) => a.buffer as ArrayBuffer);
+}
+
 /**
  * The set. The caller guarantees equal sets give equal ranges (a canonical trimming) and that the
  * hash covers range A only; `size` counts variants (the entries).
