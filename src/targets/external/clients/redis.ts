@@ -5,6 +5,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../../errors.js';
 import type { ClientContext, ClientNode, ClientOp, ExternalClient, OpResult } from '../client-api.js';
+import { batchWrite, type BatchedConnection } from './write-batch.js';
 
 // ---------------------------------------------------------------------------------------------
 // The error table
@@ -27,6 +28,9 @@ import type { ClientContext, ClientNode, ClientOp, ExternalClient, OpResult } fr
 // | anything else                                                 | unknown                          | info    |
 //
 // A read changed nothing, so a failed read is always `fail`.
+//
+// The commands the sessions send in one turn share socket writes (write-batch.ts): each is still
+// sent on its own, answered on its own and timed out on its own, so the table is unchanged.
 
 /** Error replies Redis gives to commands (and scripts) it refused before running them. */
 const REFUSED_REPLIES = new Set(['READONLY', 'NOREPLICAS', 'LOADING', 'MASTERDOWN', 'BUSY', 'OOM', 'MISCONF', 'NOSCRIPT', 'NOAUTH', 'NOPERM', 'WRONGTYPE', 'EXECABORT', 'CLUSTERDOWN', 'TRYAGAIN']);
@@ -270,6 +274,7 @@ function outcome<T>(kind: CommandKind, node: Server | undefined, send: () => Pro
 function read(c: Client, op: ClientOp): Promise<OpResult> {
   const server = c.replicaReads ? replicaServer(c) : undefined;
   const conn = server?.conn ?? c.primary.conn;
+  batchWrite(conn as BatchedConnection);
   const at = server ?? primaryServer(c);
   const role: Role = server !== undefined ? (c.named === server ? 'primary' : 'replica') : at?.readonly === true ? 'replica' : 'primary';
   const reader = READERS[c.workload];
@@ -285,6 +290,7 @@ function acknowledged(c: Client, at: Server | undefined, op: ClientOp): OpResult
 function invoke(c: Client, op: ClientOp): Promise<OpResult> {
   if (op.f === 'read') return read(c, op);
   const conn = c.primary.conn;
+  batchWrite(conn as BatchedConnection);
   const at = primaryServer(c);
   if (c.workload === 'append' && op.f === 'append') {
     return outcome('write', at, () => conn.rpush(op.key, JSON.stringify(op.value)), () => acknowledged(c, at, op));
