@@ -33,10 +33,11 @@ function corkable(s: unknown): s is Corkable {
 }
 
 /**
- * Call right before a command is sent on `conn`. The first command of a turn corks the stream and
- * uncorks it at the end of the turn (process.nextTick: after every answer of this turn has sent its
- * session's next command); a batch goes out early once it holds half the commands in flight (so
- * that the server always has some), at most MAX_BATCH.
+ * Call right before a command is sent on `conn`. The first command corks the stream and uncorks it
+ * with process.nextTick, which runs once the callback now running is done; corked from a promise
+ * reaction (a session's next command after an answer), once every reaction queued meanwhile has run,
+ * so the next commands of the other answers in the same read join the batch. A batch goes out early
+ * once it holds half the commands in flight (so that the server always has some), at most MAX_BATCH.
  */
 export function batchWrite(conn: BatchedConnection): void {
   const s = conn.stream;
