@@ -5,7 +5,7 @@
 
 import type { Budget } from '../budget.js';
 import type { Deps } from './deps.js';
-import { F_READ, T_OK, type AppendIndex } from './index.js';
+import { F_READ, T_OK, type OrderIndex } from './index.js';
 
 export interface KeyOrders {
   /** Per key: 1 when every ok read is a prefix of the longest one (and that one repeats nothing). */
@@ -20,7 +20,7 @@ export interface KeyOrders {
  * The index's own (appendIndex): a key's reads are checked against its longest as they are indexed.
  * (A key without reads counts as ordered there; nothing here looks at such a key.)
  */
-export function keyOrders(ix: AppendIndex): KeyOrders {
+export function keyOrders(ix: OrderIndex): KeyOrders {
   return { ordered: ix.keyOrdered, pos: ix.elemPos, longest: ix.keyLongest };
 }
 
@@ -48,7 +48,7 @@ export type OnBroken = (read: number, elem: number, group: number) => void;
  * On a key whose reads are prefixes of its longest, whether an element comes too early depends on
  * its position alone: when no position of the longest read does, no read of the key is walked.
  */
-export function checkReadDeps(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnBroken): number | undefined {
+export function checkReadDeps(ix: OrderIndex, deps: Deps, budget: Budget, onBroken: OnBroken): number | undefined {
   const { byKey, keyStart, opF, opType, readLen } = ix;
   const orders = keyOrders(ix);
   const pmax = prefixMax(deps);
@@ -70,10 +70,10 @@ export function checkReadDeps(ix: AppendIndex, deps: Deps, budget: Budget, onBro
   return undefined;
 }
 
-const workCache = new WeakMap<AppendIndex, Float64Array>();
+const workCache = new WeakMap<OrderIndex, Float64Array>();
 
 /** Per key: the work of walking its ok reads (their elements, plus one each), summed in op order (no scattered look-ups by key). */
-function keyWork(ix: AppendIndex): Float64Array {
+function keyWork(ix: OrderIndex): Float64Array {
   let w = workCache.get(ix);
   if (w === undefined) {
     w = new Float64Array(ix.keys.length);
@@ -85,7 +85,7 @@ function keyWork(ix: AppendIndex): Float64Array {
 }
 
 /** Whether an element of read r (a key's longest read, -1: none) comes before what it needs, by positions. */
-function anyEarly(ix: AppendIndex, deps: Deps, r: number, pos: Int32Array, pmax: Int32Array): boolean {
+function anyEarly(ix: OrderIndex, deps: Deps, r: number, pos: Int32Array, pmax: Int32Array): boolean {
   if (r < 0) return false;
   for (let j = ix.readStart[r], end = j + ix.readLen[r]; j < end; j++) {
     const x = ix.readElems[j];
@@ -102,7 +102,7 @@ class ReadWalk {
   private readonly frontier: Int32Array;
   private readonly reported: Int32Array;
   constructor(
-    private readonly ix: AppendIndex,
+    private readonly ix: OrderIndex,
     private readonly deps: Deps,
     private readonly orders: KeyOrders,
     private readonly pmax: Int32Array,
@@ -149,7 +149,7 @@ class ReadWalk {
 }
 
 /** What read `r` lacks of what element x needs (list entries), and what it shows only after x. */
-export function brokenDeps(ix: AppendIndex, deps: Deps, r: number, x: number): { missing: number[]; after: number[] } {
+export function brokenDeps(ix: OrderIndex, deps: Deps, r: number, x: number): { missing: number[]; after: number[] } {
   const s = ix.readStart[r];
   const at = new Map<number, number>();
   for (let j = ix.readLen[r] - 1; j >= 0; j--) at.set(ix.readElems[s + j], j);

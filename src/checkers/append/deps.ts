@@ -8,14 +8,14 @@
 
 import { keyOrders, type KeyOrders } from './deps-check.js';
 import { keyPositions, type KeyPositions } from './key-positions.js';
-import { groupByOwner, type Grouping, F_APPEND, F_READ, T_FAIL, T_OK, ELEM_OK, type AppendIndex } from './index.js';
+import { groupByOwner, type Grouping, F_APPEND, F_READ, T_FAIL, T_OK, ELEM_OK, type OrderIndex } from './index.js';
 
-const sessionGroups = new WeakMap<AppendIndex, Grouping>();
+const sessionGroups = new WeakMap<OrderIndex, Grouping>();
 
 /** Ops grouped by session alone (all keys), for the cross-key rules. */
-export function bySessionAcrossKeys(ix: AppendIndex): Grouping {
+export function bySessionAcrossKeys(ix: OrderIndex): Grouping {
   let g = sessionGroups.get(ix);
-  if (g === undefined) sessionGroups.set(ix, (g = groupByOwner(ix.opSession, ix.sessions.length, new Int32Array(ix.ops.length), 1)));
+  if (g === undefined) sessionGroups.set(ix, (g = groupByOwner(ix.opSession, ix.sessions.length, new Int32Array(ix.opF.length), 1)));
   return g;
 }
 
@@ -149,13 +149,13 @@ interface GroupedOps {
 const grouped = new WeakMap<Grouping, GroupedOps>();
 
 /** Cached per grouping (both checkers group alike): walking a group then reads memory in order. */
-function groupedOps(ix: AppendIndex, g: Grouping): GroupedOps {
+function groupedOps(ix: OrderIndex, g: Grouping): GroupedOps {
   let o = grouped.get(g);
   if (o === undefined) grouped.set(g, (o = gatherOps(ix, g)));
   return o;
 }
 
-function gatherOps(ix: AppendIndex, g: Grouping): GroupedOps {
+function gatherOps(ix: OrderIndex, g: Grouping): GroupedOps {
   const { opF, opType, appendElem, invokeTimeNs, completeTimeNs } = ix;
   const m = g.order.length;
   const out = { kind: new Uint8Array(m), invoke: new Float64Array(m), complete: new Float64Array(m), elem: new Int32Array(m) };
@@ -176,7 +176,7 @@ function gatherOps(ix: AppendIndex, g: Grouping): GroupedOps {
 }
 
 /** GroupedOps.last, made once per grouping (only the cross-key writes-follow-reads asks). */
-function lastShown(ix: AppendIndex, g: Grouping, o: GroupedOps): Int32Array {
+function lastShown(ix: OrderIndex, g: Grouping, o: GroupedOps): Int32Array {
   if (o.last !== undefined) return o.last;
   const { readElems, readStart, readLen, elemStatus } = ix;
   const last = new Int32Array(g.order.length);
@@ -192,7 +192,7 @@ function lastShown(ix: AppendIndex, g: Grouping, o: GroupedOps): Int32Array {
  * monotonic-writes: a group's list is its ok appends by completion time; an append needs those
  * that completed before it was invoked (strictly: concurrent appends are not ordered).
  */
-export function writeDeps(ix: AppendIndex, g: Grouping): Deps {
+export function writeDeps(ix: OrderIndex, g: Grouping): Deps {
   const { order, start } = g;
   const { kind, invoke, complete, elem } = groupedOps(ix, g);
   const b = new DepsBuilder(ix.elemCount, g.count, ix.elemCount);
@@ -230,14 +230,14 @@ export function writeDeps(ix: AppendIndex, g: Grouping): Deps {
  * before it was invoked showed. With `lastOnly`, only each read's last such element (what the
  * cross-key rule requires: a state with it holds the rest, or consistent-prefix says otherwise).
  */
-export function readDeps(ix: AppendIndex, g: Grouping, lastOnly = false): Deps {
+export function readDeps(ix: OrderIndex, g: Grouping, lastOnly = false): Deps {
   const { order, start } = g;
   const ops = groupedOps(ix, g);
   const { kind, invoke, complete, elem } = ops;
   const last = lastOnly ? lastShown(ix, g, ops) : undefined;
   // (capacity: each read adds at most one element, or, per group, what lies past what it read before; a
   // quarter of all read elements is a guess that spares growing copies on long histories of short keys)
-  const b = new DepsBuilder(ix.elemCount, g.count, lastOnly ? ix.ops.length : Math.max(ix.elemCount, ix.readElems.length >> 2));
+  const b = new DepsBuilder(ix.elemCount, g.count, lastOnly ? ix.opF.length : Math.max(ix.elemCount, ix.readElems.length >> 2));
   const shown = new ShownByGroup(ix, b, lastOnly);
   let longest = 0;
   for (let gi = 0; gi < g.count; gi++) longest = Math.max(longest, start[gi + 1] - start[gi]);
@@ -279,7 +279,7 @@ class ShownByGroup {
   private prefixKey = -1;
   private prefixLen = 0;
   constructor(
-    private readonly ix: AppendIndex,
+    private readonly ix: OrderIndex,
     private readonly b: DepsBuilder,
     private readonly lastOnly: boolean,
   ) {

@@ -75,7 +75,30 @@ export interface AppendIndex {
   keyLongest: Int32Array;
   /** Per element of an ordered key: its position in the key's longest read (POS_ABSENT: in no read). */
   elemPos: Int32Array;
+  /** Per op: the node it names (an index into `nodes`, in order of first sight), or -1 for none. */
+  opNode: Int32Array;
+  nodes: string[];
+  /** The history's nemesis events as the cross-key rules read them: when, and the node they name (if any). */
+  faults: FaultMark[];
 }
+
+/** A nemesis event's time and the node its value names (undefined: it names none). */
+export interface FaultMark {
+  time: number;
+  node: string | undefined;
+}
+
+/**
+ * What the session-order rules (monotonic-writes, writes-follow-reads: deps.ts, deps-check.ts,
+ * node-order.ts) read of an index: its columns and names, never its History or its ops, so that a
+ * copy of them in another thread (order-thread.ts) can run the rules.
+ */
+export type OrderIndex = Pick<
+  AppendIndex,
+  | 'keys' | 'opKey' | 'opType' | 'opF' | 'invokeTimeNs' | 'completeTimeNs' | 'sessions' | 'opSession' | 'byKey' | 'keyStart' | 'bySession'
+  | 'elemAppend' | 'elemStatus' | 'appendElem' | 'elemCount' | 'readElems' | 'readStart' | 'readLen' | 'keyOrdered' | 'keyLongest' | 'elemPos'
+  | 'opNode' | 'nodes' | 'faults'
+>;
 
 /** elemPos of an element that no read of its (ordered) key holds. */
 export const POS_ABSENT = 0x7fffffff;
@@ -169,7 +192,7 @@ export function groupByOwner(owner: Int32Array, nOwners: number, opKey: Int32Arr
 interface OpScan
   extends Pick<
     AppendIndex,
-    'keys' | 'opKey' | 'opType' | 'opF' | 'opFinal' | 'invokeTimeNs' | 'completeTimeNs' | 'sessions' | 'opSession' | 'users' | 'opUser' | 'namedUsers' | 'opsWithoutUser'
+    'keys' | 'opKey' | 'opType' | 'opF' | 'opFinal' | 'invokeTimeNs' | 'completeTimeNs' | 'sessions' | 'opSession' | 'users' | 'opUser' | 'namedUsers' | 'opsWithoutUser' | 'opNode' | 'nodes'
   > {
   /** Per op: an append's integer element (NaN: not an integer, or not an append). */
   appendNum: Float64Array;
@@ -251,6 +274,11 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
   const opSession = new Int32Array(n);
   const opUser = new Int32Array(n);
   const appendNum = new Float64Array(n).fill(NaN);
+  const opNode = new Int32Array(n);
+  const nodeMap = new Map<string, number>();
+  const nodes: string[] = [];
+  let lastNode: string | undefined;
+  let lastNodeId = -1;
   let totalReadLen = 0;
   let allReadsFlat = flat !== undefined;
   for (let i = 0; i < n; i++) {
@@ -267,6 +295,12 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
     const f = op.f === 'append' ? F_APPEND : op.f === 'read' ? F_READ : F_OTHER;
     opF[i] = f;
     opFinal[i] = op.final ? 1 : 0;
+    const node = op.node;
+    if (node !== lastNode) {
+      lastNode = node;
+      lastNodeId = node === undefined ? -1 : intern(nodeMap, nodes, node);
+    }
+    opNode[i] = lastNodeId;
     if (times === undefined) {
       invokeTimeNs[i] = op.invokeTime;
       completeTimeNs[i] = op.completeTime;
@@ -282,7 +316,7 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
     }
   }
   const { sessions, users, namedUsers, opsWithoutUser } = owners;
-  return { keys, opKey, opType, opF, opFinal, invokeTimeNs, completeTimeNs, sessions, opSession, users, opUser, namedUsers, opsWithoutUser, appendNum, totalReadLen, allReadsFlat };
+  return { keys, opKey, opType, opF, opFinal, invokeTimeNs, completeTimeNs, sessions, opSession, users, opUser, namedUsers, opsWithoutUser, opNode, nodes, appendNum, totalReadLen, allReadsFlat };
 }
 
 /** Op ids by key, then invoke order (a counting sort). */
@@ -620,7 +654,18 @@ export function buildAppendIndex(h: History): AppendIndex {
     ...reads,
     duplicateAppends,
     elemPos,
+    opNode: s.opNode,
+    nodes: s.nodes,
+    faults: faultMarks(h),
   };
+}
+
+/** The nemesis events' times and named nodes (a value `{node: "n1", ...}` names n1). */
+function faultMarks(h: History): FaultMark[] {
+  return h.nemesis.map((e) => {
+    const v = e.value as { node?: unknown } | null;
+    return { time: e.time, node: v !== null && typeof v === 'object' && typeof v.node === 'string' ? v.node : undefined };
+  });
 }
 
 /**

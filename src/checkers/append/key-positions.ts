@@ -4,7 +4,7 @@
 // then walk this (and arrays laid out like it) in order instead of looking up scattered elements.
 
 import { keyOrders } from './deps-check.js';
-import { ELEM_OK, type AppendIndex } from './index.js';
+import { ELEM_OK, type OrderIndex } from './index.js';
 
 export interface KeyPositions {
   /** Per key: where its positions start (keys that fork, or have no read, have none). */
@@ -13,15 +13,15 @@ export interface KeyPositions {
   ok: Uint8Array;
 }
 
-const cache = new WeakMap<AppendIndex, KeyPositions>();
+const cache = new WeakMap<OrderIndex, KeyPositions>();
 
-export function keyPositions(ix: AppendIndex): KeyPositions {
+export function keyPositions(ix: OrderIndex): KeyPositions {
   let kp = cache.get(ix);
   if (kp === undefined) cache.set(ix, (kp = build(ix)));
   return kp;
 }
 
-function build(ix: AppendIndex): KeyPositions {
+function build(ix: OrderIndex): KeyPositions {
   const { ordered, longest } = keyOrders(ix);
   const keys = ix.keys.length;
   const base = new Int32Array(keys + 1);

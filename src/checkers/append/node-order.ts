@@ -17,7 +17,7 @@
 import type { Budget } from '../budget.js';
 import { keyOrders } from './deps-check.js';
 import type { Deps } from './deps.js';
-import type { AppendIndex } from './index.js';
+import type { OrderIndex } from './index.js';
 import { NewestShown } from './node-evidence.js';
 import { nodeReads, type Stretch } from './node-reads.js';
 import { NodeSummary } from './node-summary.js';
@@ -29,7 +29,7 @@ export type OnNodeBroken = (r1: number, x: number, r2: number, entry: number, r3
  * Checks every node; returns how many nodes were done when the budget ran out, else undefined.
  * (`summarise: false` walks every stretch in full, as the tests compare.)
  */
-export function checkNodeOrder(ix: AppendIndex, deps: Deps, budget: Budget, onBroken: OnNodeBroken, summarise = true): number | undefined {
+export function checkNodeOrder(ix: OrderIndex, deps: Deps, budget: Budget, onBroken: OnNodeBroken, summarise = true): number | undefined {
   const { stretches, elemKey } = nodeReads(ix);
   const entryKey = new Int32Array(deps.elems.length);
   for (let q = 0; q < deps.elems.length; q++) entryKey[q] = elemKey[deps.elems[q]];
@@ -93,7 +93,7 @@ class NodeState {
   private eager = false;
 
   constructor(
-    private readonly ix: AppendIndex,
+    private readonly ix: OrderIndex,
     private readonly deps: Deps,
     private readonly elemKey: Int32Array,
     entryKey: Int32Array,

@@ -3,8 +3,7 @@
 // stretches between the nemesis events that may concern the node, and per stretch the order in
 // which its reads become known (completion order) and how many are known when each read begins.
 
-import type { History } from '../../history/types.js';
-import { F_READ, T_OK, type AppendIndex } from './index.js';
+import { F_READ, T_OK, type FaultMark, type OrderIndex } from './index.js';
 
 /** One node's reads wholly between two nemesis events that may concern it. */
 export interface Stretch {
@@ -25,47 +24,44 @@ export interface NodeReads {
   elemKey: Int32Array;
 }
 
-const cache = new WeakMap<AppendIndex, NodeReads>();
+const cache = new WeakMap<OrderIndex, NodeReads>();
 
-export function nodeReads(ix: AppendIndex): NodeReads {
+export function nodeReads(ix: OrderIndex): NodeReads {
   let r = cache.get(ix);
   if (r === undefined) cache.set(ix, (r = buildNodeReads(ix)));
   return r;
 }
 
-function buildNodeReads(ix: AppendIndex): NodeReads {
+function buildNodeReads(ix: OrderIndex): NodeReads {
   const { nodes, lists } = readsByNode(ix);
-  const stretches = nodes.map((node, n) => cutStretches(ix, lists[n], barriers(ix.history, node)));
+  const stretches = nodes.map((node, n) => cutStretches(ix, lists[n], barriers(ix.faults, node)));
   const elemKey = new Int32Array(ix.elemCount).fill(-1);
   for (let e = 0; e < ix.elemCount; e++) if (ix.elemAppend[e] >= 0) elemKey[e] = ix.opKey[ix.elemAppend[e]];
   return { nodes, stretches, elemKey };
 }
 
 /** Times of the nemesis events that may concern `node` (they name it, or name no node). */
-function barriers(h: History, node: string): number[] {
+function barriers(faults: FaultMark[], node: string): number[] {
   const out: number[] = [];
-  for (const e of h.nemesis) {
-    const v = e.value as { node?: unknown } | null;
-    const named = v !== null && typeof v === 'object' && typeof v.node === 'string' ? v.node : undefined;
-    if (named === undefined || named === node) out.push(e.time);
-  }
+  for (const f of faults) if (f.node === undefined || f.node === node) out.push(f.time);
   return out;
 }
 
-/** Ok reads that name a node, by node (in order of first appearance), each list in invoke order. */
-function readsByNode(ix: AppendIndex): { nodes: string[]; lists: Int32Array[] } {
-  const index = new Map<string, number>();
+/** Ok reads that name a node, by node (in order of their first ok read), each list in invoke order. */
+function readsByNode(ix: OrderIndex): { nodes: string[]; lists: Int32Array[] } {
+  // (the index's node ids are in order of first sight among all ops: here, of the first ok read)
+  const local = new Int32Array(ix.nodes.length).fill(-1);
   const nodes: string[] = [];
-  const opNode = new Int32Array(ix.ops.length).fill(-1);
+  const opNode = new Int32Array(ix.opF.length).fill(-1);
   const counts: number[] = [];
-  for (let i = 0; i < ix.ops.length; i++) {
+  for (let i = 0; i < opNode.length; i++) {
     if (ix.opF[i] !== F_READ || ix.opType[i] !== T_OK) continue;
-    const name = ix.ops[i].node;
-    if (name === undefined) continue;
-    let n = index.get(name);
-    if (n === undefined) {
-      index.set(name, (n = nodes.length));
-      nodes.push(name);
+    const g = ix.opNode[i];
+    if (g < 0) continue;
+    let n = local[g];
+    if (n < 0) {
+      local[g] = n = nodes.length;
+      nodes.push(ix.nodes[g]);
       counts.push(0);
     }
     opNode[i] = n;
@@ -78,7 +74,7 @@ function readsByNode(ix: AppendIndex): { nodes: string[]; lists: Int32Array[] } 
 }
 
 /** One node's reads cut at its barriers: a stretch holds the reads wholly between two (a read spanning one is left out). */
-function cutStretches(ix: AppendIndex, reads: Int32Array, walls: number[]): Stretch[] {
+function cutStretches(ix: OrderIndex, reads: Int32Array, walls: number[]): Stretch[] {
   const out: Stretch[] = [];
   let b = 0;
   let from = 0;
@@ -95,7 +91,7 @@ function cutStretches(ix: AppendIndex, reads: Int32Array, walls: number[]): Stre
 }
 
 /** The stretch's learn order (by completion, ties in invoke order) and, per read, how much of it precedes the read. */
-function schedule(ix: AppendIndex, reads: Int32Array): Stretch {
+function schedule(ix: OrderIndex, reads: Int32Array): Stretch {
   const { invokeTimeNs, completeTimeNs } = ix;
   const byDone = sortByCompletion(reads, completeTimeNs);
   const learnBefore = new Int32Array(reads.length);

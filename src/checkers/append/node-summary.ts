@@ -8,7 +8,7 @@
 import type { Budget } from '../budget.js';
 import type { Deps } from './deps.js';
 import type { KeyOrders } from './deps-check.js';
-import type { AppendIndex } from './index.js';
+import type { OrderIndex } from './index.js';
 import type { Stretch } from './node-reads.js';
 import { keyPositions } from './key-positions.js';
 
@@ -34,7 +34,7 @@ export class NodeSummary {
   private readonly ordered: Uint8Array;
 
   constructor(
-    private readonly ix: AppendIndex,
+    private readonly ix: OrderIndex,
     private readonly deps: Deps,
     entryKey: Int32Array,
     orders: KeyOrders,
