@@ -4,7 +4,7 @@
 
 import { opIndex } from '../history/types.js';
 import { brokenDeps } from './append/deps-check.js';
-import { writeDeps, type Deps } from './append/deps.js';
+import type { Deps } from './append/deps.js';
 import { fromNode, onNode, readList, secs, showList, showValues } from './append/explain.js';
 import type { AppendIndex } from './append/index.js';
 import { checkSessionOrder } from './append/session-order.js';
@@ -17,7 +17,8 @@ export const monotonicWrites: Checker = {
   name: 'monotonic-writes',
   description: "a read shows a session's later append without (or before) one it completed earlier, on one key or on one node (list-append)",
   appliesTo: (w) => w === 'append',
-  check: (h, opts = {}) => checkSessionOrder(h, opts, { deps: (ix, groups) => writeDeps(ix, groups), sameKey: sameKeyAnomaly, crossKey: crossKeyAnomaly }),
+  startsFirst: true,
+  check: (h, opts = {}) => checkSessionOrder(h, opts, { name: 'monotonic-writes', sameKey: sameKeyAnomaly, crossKey: crossKeyAnomaly }),
 };
 
 function sameKeyAnomaly(ix: AppendIndex, deps: Deps, r: number, x: number): Anomaly {

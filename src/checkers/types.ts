@@ -36,6 +36,11 @@ export interface CheckOptions {
   threads?: number;
   /** How long a checker works alone in this thread before it hands keys to others, ms (linearizable; default 1000). */
   threadsAfterMs?: number;
+  /**
+   * Ops from which monotonic-writes and writes-follow-reads run in a thread of their own while the
+   * other checkers run in this one (with 2 threads or more; default ORDER_THREAD_FROM_OPS).
+   */
+  orderThreadFromOps?: number;
   /** The checker's own options, as given in its spec (`bounded-staleness:maxStalenessMs=500`); see registry.ts. */
   params?: Record<string, number>;
   /**
@@ -63,6 +68,11 @@ export interface Checker {
   options?: Record<string, CheckerOption>;
   /** Pure; a throw becomes `unknown` with the error (runCheckers), a spent budget `unknown` with why. */
   check(h: History, opts?: CheckOptions): CheckResult | Promise<CheckResult>;
+  /**
+   * Its check() may hand its work to another thread and return a promise at once: runCheckers
+   * starts such checkers before the others, so that they work meanwhile.
+   */
+  startsFirst?: boolean;
 }
 
 export const DEFAULT_MAX_ANOMALIES = 100;

@@ -4,7 +4,7 @@
 
 import { opIndex } from '../history/types.js';
 import { brokenDeps } from './append/deps-check.js';
-import { readDeps, type Deps } from './append/deps.js';
+import type { Deps } from './append/deps.js';
 import { fromNode, onNode, readList, secs, showList, showValues } from './append/explain.js';
 import type { AppendIndex } from './append/index.js';
 import { checkSessionOrder } from './append/session-order.js';
@@ -17,8 +17,8 @@ export const writesFollowReads: Checker = {
   name: 'writes-follow-reads',
   description: 'a read shows an append without (or before) what its session had read before appending it, on one key or on one node (list-append)',
   appliesTo: (w) => w === 'append',
-  // (across keys only the last element of each of the session's reads counts, which keeps it linear)
-  check: (h, opts = {}) => checkSessionOrder(h, opts, { deps: (ix, groups, across) => readDeps(ix, groups, across), sameKey: anomaly, crossKey: crossKeyAnomaly }),
+  startsFirst: true,
+  check: (h, opts = {}) => checkSessionOrder(h, opts, { name: 'writes-follow-reads', sameKey: anomaly, crossKey: crossKeyAnomaly }),
 };
 
 function anomaly(ix: AppendIndex, deps: Deps, r: number, x: number): Anomaly {

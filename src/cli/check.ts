@@ -146,7 +146,7 @@ export function registerCheckCommand(program: Command, ctx: CommandContext): voi
     .option('--format <format>', 'jsonl | edn | jepsen-log | porcupine-kv (default: by extension; EDN content, Porcupine kv included, is detected)')
     .option('--time-limit <seconds>', 'time budget per checker')
     .option('--max-memory <MB>', "memory budget of loading and checking, MB (default: 80% of V8's heap limit)")
-    .option('--threads <n>', 'threads for the linearizable checker\'s keys and for reading a large JSONL history, this one included (default: the CPUs, at most 4; reading with 2 on 4 CPUs or more; 1: one thread)')
+    .option('--threads <n>', 'threads for the linearizable checker\'s keys, for monotonic-writes and writes-follow-reads on a large history, and for reading a large JSONL history, this one included (default: the CPUs, at most 4; reading with 2 on 4 CPUs or more; 1: one thread)')
     .option('--quiet', 'less terminal output')
     .option('--verbose', 'more terminal output, stacks on errors')
     .option('--no-html', 'skip index.html')
