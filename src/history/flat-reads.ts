@@ -19,7 +19,8 @@ export interface FlatReads {
 
 /** The growing store behind FlatReads, owned by one HistoryBuilder. */
 export class FlatLists {
-  private readonly store = new GrowingInts(1 << 10);
+  // (shared: the append index reads its elements in place, and a checker's thread reads them there too)
+  private readonly store = new GrowingInts(1 << 10, RESERVE_FROM, MAX_RESERVE_BYTES, true);
   private elems = this.store.view;
   private pos = 0;
   private start = new Int32Array(1024).fill(-1);
@@ -118,6 +119,13 @@ interface Resizable extends ArrayBuffer {
 }
 const ResizableBuffer = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => Resizable;
 
+/** ES2024's growable SharedArrayBuffer (Node 20 has it). */
+interface Growable extends SharedArrayBuffer {
+  readonly maxByteLength: number;
+  grow(bytes: number): void;
+}
+const GrowableBuffer = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => Growable;
+
 /**
  * An Int32 buffer that grows in place: a resizable ArrayBuffer reserves the address space once, so
  * growing commits pages instead of copying what is there (at 1M ops of long reads the copies of
@@ -125,25 +133,32 @@ const ResizableBuffer = ArrayBuffer as unknown as new (bytes: number, options: {
  * the reservation is refused (a capped address space), or once it is full, it grows by copying.
  */
 export class GrowingInts {
-  private buffer: Resizable | undefined;
+  private buffer: Resizable | Growable | undefined;
   /** Whether the resizable reservation was refused or is full (then every growth copies). */
   refused = false;
-  view: Int32Array<ArrayBuffer>;
+  view: Int32Array;
 
-  /** reserveFrom and maxBytes are the defaults but in tests (a reservation too large to be granted takes the copying path). */
+  /**
+   * reserveFrom and maxBytes are the defaults but in tests (a reservation too large to be granted
+   * takes the copying path). `shared`: the reservation is a growable SharedArrayBuffer, whose views
+   * another thread reads without a copy (the append index's read elements: order-thread.ts); it
+   * cannot shrink, so trim() leaves its spare room reserved (never touched: no memory).
+   */
   constructor(
     n: number,
     private readonly reserveFrom = RESERVE_FROM,
     private readonly maxBytes = MAX_RESERVE_BYTES,
+    private readonly shared = false,
   ) {
     this.view = new Int32Array(n);
   }
 
   /** The view grown to n slots (n > its length), keeping its first `keep`. */
-  grow(n: number, keep: number): Int32Array<ArrayBuffer> {
+  grow(n: number, keep: number): Int32Array {
     const b = this.buffer ?? this.reserve(n, keep);
     if (b !== undefined && n * 4 <= b.maxByteLength) {
-      b.resize(n * 4);
+      if ('resize' in b) b.resize(n * 4);
+      else b.grow(n * 4);
       return (this.view = new Int32Array(b, 0, n));
     }
     // (full, or never reserved: from here on it copies)
@@ -155,22 +170,22 @@ export class GrowingInts {
   }
 
   /** The first n slots as the final view; the rest is given back when more than `slack` slots are spare. */
-  trim(n: number, slack: number): Int32Array<ArrayBuffer> {
+  trim(n: number, slack: number): Int32Array {
     const spare = this.view.length - n;
     if (spare <= slack) return this.view;
     const b = this.buffer;
     if (b !== undefined) {
-      b.resize(n * 4);
+      if ('resize' in b) b.resize(n * 4);
       return (this.view = new Int32Array(b, 0, n));
     }
     return (this.view = this.view.slice(0, n));
   }
 
-  /** Moves to a resizable buffer once the store is large (a small history never reserves address space). */
-  private reserve(n: number, keep: number): Resizable | undefined {
+  /** Moves to a resizable (or growable shared) buffer once the store is large (a small history never reserves address space). */
+  private reserve(n: number, keep: number): Resizable | Growable | undefined {
     if (this.refused || n < this.reserveFrom) return undefined;
     try {
-      const b = new ResizableBuffer(n * 4, { maxByteLength: this.maxBytes });
+      const b = this.shared ? new GrowableBuffer(n * 4, { maxByteLength: this.maxBytes }) : new ResizableBuffer(n * 4, { maxByteLength: this.maxBytes });
       new Int32Array(b).set(this.view.subarray(0, keep));
       return (this.buffer = b);
     } catch {

@@ -62,7 +62,7 @@ export class EventRecorder {
   }
 
   /** The read lists' buffer (a list's start is its event's num, its length listLen). */
-  get flat(): Int32Array<ArrayBuffer> {
+  get flat(): Int32Array {
     return this.lists.view;
   }
 

@@ -24,7 +24,7 @@ export class ScannedEvent {
   valueKind = VALUE_NULL;
   valueInt = 0;
   /** The list's elements, list[0, listLen), when valueKind is VALUE_LIST. */
-  list = new Int32Array(256);
+  list: Int32Array = new Int32Array(256);
   listLen = 0;
 
   /** Clears the optional fields before a line is scanned (the required ones are always set). */

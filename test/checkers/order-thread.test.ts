@@ -11,6 +11,7 @@ import type { monotonicWrites as MonotonicWrites } from '../../src/checkers/mono
 import type { writesFollowReads as WritesFollowReads } from '../../src/checkers/writes-follow-reads.js';
 import type { selectCheckers as SelectCheckers } from '../../src/checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../src/checkers/types.js';
+import type { appendIndex as AppendIndexOf } from '../../src/checkers/append/index.js';
 import type { historyFromEvents as HistoryFromEvents } from '../../src/history/builder.js';
 import type { HistoryEvent } from '../../src/history/types.js';
 import { appendModelArb, appendModelEvents, seededRandom } from '../support/append-model.js';
@@ -23,6 +24,7 @@ const { selectCheckers } = (await dist('checkers/registry.js')) as { selectCheck
 const { monotonicWrites } = (await dist('checkers/monotonic-writes.js')) as { monotonicWrites: typeof MonotonicWrites };
 const { writesFollowReads } = (await dist('checkers/writes-follow-reads.js')) as { writesFollowReads: typeof WritesFollowReads };
 const { historyFromEvents } = (await dist('history/builder.js')) as { historyFromEvents: typeof HistoryFromEvents };
+const { appendIndex } = (await dist('checkers/append/index.js')) as { appendIndex: typeof AppendIndexOf };
 
 /**
  * Blocks on keys of their own, one after another. Session a appends 1 to x, reads [1] of x, then
@@ -146,6 +148,37 @@ describe('monotonic-writes and writes-follow-reads in a thread of their own', ()
     for (const name of Object.keys(one.checkers)) expect(comparable(two.checkers[name]), name).toEqual(comparable(one.checkers[name]));
     expect(two.valid).toBe(one.valid);
     expect(one.valid).toBe(false);
+    await noThreadsLeft();
+  });
+
+  it('runs there from 100k ops by default, on index columns in shared memory', async () => {
+    const h = historyFromEvents(eventsOf(crossKeyBlocks(12_500)));
+    expect(h.ops.length).toBe(100_000);
+    const ix = appendIndex(h);
+    for (const col of [ix.opKey, ix.opType, ix.opF, ix.opSession, ix.opNode, ix.byKey, ix.appendElem]) expect(col.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const c of [monotonicWrites, writesFollowReads]) {
+      const one = await c.check(h, { threads: 1 });
+      const two = await c.check(h, { threads: 2 });
+      expect(two.threads).toBe(2);
+      expect([one.sameKey, one.crossKey, one.anomalies.length]).toEqual([12_500, 12_500, 100]);
+      expect(comparable(two)).toEqual(comparable(one));
+    }
+    await noThreadsLeft();
+  });
+
+  it('reads the read elements in place, on shared memory, where the history is large', async () => {
+    // (over a million read elements: the builder keeps them on a growable SharedArrayBuffer)
+    const h = historyFromEvents(faulty(logReplicaEvents(6, { ...MODEL, ops: 30_000, keys: 40 }), 6, 0.05));
+    const ix = appendIndex(h);
+    expect(ix.readElems.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(ix.readElems.length).toBeGreaterThan(1 << 20);
+    for (const c of [monotonicWrites, writesFollowReads]) {
+      const one = await c.check(h, { threads: 1 });
+      const two = await c.check(h, THREAD);
+      expect(two.threads).toBe(2);
+      expect(one.count).toBeGreaterThan(0);
+      expect(comparable(two)).toEqual(comparable(one));
+    }
     await noThreadsLeft();
   });
 

@@ -7,6 +7,8 @@ import { FlatLists, GrowingInts } from '../../src/history/flat-reads.js';
 
 /** Whether a view lies on a resizable ArrayBuffer (ES2024; the project's lib is ES2023). */
 const resizable = (view: Int32Array): boolean => (view.buffer as { resizable?: boolean }).resizable === true;
+/** Whether a view lies on a growable SharedArrayBuffer. */
+const growable = (view: Int32Array): boolean => view.buffer instanceof SharedArrayBuffer && (view.buffer as { growable?: boolean }).growable === true;
 
 /** Writes 0, 1, 2, ... into the store, growing it by doubling as FlatLists does; returns the view. */
 function fill(store: GrowingInts, n: number): Int32Array {
@@ -54,6 +56,22 @@ describe('GrowingInts', () => {
     expectFilled(store.trim(1000, 8), 1000);
   });
 
+  it('shared: grows in place on a growable SharedArrayBuffer once large, keeping every slot; trims the view, not the buffer', () => {
+    const store = new GrowingInts(4, 16, 2 ** 32, true);
+    expect(growable(fill(store, 8))).toBe(false);
+    const view = fill(store, 1000);
+    expect(growable(view)).toBe(true);
+    expectFilled(view, 1000);
+    const trimmed = store.trim(1000, 8);
+    expect(trimmed.length).toBe(1000);
+    expect(trimmed.buffer).toBe(view.buffer);
+    expectFilled(trimmed, 1000);
+    // (a refused reservation copies, as the unshared store does)
+    const refused = new GrowingInts(4, 16, 2 ** 60, true);
+    expectFilled(fill(refused, 1000), 1000);
+    expect(refused.refused).toBe(true);
+  });
+
   it('copies once the reservation is full', () => {
     const store = new GrowingInts(4, 16, 256 * 4);
     const view = fill(store, 1000);
@@ -75,7 +93,8 @@ describe('FlatLists', () => {
     expect(lists.copy(12_000, [1, 2.5])).toBe(false);
     const flat = lists.finish(12_001);
     expect(flat.start[12_000]).toBe(-1);
-    expect(resizable(flat.elems)).toBe(true);
+    // (in place, on shared memory: a checker's thread reads the index's elements there)
+    expect(growable(flat.elems)).toBe(true);
     for (let id = 0; id < 12_000; id++) {
       expect(flat.len[id]).toBe(want[id].length);
       if (id % 997 === 0) expect(lists.list(id)).toEqual(want[id]);

@@ -103,6 +103,21 @@ export type OrderIndex = Pick<
 /** elemPos of an element that no read of its (ordered) key holds. */
 export const POS_ABSENT = 0x7fffffff;
 
+/**
+ * A per-op column that the session-order rules read (OrderIndex), on shared memory where the
+ * history is large: their thread (order-thread.ts) then reads it in place instead of a copy.
+ */
+function sharedInts(n: number): Int32Array {
+  return n >= SHARED_FROM ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+}
+
+function sharedBytes(n: number): Uint8Array {
+  return n >= SHARED_FROM ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+}
+
+/** Ops from which those columns are shared: from where the rules run in their thread by default. */
+export const SHARED_FROM = 100_000;
+
 const cache = new WeakMap<History, AppendIndex>();
 
 export function appendIndex(h: History): AppendIndex {
@@ -264,17 +279,17 @@ function scanOps(h: History, flat: FlatReads | undefined): OpScan {
   const keyMap = new Map<string, number>();
   const keys: string[] = [];
   const owners = new Owners();
-  const opKey = new Int32Array(n);
-  const opType = new Uint8Array(n);
-  const opF = new Uint8Array(n);
+  const opKey = sharedInts(n);
+  const opType = sharedBytes(n);
+  const opF = sharedBytes(n);
   const opFinal = new Uint8Array(n);
   // The builder's time columns as they are (nothing writes to them); copied out of the ops otherwise.
   const invokeTimeNs = times?.invokeTime ?? new Float64Array(n);
   const completeTimeNs = times?.completeTime ?? new Float64Array(n);
-  const opSession = new Int32Array(n);
+  const opSession = sharedInts(n);
   const opUser = new Int32Array(n);
   const appendNum = new Float64Array(n).fill(NaN);
-  const opNode = new Int32Array(n);
+  const opNode = sharedInts(n);
   const nodeMap = new Map<string, number>();
   const nodes: string[] = [];
   let lastNode: string | undefined;
@@ -325,7 +340,7 @@ function sortByKey(opKey: Int32Array, nKeys: number): { byKey: Int32Array; keySt
   const keyStart = new Int32Array(nKeys + 1);
   for (let i = 0; i < n; i++) keyStart[opKey[i] + 1]++;
   for (let k = 0; k < nKeys; k++) keyStart[k + 1] += keyStart[k];
-  const byKey = new Int32Array(n);
+  const byKey = sharedInts(n);
   const keyFill = keyStart.slice(0, nKeys);
   for (let i = 0; i < n; i++) byKey[keyFill[opKey[i]]++] = i;
   return { byKey, keyStart };
@@ -408,7 +423,7 @@ class Elements {
 function appendElements(ops: Op[], s: OpScan, el: Elements): { appendElem: Int32Array; duplicateAppends: number } {
   const { opF, opKey, appendNum } = s;
   const n = opF.length;
-  const appendElem = new Int32Array(n).fill(-1);
+  const appendElem = sharedInts(n).fill(-1);
   let duplicateAppends = 0;
   for (let i = 0; i < n; i++) {
     if (opF[i] !== F_APPEND) continue;

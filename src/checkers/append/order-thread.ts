@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, Worker } from 'node:worker_threads';
 import type { Budget } from '../budget.js';
 import type { CheckOptions } from '../types.js';
-import type { AppendIndex, OrderIndex } from './index.js';
+import { SHARED_FROM, type AppendIndex, type OrderIndex } from './index.js';
 import type { OrderFindings, OrderRuleName } from './session-order.js';
 
-/** Ops from which the rules run in the thread (below, its start costs more than it saves). */
-export const ORDER_THREAD_FROM_OPS = 100_000;
+/** Ops from which the rules run in the thread (below, its start costs more than it saves); from there the index's columns are shared. */
+export const ORDER_THREAD_FROM_OPS = SHARED_FROM;
 /** Threads when CheckOptions.threads is not given: the CPUs, at most this many (as the linearizable checker). */
 const DEFAULT_MAX_THREADS = 4;
 const WORKER = new URL('./order-worker.js', import.meta.url);
@@ -105,10 +105,15 @@ class OrderThread {
   }
 }
 
-/** Copies of the index's columns for the thread, their buffers to be moved there (not copied again). */
+/**
+ * The index's columns for the thread: a column on shared memory as it is (the read elements, on a
+ * large history: flat-reads.ts), the others as copies whose buffers are moved there (not copied again).
+ */
 function portable(ix: AppendIndex): { data: PortableOrderIndex; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
   const own = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+    // (nothing writes to the index once it is built: the thread reads shared columns as they stand)
+    if (a.buffer instanceof SharedArrayBuffer) return a;
     const c = a.slice() as T;
     transfer.push(c.buffer as ArrayBuffer);
     return c;
