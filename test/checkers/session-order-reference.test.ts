@@ -13,41 +13,12 @@ import type { Anomaly, Checker } from '../../src/checkers/types.js';
 import { writesFollowReads } from '../../src/checkers/writes-follow-reads.js';
 import { historyFromEvents } from '../../src/history/builder.js';
 import { opIndex, type History, type HistoryEvent, type Op } from '../../src/history/types.js';
-import { appendModelArb, appendModelEvents, seededRandom } from '../support/append-model.js';
-import { logModelArb, logReplicaEvents } from './log-replica-model.js';
+import { faultyEvents, faultyReads } from './faulty-reads.js';
 import { elementKey, firstAppends } from './reference-support.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 
-/** Faults in the reads: each ok read, with chance `rate`, loses, swaps, repeats or cuts elements (`cut`: only cuts, which keeps reads prefixes). */
-function faulty(events: HistoryEvent[], seed: number, rate: number, cut: boolean): HistoryEvent[] {
-  const rnd = seededRandom(seed);
-  const at = (l: unknown[]) => Math.floor(rnd() * l.length);
-  return events.map((e) => {
-    if (e.type !== 'ok' || e.f !== 'read' || !Array.isArray(e.value) || rnd() >= rate) return e;
-    let l = e.value.slice();
-    const k = cut ? 1 : rnd();
-    if (k < 0.35 && l.length > 0) l.splice(at(l), 1);
-    else if (k < 0.55 && l.length > 1) {
-      const i = Math.floor(rnd() * (l.length - 1));
-      [l[i], l[i + 1]] = [l[i + 1], l[i]];
-    } else if (k < 0.7 && l.length > 0) l.splice(at(l), 0, l[at(l)]);
-    else l = l.slice(0, Math.floor(rnd() * (l.length + 1)));
-    return { ...e, value: l };
-  });
-}
-
-const histories = fc
-  .tuple(
-    fc.oneof(
-      appendModelArb.map(({ seed, options }) => appendModelEvents(seed, options)),
-      logModelArb.map(({ seed, options }) => logReplicaEvents(seed, { ...options, ops: Math.max(options.ops, 40) })),
-    ),
-    fc.integer(),
-    fc.constantFrom(0, 0.05, 0.2, 0.5),
-    fc.boolean(),
-  )
-  .map(([events, seed, rate, cut]) => historyFromEvents(faulty(events, seed, rate, cut)));
+const histories = faultyEvents.map(({ events, seed, rate, cut }) => historyFromEvents(faultyReads(events, seed, rate, cut)));
 
 const okReads = (h: History) => h.ops.filter((o) => o.f === 'read' && o.type === 'ok');
 const key = elementKey;
