@@ -209,26 +209,60 @@ function checkCli(file, dir, extra = []) {
   return { rss: kb ? Number(kb[1]) * 1024 : NaN };
 }
 
-/** Every append checker in this process, each timed; the best time per checker over the repeats. */
-function inProcess(file, repeats) {
+/** As timeMs, for an async fn. */
+async function timeMsAsync(fn) {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const out = await fn();
+  return { ms: performance.now() - t0, cpu: cpuMs() - c0, out };
+}
+
+/** As best, for an async fn. */
+async function bestAsync(fn, repeats = REPEATS) {
+  let min = Infinity;
+  let minCpu = Infinity;
+  let out;
+  for (let i = 0; i < repeats; i++) {
+    globalThis.gc?.();
+    const r = await timeMsAsync(fn);
+    if (r.ms < min) min = r.ms;
+    if (r.cpu < minCpu) minCpu = r.cpu;
+    out = r.out;
+  }
+  return { ms: min, cpu: minCpu, out };
+}
+
+/**
+ * Every append checker in this process: each timed alone in this thread (the best per checker over
+ * the repeats), then the load and all of them as `replcheck check` runs them (runCheckers; by
+ * default monotonic-writes and writes-follow-reads in a thread of their own), and with one thread.
+ */
+async function inProcess(file, repeats) {
   const perBest = {};
-  const r = best(() => {
+  const checkers = selectCheckers(undefined, 'append');
+  const r = await bestAsync(async () => {
     const t0 = performance.now();
     const h = loadHistory(file);
-    const loadMs = performance.now() - t0;
-    perBest.loadHistory = Math.min(perBest.loadHistory ?? Infinity, loadMs);
+    perBest.loadHistory = Math.min(perBest.loadHistory ?? Infinity, performance.now() - t0);
     let anomalies = 0;
-    for (const c of selectCheckers(undefined, 'append')) {
+    for (const c of checkers) {
       const t1 = performance.now();
-      const res = c.check(h, {});
+      const res = await c.check(h, { threads: 1 });
       perBest[c.name] = Math.min(perBest[c.name] ?? Infinity, performance.now() - t1);
       anomalies += res.count;
     }
     return { anomalies };
   }, repeats);
+  const all = (threads) => async () => {
+    const h = loadHistory(file, undefined, { threads: 1 });
+    const res = await runCheckers(h, checkers, threads === undefined ? {} : { threads });
+    return Object.values(res.checkers).reduce((n, c) => n + c.count, 0);
+  };
+  const oneThread = await bestAsync(all(1), repeats);
+  const byDefault = await bestAsync(all(undefined), repeats);
   perBest.loadOneThread = best(() => loadHistory(file, undefined, { threads: 1 }), repeats).ms;
   perBest.loadTwoThreads = best(() => loadHistory(file, undefined, { threads: 2 }), repeats).ms;
-  return { ...r, per: perBest };
+  return { ...r, per: perBest, oneThread, byDefault };
 }
 
 const f2 = (ms) => (ms / 1000).toFixed(2);
@@ -248,17 +282,19 @@ function detailTable(size, parse, parseKeep, inproc, cli, cliTwo) {
   console.log(row('in-process: loadHistory with one thread', { ms: loadOneThread }));
   console.log(row('in-process: loadHistory with two threads', { ms: loadTwoThreads }));
   for (const [name, ms] of Object.entries(checkers)) console.log(row(`in-process: ${name}${name === 'read-your-writes' ? ' (+ the shared index)' : ''}`, { ms }));
-  console.log(row('in-process: loadHistory + all append checkers', inproc));
+  console.log(row('in-process: loadHistory + each append checker in turn, in this thread (the rows above)', inproc));
+  console.log(row('in-process: loadHistory (one thread) + runCheckers, `--threads 1`', inproc.oneThread));
+  console.log(row(`in-process: loadHistory (one thread) + runCheckers as by default on ${availableParallelism()} CPUs (monotonic-writes and writes-follow-reads in their thread)`, inproc.byDefault));
   console.log(row('`replcheck check FILE --no-html` (child process, all of it)', cli));
   console.log(row('`replcheck check FILE --no-html --threads 2` (two threads reading)', cliTwo));
   console.log(
-    `\nanomalies found: ${inproc.out.anomalies} (expected 0). Aim: check <= 1.20x parse. Reached: CLI ${(cli.ms / parse.ms).toFixed(2)}x wall, ` +
-      `${(cli.cpu / parse.cpu).toFixed(2)}x CPU; in-process ${(inproc.ms / parse.ms).toFixed(2)}x wall, ${(inproc.cpu / parse.cpu).toFixed(2)}x CPU.\n`,
+    `\nanomalies found: ${inproc.out.anomalies}, ${inproc.byDefault.out} by default (expected 0). Aim: check <= 1.20x parse. Reached: CLI ${(cli.ms / parse.ms).toFixed(2)}x wall, ` +
+      `${(cli.cpu / parse.cpu).toFixed(2)}x CPU; in-process, as by default, ${(inproc.byDefault.ms / parse.ms).toFixed(2)}x wall, ${(inproc.byDefault.cpu / parse.cpu).toFixed(2)}x CPU.\n`,
   );
 }
 
 /** One size: generate, measure, delete the file; returns the row of the linearity table. */
-function measureSize(size, dir) {
+async function measureSize(size, dir) {
   // CHECK_BENCH_FILE=path keeps the generated history there (and reuses it), for profiling (one size).
   const keep = SIZES.length === 1 ? process.env.CHECK_BENCH_FILE : undefined;
   const file = keep ?? join(dir, `history-${size}.jsonl`);
@@ -279,7 +315,7 @@ function measureSize(size, dir) {
       // checker that holds the history as objects (the old-generation GC of 2M live objects).
       const parseKeep = best(() => parseOnly(file, true), repeats);
       const cliTwo = best(() => checkCli(file, dir, ['--threads', '2']), repeats);
-      detailTable(size, parse, parseKeep, inProcess(file, repeats), cli, cliTwo);
+      detailTable(size, parse, parseKeep, await inProcess(file, repeats), cli, cliTwo);
     }
     return { size, bytes, parse, cli, rss };
   } finally {
@@ -300,10 +336,11 @@ function linearityTable(rows) {
 
 const { loadHistory } = await import(join(root, 'dist/history/load.js'));
 const { selectCheckers } = await import(join(root, 'dist/checkers/registry.js'));
+const { runCheckers } = await import(join(root, 'dist/checkers/run.js'));
 const dir = mkdtempSync(join(tmpdir(), 'replcheck-check-bench-'));
 try {
   const rows = [];
-  for (const size of SIZES) rows.push(measureSize(size, dir));
+  for (const size of SIZES) rows.push(await measureSize(size, dir));
   linearityTable(rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });
