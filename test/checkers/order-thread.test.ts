@@ -180,6 +180,22 @@ describe('monotonic-writes and writes-follow-reads in a thread of their own', ()
     await noThreadsLeft();
   });
 
+  it('a rule that fails there fails as it would here: unknown with the error, the other checkers unharmed', async () => {
+    const h = historyFromEvents(faulty(logReplicaEvents(8, { ...MODEL, ops: 300 }), 8, 0.2));
+    // (only the cross-key rules read the fault marks: a broken one throws in either thread)
+    (appendIndex(h) as { faults: unknown }).faults = null;
+    const checkers = selectCheckers(undefined, h.workload);
+    const one = await runCheckers(h, checkers, { threads: 1 });
+    const two = await runCheckers(h, checkers, THREAD);
+    for (const name of ['monotonic-writes', 'writes-follow-reads']) {
+      expect(two.checkers[name]).toMatchObject({ valid: 'unknown', error: one.checkers[name].error });
+      expect(String(two.checkers[name].error)).toMatch(/^TypeError: /);
+    }
+    const unharmed = Object.keys(one.checkers).filter((n) => n !== 'monotonic-writes' && n !== 'writes-follow-reads');
+    for (const name of unharmed) expect(comparable(two.checkers[name]), name).toEqual(comparable(one.checkers[name]));
+    await noThreadsLeft();
+  });
+
   it('stays in this thread below orderThreadFromOps, with one thread, and from the sources', async () => {
     const h = historyFromEvents(logReplicaEvents(5, { ...MODEL, ops: 200 }));
     expect((await monotonicWrites.check(h, { threads: 2 })).threads).toBeUndefined();

@@ -35,7 +35,8 @@ export interface OrderJob {
 export interface OrderAnswer {
   id: number;
   found?: OrderFindings & { byTime: boolean };
-  error?: string;
+  /** What the rule threw there (its name and message: it fails here as it would have here). */
+  error?: { name: string; message: string };
 }
 
 const threads = new WeakMap<AppendIndex, OrderThread>();
@@ -90,7 +91,7 @@ class OrderThread {
     if (p === undefined) return;
     this.pending.delete(a.id);
     if (a.found !== undefined) p.resolve(a.found);
-    else p.reject(new Error(a.error ?? 'the monotonic-writes / writes-follow-reads thread gave no answer'));
+    else p.reject(a.error !== undefined ? Object.assign(new Error(a.error.message), { name: a.error.name }) : new Error('the monotonic-writes / writes-follow-reads thread gave no answer'));
     if (this.pending.size === 0) this.end(undefined);
   }
 

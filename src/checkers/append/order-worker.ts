@@ -24,7 +24,7 @@ function answer(job: OrderJob): OrderAnswer {
     const progress = findSessionOrder(ix, job.rule, budget, sink);
     return { id: job.id, found: { ...sink.found, ...progress, byTime: budget.reason === budget.timeReason() } };
   } catch (e) {
-    return { id: job.id, error: e instanceof Error ? e.message : String(e) };
+    return { id: job.id, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } };
   }
 }
 
