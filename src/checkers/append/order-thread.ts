@@ -1,8 +1,9 @@
 // monotonic-writes and writes-follow-reads in a thread of their own (order-worker.ts) while the
 // other checkers run in this one: on a large history they are the two slowest append checkers, and
-// their finding reads only the index's columns (OrderIndex). The thread gets a copy of the columns
-// once per index and runs each rule's finding on it; what it found comes back as numbers, and the
-// anomalies are told here (session-order.ts), exactly as in this thread.
+// their finding reads only the index's columns (OrderIndex). The thread gets the columns once per
+// index (those on shared memory as they are, the rest as copies) and runs each rule's finding on
+// them; what it found comes back as numbers, and the anomalies are told here (session-order.ts),
+// exactly as in this thread.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
