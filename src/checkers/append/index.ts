@@ -93,12 +93,14 @@ export interface FaultMark {
  * node-order.ts) read of an index: its columns and names, never its History or its ops, so that a
  * copy of them in another thread (order-thread.ts) can run the rules.
  */
-export type OrderIndex = Pick<
-  AppendIndex,
-  | 'keys' | 'opKey' | 'opType' | 'opF' | 'invokeTimeNs' | 'completeTimeNs' | 'sessions' | 'opSession' | 'byKey' | 'keyStart' | 'bySession'
-  | 'elemAppend' | 'elemStatus' | 'appendElem' | 'elemCount' | 'readElems' | 'readStart' | 'readLen' | 'keyOrdered' | 'keyLongest' | 'elemPos'
-  | 'opNode' | 'nodes' | 'faults'
->;
+export type OrderIndex = Pick<AppendIndex, (typeof ORDER_FIELDS)[number]>;
+
+/** The fields of an OrderIndex (order-thread.ts hands them to the thread one by one). */
+export const ORDER_FIELDS = [
+  'keys', 'opKey', 'opType', 'opF', 'invokeTimeNs', 'completeTimeNs', 'sessions', 'opSession', 'byKey', 'keyStart', 'bySession',
+  'elemAppend', 'elemStatus', 'appendElem', 'elemCount', 'readElems', 'readStart', 'readLen', 'keyOrdered', 'keyLongest', 'elemPos',
+  'opNode', 'nodes', 'faults',
+] as const satisfies readonly (keyof AppendIndex)[];
 
 /** elemPos of an element that no read of its (ordered) key holds. */
 export const POS_ABSENT = 0x7fffffff;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, Worker } from 'node:worker_threads';
 import type { Budget } from '../budget.js';
 import type { CheckOptions } from '../types.js';
-import { SHARED_FROM, type AppendIndex, type OrderIndex } from './index.js';
+import { ORDER_FIELDS, SHARED_FROM, type AppendIndex, type Grouping, type OrderIndex } from './index.js';
 import type { OrderFindings, OrderRuleName } from './session-order.js';
 
 /** Ops from which the rules run in the thread (below, its start costs more than it saves); from there the index's columns are shared. */
@@ -20,9 +20,6 @@ export const ORDER_THREAD_FROM_OPS = SHARED_FROM;
 /** Threads when CheckOptions.threads is not given: the CPUs, at most this many (as the linearizable checker). */
 const DEFAULT_MAX_THREADS = 4;
 const WORKER = new URL('./order-worker.js', import.meta.url);
-
-/** The columns the thread is started with: an OrderIndex but its session grouping, which it makes itself. */
-export type PortableOrderIndex = Omit<OrderIndex, 'bySession'>;
 
 /** One rule's finding: the findings kept (`keep`, the anomalies a result lists) and the time left. */
 export interface OrderJob {
@@ -108,42 +105,23 @@ class OrderThread {
 }
 
 /**
- * The index's columns for the thread: a column on shared memory as it is (the read elements, on a
- * large history: flat-reads.ts), the others as copies whose buffers are moved there (not copied again).
+ * The index's columns for the thread (with the session grouping this thread's checkers make too):
+ * a column on shared memory as it is (on a large history: flat-reads.ts, index.ts), the others as
+ * copies whose buffers are moved there (not copied again).
  */
-function portable(ix: AppendIndex): { data: PortableOrderIndex; transfer: ArrayBuffer[] } {
+function portable(ix: AppendIndex): { data: OrderIndex; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
-  const own = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+  const own = (a: unknown): unknown => {
+    if (!ArrayBuffer.isView(a)) return a;
     // (nothing writes to the index once it is built: the thread reads shared columns as they stand)
     if (a.buffer instanceof SharedArrayBuffer) return a;
-    const c = a.slice() as T;
-    transfer.push(c.buffer as ArrayBuffer);
+    const c = (a as Int32Array).slice();
+    transfer.push(c.buffer);
     return c;
   };
-  const data: PortableOrderIndex = {
-    keys: ix.keys,
-    opKey: own(ix.opKey),
-    opType: own(ix.opType),
-    opF: own(ix.opF),
-    invokeTimeNs: own(ix.invokeTimeNs),
-    completeTimeNs: own(ix.completeTimeNs),
-    sessions: ix.sessions,
-    opSession: own(ix.opSession),
-    byKey: own(ix.byKey),
-    keyStart: own(ix.keyStart),
-    elemAppend: own(ix.elemAppend),
-    elemStatus: own(ix.elemStatus),
-    appendElem: own(ix.appendElem),
-    elemCount: ix.elemCount,
-    readElems: own(ix.readElems),
-    readStart: own(ix.readStart),
-    readLen: own(ix.readLen),
-    keyOrdered: own(ix.keyOrdered),
-    keyLongest: own(ix.keyLongest),
-    elemPos: own(ix.elemPos),
-    opNode: own(ix.opNode),
-    nodes: ix.nodes,
-    faults: ix.faults,
-  };
-  return { data, transfer };
+  const data: Record<string, unknown> = {};
+  for (const f of ORDER_FIELDS) data[f] = own(ix[f]);
+  const g: Grouping = ix.bySession;
+  data.bySession = { order: own(g.order), start: own(g.start), owner: own(g.owner), count: g.count };
+  return { data: data as unknown as OrderIndex, transfer };
 }

@@ -4,18 +4,11 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Budget } from '../budget.js';
-import { groupByOwner, type Grouping, type OrderIndex } from './index.js';
-import type { OrderAnswer, OrderJob, PortableOrderIndex } from './order-thread.js';
+import type { OrderIndex } from './index.js';
+import type { OrderAnswer, OrderJob } from './order-thread.js';
 import { findingsSink, findSessionOrder } from './session-order.js';
 
-const p = workerData as PortableOrderIndex;
-let bySession: Grouping | undefined;
-const ix: OrderIndex = {
-  ...p,
-  get bySession() {
-    return (bySession ??= groupByOwner(p.opSession, p.sessions.length, p.opKey, p.keys.length));
-  },
-};
+const ix = workerData as OrderIndex;
 
 function answer(job: OrderJob): OrderAnswer {
   try {
